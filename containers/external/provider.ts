@@ -1,0 +1,88 @@
+/**
+ * External provider: an existing stack (e.g. staging) named by a target file.
+ * Nothing is started or torn down; lifecycle chaos is refused here (it needs
+ * an explicit per-action opt-in, which scenario actions will carry).
+ */
+import { randomBytes } from "node:crypto";
+import { UnsupportedOperationError } from "../../harness/errors.ts";
+import { execLocal } from "../exec-local.ts";
+import type { LaunchPlan } from "../started-stack.ts";
+import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
+import { secretsOf } from "../urls.ts";
+import type { Target } from "./target-file.ts";
+
+const REFUSAL = "rehearse does not own this stack; chaos on an external target needs an explicit opt-in per action";
+
+class ExternalService implements ServiceHandle {
+  readonly name: ServiceName;
+  readonly port: number;
+  private readonly env: Record<string, string>;
+
+  constructor(name: ServiceName, url: string, path: string) {
+    this.name = name;
+    const parsed = new URL(url);
+    this.port = Number(parsed.port || (name === "redis" ? 6379 : 5432));
+    this.env = { PATH: path, LANG: "C.UTF-8", ...connectionEnv(name, parsed) };
+  }
+
+  private refuse(operation: string): Promise<never> {
+    return Promise.reject(new UnsupportedOperationError("external", `${operation} ${this.name}`, REFUSAL));
+  }
+
+  pause() {
+    return this.refuse("pause");
+  }
+  unpause() {
+    return this.refuse("unpause");
+  }
+  stop() {
+    return this.refuse("stop");
+  }
+  start() {
+    return this.refuse("start");
+  }
+  async isRunning(): Promise<boolean> {
+    return true;
+  }
+  /** Runs locally (pg_dump, psql, redis-cli) pointed at the target. */
+  exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {
+    return execLocal(argv, this.env, options);
+  }
+  async logTail(): Promise<string> {
+    return "";
+  }
+  async remove(): Promise<void> {}
+}
+
+function connectionEnv(name: ServiceName, url: URL): Record<string, string> {
+  if (name === "redis") return { REDIS_HOST: url.hostname, REDIS_PORT: url.port || "6379" };
+  const env: Record<string, string> = { PGHOST: url.hostname, PGPORT: url.port || "5432" };
+  if (url.username) env.PGUSER = decodeURIComponent(url.username);
+  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
+  const database = decodeURIComponent(url.pathname.slice(1));
+  if (database) env.PGDATABASE = database;
+  return env;
+}
+
+export function externalPlan(target: Target, path: string): LaunchPlan {
+  const urls = {
+    postgres: target.postgres,
+    pgbouncer: target.pgbouncer,
+    pgbouncerAdmin: target.pgbouncerAdmin,
+    redis: target.redis,
+  };
+  const service = (name: ServiceName, url: string) => async () => new ExternalService(name, url, path);
+  return {
+    id: `ext-${randomBytes(4).toString("hex")}`,
+    provider: "external",
+    urls,
+    secrets: secretsOf(Object.values(urls)),
+    createDatabase: false,
+    launch: {
+      postgres: service("postgres", urls.postgres),
+      pgbouncer: service("pgbouncer", urls.pgbouncer),
+      redis: service("redis", urls.redis),
+    },
+    async release() {},
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * A native server process in its own process group (so pause, stop and kill
+ * reach every child, e.g. Postgres backends), logging to a file. Every wait
+ * is bounded: a graceful stop gets STOP_GRACE_MS, then the group is killed.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execLocal } from "../exec-local.ts";
+import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
+import type { ServiceUser } from "./service-user.ts";
+
+const STOP_GRACE_MS = 10_000;
+const KILL_GRACE_MS = 3_000;
+
+export interface ProcessSpec {
+  name: ServiceName;
+  port: number;
+  command: string;
+  args: string[];
+  /** Inside the stack's temp dir: `rehearse clean` recognises leftovers by it. */
+  cwd: string;
+  logFile: string;
+  user?: ServiceUser;
+  /** Postgres: SIGINT (fast shutdown); others: SIGTERM. */
+  stopSignal: NodeJS.Signals;
+  /** PATH and PG* / REDIS* variables for `exec`. */
+  execEnv: Record<string, string>;
+}
+
+export class ProcessService implements ServiceHandle {
+  readonly name: ServiceName;
+  readonly port: number;
+  private readonly spec: ProcessSpec;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(spec: ProcessSpec) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.port = spec.port;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const log = openSync(this.spec.logFile, "a");
+    try {
+      // detached: the server leads a new process group, so signals reach all its children.
+      const child = spawn(this.spec.command, this.spec.args, {
+        cwd: this.spec.cwd,
+        detached: true,
+        stdio: ["ignore", log, log],
+        uid: this.spec.user?.uid,
+        gid: this.spec.user?.gid,
+        env: { PATH: this.spec.execEnv.PATH ?? "", LANG: "C.UTF-8" },
+      });
+      this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+      const spawned = await new Promise<boolean>((resolve, reject) => {
+        child.once("spawn", () => resolve(true));
+        child.once("error", reject);
+      });
+      if (spawned) this.child = child;
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  private get running(): boolean {
+    const child = this.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  async isRunning(): Promise<boolean> {
+    return this.running;
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+  }
+
+  async pause(): Promise<void> {
+    this.signalGroup("SIGSTOP");
+  }
+
+  async unpause(): Promise<void> {
+    this.signalGroup("SIGCONT");
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child) return;
+    if (this.running) {
+      // A frozen process cannot act on a stop signal.
+      this.signalGroup("SIGCONT");
+      this.signalGroup(this.spec.stopSignal);
+      if (!(await this.exitWithin(STOP_GRACE_MS))) {
+        this.signalGroup("SIGKILL");
+        await this.exitWithin(KILL_GRACE_MS);
+      }
+    }
+    // Children that outlived the leader (e.g. backends) go with the group.
+    this.signalGroup("SIGKILL");
+  }
+
+  private async exitWithin(ms: number): Promise<boolean> {
+    // Unref: a pending grace timer must not keep the process alive after the server exited.
+    const timeout = sleep(ms, false, { ref: false });
+    return Promise.race([this.exited.then(() => true), timeout]);
+  }
+
+  exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {
+    return execLocal(argv, this.spec.execEnv, options);
+  }
+
+  async logTail(lines: number): Promise<string> {
+    try {
+      return readFileSync(this.spec.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "";
+    }
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Testcontainers provider: three containers from configurable images.
+ * Host networking (Linux, CI): servers listen on free loopback ports, no
+ * docker-proxy hop. Bridge networking (Docker Desktop): a labelled network,
+ * service aliases, and fixed host-port bindings so restarts keep the ports.
+ */
+import { randomBytes } from "node:crypto";
+import { type ContainerRuntimeClient, StartedNetwork } from "testcontainers";
+import { freeLoopbackPorts, LOOPBACK } from "../ports.ts";
+import {
+  type Endpoint,
+  initdbArgs,
+  PG_HBA_ANY_HOST,
+  postgresArgs,
+  redisArgs,
+  renderPgBouncerIni,
+  renderPgBouncerUserlist,
+  shellCommand,
+  shellQuote,
+} from "../server-config.ts";
+import type { Credentials, StackSettings } from "../settings.ts";
+import type { LaunchPlan } from "../started-stack.ts";
+import type { ServiceName } from "../types.ts";
+import { newCredentials, secretsOf, stackUrls } from "../urls.ts";
+import { ContainerService, type ContainerSpec } from "./container-service.ts";
+import { removeNetwork, stackLabels } from "./docker.ts";
+
+const STANDARD_PORTS: Record<ServiceName, number> = { postgres: 5432, pgbouncer: 6432, redis: 6379 };
+const CONFIG_DIR = "/tmp/rehearse";
+const PG_DATA = "/tmp/rehearse-pg";
+
+/** Leftovers are found by label (see docker.ts), so no registry is needed here. */
+export interface ContainerDeps {
+  client: ContainerRuntimeClient;
+}
+
+interface Layout {
+  /** Where each server listens, as seen from inside its container. */
+  listen: Record<ServiceName, Endpoint>;
+  /** Where PgBouncer reaches Postgres. */
+  postgresFromBouncer: Endpoint;
+  hostPorts: Record<ServiceName, number>;
+}
+
+function layoutFor(settings: StackSettings, ports: [number, number, number]): Layout {
+  const [postgres, pgbouncer, redis] = ports;
+  const hostPorts = { postgres, pgbouncer, redis };
+  if (settings.containers.network === "host") {
+    const listen = {
+      postgres: { host: LOOPBACK, port: postgres },
+      pgbouncer: { host: LOOPBACK, port: pgbouncer },
+      redis: { host: LOOPBACK, port: redis },
+    };
+    return { listen, postgresFromBouncer: listen.postgres, hostPorts };
+  }
+  const any = (name: ServiceName) => ({ host: "0.0.0.0", port: STANDARD_PORTS[name] });
+  return {
+    listen: { postgres: any("postgres"), pgbouncer: any("pgbouncer"), redis: any("redis") },
+    postgresFromBouncer: { host: "postgres", port: STANDARD_PORTS.postgres },
+    hostPorts,
+  };
+}
+
+export async function testcontainersPlan(settings: StackSettings, deps: ContainerDeps): Promise<LaunchPlan> {
+  const id = `rh-${randomBytes(4).toString("hex")}`;
+  const ports = (await freeLoopbackPorts(3)) as [number, number, number];
+  const layout = layoutFor(settings, ports);
+  const credentials = newCredentials();
+  const host = (name: ServiceName) => ({ host: LOOPBACK, port: layout.hostPorts[name] });
+  const urls = stackUrls(credentials, {
+    postgres: host("postgres"),
+    pgbouncer: host("pgbouncer"),
+    redis: host("redis"),
+  });
+  const network = settings.containers.network === "bridge" ? await createNetwork(deps.client, id) : undefined;
+
+  const launch = (name: ServiceName, script: string, files: ContainerSpec["files"]) => async () => {
+    const service = await ContainerService.start(
+      {
+        name,
+        stackId: id,
+        image: settings.containers.images[name],
+        user: settings.containers.users[name],
+        script,
+        files,
+        hostPort: layout.hostPorts[name],
+        bridge: network ? { containerPort: STANDARD_PORTS[name], network } : undefined,
+        execEnv: execEnv(name, credentials, layout.listen[name]),
+        startupTimeoutMs: settings.startTimeoutMs,
+        stopSignal: name === "postgres" ? "SIGINT" : "SIGTERM",
+      },
+      deps.client,
+    );
+    return service;
+  };
+
+  return {
+    id,
+    provider: "testcontainers",
+    urls,
+    secrets: secretsOf([urls.postgres]),
+    createDatabase: true,
+    launch: {
+      postgres: launch("postgres", postgresScript(settings, credentials, layout), [
+        { content: `${credentials.password}\n`, target: `${CONFIG_DIR}/pwfile` },
+      ]),
+      pgbouncer: launch("pgbouncer", `exec pgbouncer ${CONFIG_DIR}/pgbouncer.ini`, [
+        { content: pgbouncerIni(settings, credentials, layout), target: `${CONFIG_DIR}/pgbouncer.ini` },
+        { content: renderPgBouncerUserlist(credentials), target: `${CONFIG_DIR}/userlist.txt` },
+      ]),
+      redis: launch(
+        "redis",
+        `exec ${shellCommand(["redis-server", ...redisArgs({ settings: settings.redis, listen: layout.listen.redis, dir: "/tmp" })])}`,
+        [],
+      ),
+    },
+    async release() {
+      if (network) await removeNetwork(deps.client, network.getId());
+    },
+  };
+}
+
+/** initdb only on first start: a restarted container keeps its data, like a restarted server. */
+function postgresScript(settings: StackSettings, c: Credentials, layout: Layout): string {
+  const initdb = shellCommand([
+    "initdb",
+    ...initdbArgs({ dataDir: PG_DATA, user: c.user, passwordFile: `${CONFIG_DIR}/pwfile` }),
+  ]);
+  const postgres = shellCommand([
+    "postgres",
+    ...postgresArgs({
+      settings: settings.postgres,
+      dataDir: PG_DATA,
+      listen: layout.listen.postgres,
+      socketDir: "/tmp",
+    }),
+  ]);
+  return [
+    "set -e",
+    `if [ ! -s ${PG_DATA}/PG_VERSION ]; then`,
+    `  ${initdb}`,
+    `  printf '%s' ${shellQuote(PG_HBA_ANY_HOST)} >> ${PG_DATA}/pg_hba.conf`,
+    "fi",
+    `exec ${postgres}`,
+  ].join("\n");
+}
+
+function pgbouncerIni(settings: StackSettings, c: Credentials, layout: Layout): string {
+  return renderPgBouncerIni({
+    settings: settings.pgbouncer,
+    listen: layout.listen.pgbouncer,
+    server: layout.postgresFromBouncer,
+    authFile: `${CONFIG_DIR}/userlist.txt`,
+    adminUser: c.user,
+  });
+}
+
+function execEnv(name: ServiceName, c: Credentials, listen: Endpoint): Record<string, string> {
+  const local = { host: LOOPBACK, port: String(listen.port) };
+  if (name === "redis") return { REDIS_HOST: local.host, REDIS_PORT: local.port };
+  return { PGHOST: local.host, PGPORT: local.port, PGUSER: c.user, PGPASSWORD: c.password, PGDATABASE: c.database };
+}
+
+async function createNetwork(client: ContainerRuntimeClient, stackId: string): Promise<StartedNetwork> {
+  const name = `rehearse-${stackId}`;
+  const network = await client.network.create({ Name: name, Labels: stackLabels(stackId) });
+  return new StartedNetwork(client, name, network);
+}

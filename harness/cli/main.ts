@@ -1,0 +1,62 @@
+/**
+ * The CLI entry: dispatches to a command and maps errors to exit codes in
+ * this one place (deep code throws; it never calls process.exit).
+ */
+import { readFileSync } from "node:fs";
+import { exitCodeOf, RehearseError } from "../errors.ts";
+import { CLEAN_HELP, cleanCommand } from "./commands/clean.ts";
+import { UP_HELP, upCommand } from "./commands/up.ts";
+import { processWorld, type World, writeLine } from "./world.ts";
+
+const USAGE = `Usage: rehearse <command> [options]
+
+Commands:
+  up        start Postgres, PgBouncer and Redis; stay up until Ctrl-C
+  clean     remove leftovers of earlier runs
+  help      show help for a command: rehearse help up
+
+Exit codes: 0 ok, 1 internal failure, 2 bad input (nothing started),
+99 thresholds failed, 105 stopped by signal.`;
+
+const COMMANDS: Record<string, { run: (args: string[], world: World) => Promise<number>; help: string }> = {
+  up: { run: upCommand, help: UP_HELP },
+  clean: { run: cleanCommand, help: CLEAN_HELP },
+};
+
+export async function main(argv: string[], world: World): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    const topic = command === "help" && rest[0] ? COMMANDS[rest[0]] : undefined;
+    writeLine(world.stdout, topic ? topic.help : USAGE);
+    return 0;
+  }
+  if (command === "--version" || command === "-v") {
+    writeLine(world.stdout, version());
+    return 0;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    writeLine(world.stderr, `rehearse: unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    writeLine(world.stdout, entry.help);
+    return 0;
+  }
+  try {
+    return await entry.run(rest, world);
+  } catch (error) {
+    const message = error instanceof RehearseError ? error.message : ((error as Error)?.stack ?? String(error));
+    writeLine(world.stderr, `rehearse ${command}: ${message}`);
+    return exitCodeOf(error);
+  }
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), processWorld());
+}

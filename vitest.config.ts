@@ -1,0 +1,28 @@
+import { defineConfig } from "vitest/config";
+
+// Two suites: unit (pure logic, no servers, seconds) and integration (real
+// Postgres, PgBouncer and Redis; containers and native processes). No retries:
+// they hide timing bugs.
+export default defineConfig({
+  test: {
+    retry: 0,
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Stacks compete for 2 cores; one file at a time keeps timings honest.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
