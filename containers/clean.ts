@@ -4,9 +4,10 @@
  * registry entries, native temp dirs (owner file inside), and Docker objects
  * (labels). Anything whose owner process is still alive is left alone.
  */
-import { readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processesWorkingIn, signalEach } from "./native/processes.ts";
 import { NATIVE_TEMP_PREFIX, OWNER_FILE } from "./native/provider.ts";
 import { isProcessAlive, type Registry } from "./registry.ts";
 import {
@@ -62,17 +63,13 @@ function readOwner(dir: string): { id: string; ownerPid: number } | undefined {
   }
 }
 
-/** Kills every process group with a member working inside `dir`, then removes `dir`. */
+/** Kills every process working inside `dir` (frozen ones too), then removes `dir`. */
 function removeNativeDir(dir: string, stackId: string): string[] {
   const removed: string[] = [];
-  for (const pgid of processGroupsWorkingIn(dir)) {
-    try {
-      process.kill(-pgid, "SIGCONT");
-      process.kill(-pgid, "SIGKILL");
-      removed.push(`killed process group ${pgid} (native stack ${stackId})`);
-    } catch {
-      // Already gone.
-    }
+  const pids = processesWorkingIn(dir);
+  if (pids.length > 0) {
+    signalEach(pids, "SIGKILL");
+    removed.push(`killed ${pids.length} processes of native stack ${stackId} (pids ${pids.join(", ")})`);
   }
   try {
     readdirSync(dir);
@@ -82,24 +79,6 @@ function removeNativeDir(dir: string, stackId: string): string[] {
     // Already gone.
   }
   return removed;
-}
-
-/** Native servers run with their cwd inside the stack's temp dir (Postgres chdirs into its data dir). */
-function processGroupsWorkingIn(dir: string): Set<number> {
-  const groups = new Set<number>();
-  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
-      if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
-      // Field 5 of /proc/PID/stat is the process group; the command name (field 2) may hold spaces.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-      if (pgid > 1 && pgid !== process.pid) groups.add(pgid);
-    } catch {
-      // The process ended, or is not ours to inspect.
-    }
-  }
-  return groups;
 }
 
 async function sweepDocker(): Promise<string[]> {

@@ -102,6 +102,7 @@ export async function waitUntilReady<T>(what: string, probe: () => Promise<T>, o
     try {
       return await probe();
     } catch (error) {
+      if (isPermanent(error)) throw new Error(`${what} refused the connection: ${describe(error)}`);
       lastError = error;
     }
     if (options.isAlive && !(await options.isAlive())) {
@@ -111,6 +112,16 @@ export async function waitUntilReady<T>(what: string, probe: () => Promise<T>, o
   }
   if (options.signal?.aborted) throw new AbortedError(`waiting for ${what} aborted`);
   throw new Error(`${what} did not answer within ${options.timeoutMs} ms (last error: ${describe(lastError)})`);
+}
+
+/** SQLSTATEs that waiting cannot fix: bad password, unknown role, unknown database. */
+const PERMANENT_SQLSTATES = new Set(["28P01", "28000", "3D000"]);
+
+/** Errors that will not go away by asking again (a server that is still starting up will). */
+function isPermanent(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string" && PERMANENT_SQLSTATES.has(code)) return true;
+  return /WRONGPASS|NOAUTH/.test(describe(error));
 }
 
 function describe(error: unknown): string {

@@ -1,13 +1,16 @@
 /**
- * A native server process in its own process group (so pause, stop and kill
- * reach every child, e.g. Postgres backends), logging to a file. Every wait
- * is bounded: a graceful stop gets STOP_GRACE_MS, then the group is killed.
+ * A native server process in its own process group, logging to a file.
+ * Signals that must reach every process of the service (freeze, kill) also
+ * go to each process working in its directory: Postgres backends leave the
+ * group. Every wait is bounded: a graceful stop gets STOP_GRACE_MS, then
+ * everything is killed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execLocal } from "../exec-local.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
+import { processesWorkingIn, signalEach } from "./processes.ts";
 import type { ServiceUser } from "./service-user.ts";
 
 const STOP_GRACE_MS = 10_000;
@@ -76,35 +79,36 @@ export class ProcessService implements ServiceHandle {
 
   private signalGroup(signal: NodeJS.Signals): void {
     const pid = this.child?.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-    }
+    if (pid !== undefined) signalEach([-pid], signal);
+  }
+
+  /** The group first (a frozen postmaster forks no more backends), then every other process. */
+  private signalAll(signal: NodeJS.Signals): void {
+    this.signalGroup(signal);
+    signalEach(processesWorkingIn(this.spec.cwd), signal);
   }
 
   async pause(): Promise<void> {
-    this.signalGroup("SIGSTOP");
+    this.signalAll("SIGSTOP");
   }
 
   async unpause(): Promise<void> {
-    this.signalGroup("SIGCONT");
+    this.signalAll("SIGCONT");
   }
 
   async stop(): Promise<void> {
     if (!this.child) return;
     if (this.running) {
       // A frozen process cannot act on a stop signal.
-      this.signalGroup("SIGCONT");
+      this.signalAll("SIGCONT");
       this.signalGroup(this.spec.stopSignal);
       if (!(await this.exitWithin(STOP_GRACE_MS))) {
-        this.signalGroup("SIGKILL");
+        this.signalAll("SIGKILL");
         await this.exitWithin(KILL_GRACE_MS);
       }
     }
-    // Children that outlived the leader (e.g. backends) go with the group.
-    this.signalGroup("SIGKILL");
+    // Children that outlived the leader (e.g. backends) go too.
+    this.signalAll("SIGKILL");
   }
 
   private async exitWithin(ms: number): Promise<boolean> {

@@ -67,8 +67,17 @@ export class ContainerService implements ServiceHandle {
     } else {
       container = container.withNetworkMode("host");
     }
-    const started = await container.start();
-    return new ContainerService(spec, started, client);
+    try {
+      return new ContainerService(spec, await container.start(), client);
+    } catch (error) {
+      const flag = `--${spec.name}-image or $REHEARSE_IMAGE_${spec.name.toUpperCase()}`;
+      throw new Error(
+        `no container from image ${spec.image} (pull it, or choose another with ${flag}): ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   private get docker() {
@@ -138,4 +147,8 @@ export class ContainerService implements ServiceHandle {
   async remove(): Promise<void> {
     await forceRemoveContainer(this.client, this.started.getId());
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { exitCodeOf, RehearseError } from "../errors.ts";
 import { CLEAN_HELP, cleanCommand } from "./commands/clean.ts";
 import { UP_HELP, upCommand } from "./commands/up.ts";
-import { processWorld, type World, writeLine } from "./world.ts";
+import { type World, writeLine } from "./world.ts";
 
 const USAGE = `Usage: rehearse <command> [options]
 
@@ -55,8 +55,4 @@ export async function main(argv: string[], world: World): Promise<number> {
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
-}
-
-if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2), processWorld());
 }

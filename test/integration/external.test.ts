@@ -1,0 +1,87 @@
+/**
+ * The external provider against a real stack standing in for staging (a
+ * native stack started here): its password is read from the environment and
+ * never printed, chaos is refused, and `up` leaves the target running.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Registry, resolveStackSettings, type StartedStack, startStack } from "../../containers/index.ts";
+import { queryOnce } from "../../containers/probes.ts";
+import { StackStartError, UnsupportedOperationError } from "../../harness/errors.ts";
+import { startRehearse } from "../helpers/rehearse-process.ts";
+import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../helpers/stack.ts";
+
+describe("external provider against a real stack", () => {
+  const stateDir = newStateDir();
+  let staging: StartedStack;
+  let password: string;
+  let targetFile: string;
+
+  beforeAll(async () => {
+    staging = await startTestStack(providersUnderTest().includes("native") ? "native" : "testcontainers", stateDir);
+    password = decodeURIComponent(new URL(staging.urls.postgres).password);
+    const withoutPassword = (url: string) =>
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is the target-file syntax under test
+      url.replace(`:${encodeURIComponent(password)}@`, ":${STAGING_PASSWORD}@");
+    targetFile = join(stateDir, "staging.json");
+    writeFileSync(
+      targetFile,
+      JSON.stringify({
+        name: "staging",
+        postgres: withoutPassword(staging.urls.postgres),
+        pgbouncer: withoutPassword(staging.urls.pgbouncer),
+        redis: staging.urls.redis,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await staging?.teardown();
+  });
+
+  const external = (env: Record<string, string>) =>
+    startStack({
+      provider: "external",
+      targetFile,
+      settings: resolveStackSettings(),
+      registry: new Registry(stateDir),
+      path: process.env.PATH ?? "",
+      env,
+    });
+
+  it("connects, runs local tools against the target, and refuses chaos", async () => {
+    const stack = await external({ STAGING_PASSWORD: password });
+    expect(stack.provider).toBe("external");
+    expect(stack.versions.pgbouncer).toMatch(/^1\./);
+    const psql = await stack.exec("pgbouncer", ["psql", "-Atc", "SELECT 6 * 7"]);
+    expect(psql).toMatchObject({ exitCode: 0, stdout: "42" });
+    await expect(stack.pause("postgres")).rejects.toBeInstanceOf(UnsupportedOperationError);
+    await expect(stack.restart("redis")).rejects.toThrow(/explicit opt-in/);
+    await stack.teardown();
+    expect(await queryOnce(staging.urls.pgbouncer, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
+  it("a wrong password names the service and never shows the password", async () => {
+    const error = await external({ STAGING_PASSWORD: "wrong-Secret-123" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StackStartError);
+    expect((error as StackStartError).service).toBe("postgres");
+    expect((error as Error).message).toMatch(/refused the connection: password authentication failed/);
+    expect((error as Error).message).not.toContain("wrong-Secret-123");
+  });
+
+  it("rehearse up --target prints redacted URLs, never the password, and leaves the target running", async () => {
+    const up = startRehearse(["up", "--target", targetFile, "--json", "--log-level", "debug"], {
+      ...testEnv(stateDir),
+      STAGING_PASSWORD: password,
+    });
+    const line = JSON.parse(await up.firstLine(30_000)) as Record<string, string>;
+    expect(line.provider).toBe("external");
+    expect(line.pgbouncer).toBe(staging.urls.pgbouncer.replace(`:${encodeURIComponent(password)}@`, ":***@"));
+    up.child.kill("SIGTERM");
+    expect(await up.exited).toBe(0);
+    expect(up.stdout() + up.stderr()).not.toContain(password);
+    expect(up.stderr()).toContain('"msg":"stack ready"');
+    expect(await queryOnce(staging.urls.pgbouncer, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+});
