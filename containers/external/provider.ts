@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { UnsupportedOperationError } from "../../harness/errors.ts";
 import { execLocal } from "../exec-local.ts";
+import { serviceEnv } from "../service-env.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
 import { secretsOf } from "../urls.ts";
@@ -22,7 +23,16 @@ class ExternalService implements ServiceHandle {
     this.name = name;
     const parsed = new URL(url);
     this.port = Number(parsed.port || (name === "redis" ? 6379 : 5432));
-    this.env = { PATH: path, LANG: "C.UTF-8", ...connectionEnv(name, parsed) };
+    const credentials = {
+      user: decodeURIComponent(parsed.username),
+      password: decodeURIComponent(parsed.password),
+      database: decodeURIComponent(parsed.pathname.slice(1)),
+    };
+    this.env = {
+      PATH: path,
+      LANG: "C.UTF-8",
+      ...serviceEnv(name, { host: parsed.hostname.replace(/^\[|\]$/g, ""), port: this.port }, credentials),
+    };
   }
 
   private refuse(operation: string): Promise<never> {
@@ -52,16 +62,6 @@ class ExternalService implements ServiceHandle {
     return "";
   }
   async remove(): Promise<void> {}
-}
-
-function connectionEnv(name: ServiceName, url: URL): Record<string, string> {
-  if (name === "redis") return { REDIS_HOST: url.hostname, REDIS_PORT: url.port || "6379" };
-  const env: Record<string, string> = { PGHOST: url.hostname, PGPORT: url.port || "5432" };
-  if (url.username) env.PGUSER = decodeURIComponent(url.username);
-  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
-  const database = decodeURIComponent(url.pathname.slice(1));
-  if (database) env.PGDATABASE = database;
-  return env;
 }
 
 export function externalPlan(target: Target, path: string): LaunchPlan {

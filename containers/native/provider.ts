@@ -20,6 +20,7 @@ import {
   renderPgBouncerIni,
   renderPgBouncerUserlist,
 } from "../server-config.ts";
+import { serviceEnv } from "../service-env.ts";
 import type { Credentials, StackSettings } from "../settings.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ServiceName } from "../types.ts";
@@ -105,21 +106,9 @@ function own(ctx: NativeContext, path: string): void {
 }
 
 function execEnv(ctx: NativeContext, name: ServiceName): Record<string, string> {
-  const { credentials: c, at } = ctx;
   const path = [...ctx.deps.binaries.pathDirs, ctx.deps.path].join(":");
   // HOME is the stack dir: nothing of the caller's (.pgpass, .psqlrc) leaks into exec.
-  const base = { PATH: path, HOME: ctx.tempDir, LANG: "C.UTF-8" };
-  if (name === "redis") {
-    return { ...base, REDIS_HOST: at.redis.host, REDIS_PORT: String(at.redis.port) };
-  }
-  return {
-    ...base,
-    PGHOST: at[name].host,
-    PGPORT: String(at[name].port),
-    PGUSER: c.user,
-    PGPASSWORD: c.password,
-    PGDATABASE: c.database,
-  };
+  return { PATH: path, HOME: ctx.tempDir, LANG: "C.UTF-8", ...serviceEnv(name, ctx.at[name], ctx.credentials) };
 }
 
 async function startProcess(ctx: NativeContext, spec: Omit<ProcessSpec, "execEnv" | "user">) {

@@ -18,6 +18,7 @@ import {
   shellCommand,
   shellQuote,
 } from "../server-config.ts";
+import { serviceEnv } from "../service-env.ts";
 import type { Credentials, StackSettings } from "../settings.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ServiceName } from "../types.ts";
@@ -85,7 +86,8 @@ export async function testcontainersPlan(settings: StackSettings, deps: Containe
         files,
         hostPort: layout.hostPorts[name],
         bridge: network ? { containerPort: STANDARD_PORTS[name], network } : undefined,
-        execEnv: execEnv(name, credentials, layout.listen[name]),
+        // Inside the container the server is on loopback, whatever the networking.
+        execEnv: serviceEnv(name, { host: LOOPBACK, port: layout.listen[name].port }, credentials),
         startupTimeoutMs: settings.startTimeoutMs,
         stopSignal: name === "postgres" ? "SIGINT" : "SIGTERM",
       },
@@ -153,12 +155,6 @@ function pgbouncerIni(settings: StackSettings, c: Credentials, layout: Layout): 
     authFile: `${CONFIG_DIR}/userlist.txt`,
     adminUser: c.user,
   });
-}
-
-function execEnv(name: ServiceName, c: Credentials, listen: Endpoint): Record<string, string> {
-  const local = { host: LOOPBACK, port: String(listen.port) };
-  if (name === "redis") return { REDIS_HOST: local.host, REDIS_PORT: local.port };
-  return { PGHOST: local.host, PGPORT: local.port, PGUSER: c.user, PGPASSWORD: c.password, PGDATABASE: c.database };
 }
 
 async function createNetwork(client: ContainerRuntimeClient, stackId: string): Promise<StartedNetwork> {
