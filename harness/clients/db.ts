@@ -1,0 +1,79 @@
+/**
+ * The `db` client ops receive: a pg pool pointed at PgBouncer, seen through a
+ * per-iteration view that times connection acquisition (pool wait) apart from
+ * query time (service time).
+ */
+import pg from "pg";
+import { classifyError } from "./classify-error.ts";
+import { type IterationTimer, now } from "./iteration-timer.ts";
+
+export interface DbSettings {
+  /** Client-side pool size (connections to PgBouncer). */
+  poolSize: number;
+  /** pg-pool connectionTimeoutMillis: give up waiting for a connection after this long; 0 = never. */
+  acquireTimeoutMs: number;
+  /** pg query_timeout (client-side); 0 = none. */
+  queryTimeoutMs: number;
+  /** Postgres statement_timeout sent on connect; 0 = none. */
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_DB_SETTINGS: DbSettings = {
+  poolSize: 10,
+  acquireTimeoutMs: 0,
+  queryTimeoutMs: 0,
+  statementTimeoutMs: 0,
+};
+
+export function createDbPool(url: string, settings: DbSettings): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.acquireTimeoutMs,
+    query_timeout: settings.queryTimeoutMs || undefined,
+    statement_timeout: settings.statementTimeoutMs || undefined,
+    // Connections stay open: closing idle ones would make reconnects look like pool wait.
+    idleTimeoutMillis: 0,
+  });
+  // An idle client losing its server (a restart, say) emits here; the pool drops it.
+  pool.on("error", () => {});
+  return pool;
+}
+
+export type Queryable = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+
+export interface Db {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Holds one connection for `work` (a transaction, a long export); all of `work` is service time. */
+  withConnection<T>(work: (query: Queryable) => Promise<T>): Promise<T>;
+}
+
+export function dbView(pool: pg.Pool, timer: IterationTimer): Db {
+  const acquire = async () => {
+    const t0 = now();
+    try {
+      return await pool.connect();
+    } finally {
+      timer.poolWaitMs += now() - t0;
+    }
+  };
+  const serve = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await acquire();
+    const t0 = now();
+    let broken: Error | undefined;
+    try {
+      return await work(client);
+    } catch (error) {
+      // Only a plain query error leaves the connection usable; after anything else, destroy it.
+      if (classifyError(error) !== "query") broken = error as Error;
+      throw error;
+    } finally {
+      timer.serviceMs += now() - t0;
+      client.release(broken);
+    }
+  };
+  return {
+    query: (text, values) => serve((client) => client.query(text, values)),
+    withConnection: (work) => serve((client) => work((text, values) => client.query(text, values))),
+  };
+}

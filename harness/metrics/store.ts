@@ -1,0 +1,88 @@
+/**
+ * Where iteration samples end up: one series per op and tag set, each with
+ * four histograms (latency from the intended start, dispatch lag, pool wait,
+ * service time) and counters. Samples flow one way: runners add, readers read.
+ */
+import { ERROR_CLASSES, type ErrorClass } from "../clients/classify-error.ts";
+import type { IterationTimer } from "../clients/iteration-timer.ts";
+import { type Histogram, newHistogram, recordMs } from "./histogram.ts";
+
+export const TRENDS = ["latency", "dispatch_lag", "pool_wait", "service_time"] as const;
+export type Trend = (typeof TRENDS)[number];
+
+export interface IterationSample {
+  op: string;
+  tags: Readonly<Record<string, string>>;
+  /** Monotonic ms: when the schedule meant it to start, when it did, when it ended. */
+  intendedMs: number;
+  startMs: number;
+  endMs: number;
+  timer: IterationTimer;
+  error: ErrorClass | undefined;
+}
+
+export class Series {
+  readonly op: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly trends: Record<Trend, Histogram> = {
+    latency: newHistogram(),
+    dispatch_lag: newHistogram(),
+    pool_wait: newHistogram(),
+    service_time: newHistogram(),
+  };
+  iterations = 0;
+  dropped = 0;
+  interrupted = 0;
+  cacheHits = 0;
+  cacheMisses = 0;
+  readonly errors = Object.fromEntries(ERROR_CLASSES.map((c) => [c, 0])) as Record<ErrorClass, number>;
+
+  constructor(op: string, tags: Readonly<Record<string, string>>) {
+    this.op = op;
+    this.tags = tags;
+  }
+
+  get errorCount(): number {
+    return ERROR_CLASSES.reduce((sum, c) => sum + this.errors[c], 0);
+  }
+
+  add(sample: IterationSample): void {
+    this.iterations++;
+    recordMs(this.trends.latency, sample.endMs - sample.intendedMs);
+    recordMs(this.trends.dispatch_lag, sample.startMs - sample.intendedMs);
+    recordMs(this.trends.pool_wait, sample.timer.poolWaitMs);
+    recordMs(this.trends.service_time, sample.timer.serviceMs);
+    this.cacheHits += sample.timer.cacheHits;
+    this.cacheMisses += sample.timer.cacheMisses;
+    if (sample.error) this.errors[sample.error]++;
+  }
+}
+
+export function seriesKey(op: string, tags: Readonly<Record<string, string>>): string {
+  const sorted = Object.keys(tags)
+    .sort()
+    .map((k) => `${k}=${tags[k]}`);
+  return `${op}{${sorted.join(",")}}`;
+}
+
+export class MetricsStore {
+  private readonly byKey = new Map<string, Series>();
+
+  series(op: string, tags: Readonly<Record<string, string>>): Series {
+    const key = seriesKey(op, tags);
+    let series = this.byKey.get(key);
+    if (!series) {
+      series = new Series(op, tags);
+      this.byKey.set(key, series);
+    }
+    return series;
+  }
+
+  record(sample: IterationSample): void {
+    this.series(sample.op, sample.tags).add(sample);
+  }
+
+  all(): Series[] {
+    return [...this.byKey.values()];
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The generator watches itself: if it could not keep the schedule (dispatch
+ * lag beyond tolerance, iterations dropped while the system was healthy,
+ * a blocked event loop), the run is invalid rather than wrong.
+ */
+import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
+
+export interface GeneratorHealth {
+  targetRate: number;
+  achievedRate: number;
+  droppedIterations: number;
+  dispatchLagP99Ms: number;
+  eventLoopDelayP99Ms: number;
+  cpuPercent: number;
+  valid: boolean;
+  reasons: string[];
+}
+
+export interface HealthInput {
+  targetRate: number;
+  achievedRate: number;
+  droppedIterations: number;
+  dispatchLagP99Ms: number;
+  eventLoopDelayP99Ms: number;
+  cpuPercent: number;
+}
+
+export interface HealthTolerance {
+  dispatchLagP99Ms: number;
+  /** Achieved below this share of the target (open loop) means the generator fell behind. */
+  minAchievedShare: number;
+}
+
+export const DEFAULT_TOLERANCE: HealthTolerance = { dispatchLagP99Ms: 10, minAchievedShare: 0.95 };
+
+export function assessGenerator(input: HealthInput, tolerance: HealthTolerance = DEFAULT_TOLERANCE): GeneratorHealth {
+  const reasons: string[] = [];
+  if (input.dispatchLagP99Ms > tolerance.dispatchLagP99Ms) {
+    reasons.push(`dispatch lag p99 ${input.dispatchLagP99Ms} ms exceeds ${tolerance.dispatchLagP99Ms} ms`);
+  }
+  if (input.droppedIterations > 0) reasons.push(`${input.droppedIterations} iterations dropped (maxVUs too low)`);
+  if (input.targetRate > 0 && input.achievedRate < input.targetRate * tolerance.minAchievedShare) {
+    reasons.push(`achieved ${input.achievedRate.toFixed(1)}/s of ${input.targetRate.toFixed(1)}/s`);
+  }
+  return { ...input, valid: reasons.length === 0, reasons };
+}
+
+/** Event-loop delay and CPU of this process over a window. */
+export class GeneratorMonitor {
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private cpuStart = process.cpuUsage();
+  private wallStart = performance.now();
+
+  start(): void {
+    this.loopDelay.enable();
+    this.cpuStart = process.cpuUsage();
+    this.wallStart = performance.now();
+  }
+
+  stop(): { eventLoopDelayP99Ms: number; cpuPercent: number } {
+    this.loopDelay.disable();
+    const cpu = process.cpuUsage(this.cpuStart);
+    const wallMs = performance.now() - this.wallStart;
+    return {
+      eventLoopDelayP99Ms: Math.round(this.loopDelay.percentile(99) / 1e3) / 1e3,
+      cpuPercent: wallMs > 0 ? Math.round(((cpu.user + cpu.system) / 1e3 / wallMs) * 1000) / 10 : 0,
+    };
+  }
+}

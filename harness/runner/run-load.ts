@@ -1,0 +1,135 @@
+/**
+ * Runs a workload: every scenario's executor at its startTime, each iteration
+ * calling the named op with instrumented `db` and `cache` clients. Returns
+ * the metrics store and the generator's verdict on itself.
+ */
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import { type Cache, cacheView } from "../clients/cache.ts";
+import { type Db, dbView } from "../clients/db.ts";
+import { BadInputError } from "../errors.ts";
+import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
+import { mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
+import { MetricsStore } from "../metrics/store.ts";
+import { runClosedLoop } from "./closed-loop.ts";
+import {
+  assessGenerator,
+  DEFAULT_TOLERANCE,
+  type GeneratorHealth,
+  GeneratorMonitor,
+  type HealthTolerance,
+} from "./generator-health.ts";
+import type { ScenarioRun } from "./iteration.ts";
+import type { LoopOutcome } from "./open-loop.ts";
+import { runOpenLoop } from "./open-loop.ts";
+
+export interface OpContext {
+  db: Db;
+  cache: Cache;
+  vu: number;
+  iteration: number;
+}
+
+export type Op = (ctx: OpContext) => Promise<unknown>;
+
+export interface LoadTargets {
+  pool: pg.Pool;
+  redis: Redis;
+  /** Every cache key the workload touches starts with it (flushes can be limited to it). */
+  cachePrefix: string;
+}
+
+/** Executors for every scenario, or a BadInputError listing every problem (options, unknown ops). */
+export function planLoad(
+  scenarios: Record<string, ScenarioOptions>,
+  ops: Record<string, Op>,
+  source: string,
+): Executor[] {
+  const problems: string[] = [];
+  const executors: Executor[] = [];
+  for (const [name, options] of Object.entries(scenarios)) {
+    const result = createExecutor(name, options);
+    if ("problems" in result) {
+      problems.push(...result.problems);
+      continue;
+    }
+    if (!ops[result.exec]) {
+      problems.push(
+        `scenarios.${name}.exec: no op named '${result.exec}' (ops: ${Object.keys(ops).join(", ") || "none"})`,
+      );
+    }
+    executors.push(result);
+  }
+  if (Object.keys(scenarios).length === 0) problems.push("scenarios: at least one is needed");
+  if (problems.length > 0) throw new BadInputError(source, problems);
+  return executors;
+}
+
+export interface LoadOutcome {
+  store: MetricsStore;
+  startedAtMs: number;
+  durationMs: number;
+  outcomes: Record<string, LoopOutcome>;
+  generator: GeneratorHealth;
+}
+
+export async function runLoad(
+  executors: Executor[],
+  ops: Record<string, Op>,
+  targets: LoadTargets,
+  options: { signal?: AbortSignal; tolerance?: HealthTolerance; store?: MetricsStore } = {},
+): Promise<LoadOutcome> {
+  const store = options.store ?? new MetricsStore();
+  const monitor = new GeneratorMonitor();
+  const startedAtMs = performance.now() + 5; // a moment to set every scenario up
+  monitor.start();
+  const outcomes: Record<string, LoopOutcome> = {};
+  await Promise.all(
+    executors.map(async (executor) => {
+      const op = ops[executor.exec] as Op;
+      const run: ScenarioRun = {
+        op: executor.exec,
+        tags: { scenario: executor.scenario, ...executor.tags },
+        iterate: ({ vu, iteration, timer }) =>
+          op({
+            db: dbView(targets.pool, timer),
+            cache: cacheView(targets.redis, timer, targets.cachePrefix),
+            vu,
+            iteration,
+          }),
+        store,
+        closed: false,
+      };
+      const plan = executor.plan();
+      const startAt = startedAtMs + executor.startTimeMs;
+      outcomes[executor.scenario] =
+        plan.kind === "open"
+          ? await runOpenLoop(plan, run, startAt, executor.gracefulStopMs, options.signal)
+          : await runClosedLoop(plan, run, startAt, executor.gracefulStopMs, options.signal);
+    }),
+  );
+  const durationMs = performance.now() - startedAtMs;
+  const { eventLoopDelayP99Ms, cpuPercent } = monitor.stop();
+  // Rates per open-loop scenario over its planned duration (the graceful stop is not load).
+  let targetRate = 0;
+  let achievedRate = 0;
+  for (const executor of executors) {
+    const plan = executor.plan();
+    if (plan.kind !== "open" || plan.durationMs <= 0) continue;
+    targetRate += plan.targetRatePerSec;
+    achievedRate += ((outcomes[executor.scenario]?.started ?? 0) / plan.durationMs) * 1000;
+  }
+  const all = store.all();
+  const generator = assessGenerator(
+    {
+      targetRate,
+      achievedRate,
+      droppedIterations: all.reduce((n, s) => n + s.dropped, 0),
+      dispatchLagP99Ms: valueAtPercentileMs(mergeHistograms(all.map((s) => s.trends.dispatch_lag)), 99),
+      eventLoopDelayP99Ms,
+      cpuPercent,
+    },
+    options.tolerance ?? DEFAULT_TOLERANCE,
+  );
+  return { store, startedAtMs, durationMs, outcomes, generator };
+}
