@@ -74,3 +74,18 @@ export function percentilesMs(histogram: Histogram): Percentiles {
 export function valueAtPercentileMs(histogram: Histogram, percentile: number): number {
   return histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(percentile) / 1000;
 }
+
+/** Share (0–1) of recorded values above `ms`, by bisecting the percentile axis (50 steps: ~1e-15). */
+export function fractionAboveMs(histogram: Histogram, ms: number): number {
+  if (histogram.totalCount === 0) return 0;
+  const us = ms * 1000;
+  let lo = 0;
+  let hi = 100;
+  for (let step = 0; step < 50; step++) {
+    const mid = (lo + hi) / 2;
+    if (histogram.getValueAtPercentile(mid) <= us) lo = mid;
+    else hi = mid;
+  }
+  // Rounded to 1e-9: below that the bisection's float residue, not data.
+  return Math.round(((100 - lo) / 100) * 1e9) / 1e9;
+}

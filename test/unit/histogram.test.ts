@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   decodeHistogram,
   encodeHistogram,
+  fractionAboveMs,
   HIGHEST_US,
   mergeHistograms,
   newHistogram,
@@ -51,5 +52,15 @@ describe("histograms in µs", () => {
     const before = h.estimatedFootprintInBytes;
     for (let i = 0; i < 200_000; i++) recordMs(h, (i % 5000) * 0.37);
     expect(h.estimatedFootprintInBytes).toBe(before);
+  });
+
+  it("tells the share of values above a threshold", () => {
+    const h = newHistogram();
+    for (let i = 0; i < 800; i++) recordMs(h, 1);
+    for (let i = 0; i < 200; i++) recordMs(h, 500);
+    expect(fractionAboveMs(h, 50)).toBeCloseTo(0.2, 6);
+    expect(fractionAboveMs(h, 600)).toBe(0);
+    expect(fractionAboveMs(h, 0.5)).toBe(1);
+    expect(fractionAboveMs(newHistogram(), 1)).toBe(0);
   });
 });

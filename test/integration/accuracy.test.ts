@@ -1,0 +1,118 @@
+/**
+ * Accuracy against ground truth (integration, real stack).
+ *
+ * Setup: an open-loop load of R = 200 SELECT 1/s through PgBouncer for 15 s,
+ * with PgBouncer frozen for S ≈ 1 s every T = 5 s (three freezes). The
+ * client pool holds P = 5 connections, so a freeze catches at most 5 queries
+ * in flight; everything arriving afterwards waits to acquire a connection.
+ *
+ * Prediction (open-loop queueing; ρ = R·service/P is the pool's utilisation,
+ * here well under 1%): a request arriving τ into a freeze waits S − τ, and
+ * the backlog drains in S·ρ/(1−ρ), so
+ *   - the share of requests slower than x is (S − x) / ((1 − ρ)·T),
+ *   - the q-quantile of latency is L0 + S − (1 − q)(1 − ρ)·T,
+ * with L0 the unstalled latency. A closed-loop generator (coordinated
+ * omission) would report far smaller numbers: only P requests per freeze.
+ * Pool wait must carry the stall; service time must not (only the P queries
+ * caught in flight have long service times: 0.5% of requests).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StartedStack } from "../../containers/index.ts";
+import { createDbPool, DEFAULT_DB_SETTINGS } from "../../harness/clients/db.ts";
+import { fractionAboveMs, percentilesMs } from "../../harness/metrics/histogram.ts";
+import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
+import { newStateDir, providersUnderTest, startTestStack } from "../helpers/stack.ts";
+
+const RATE = 200;
+const DURATION_MS = 15_000;
+const PERIOD_MS = 5_000;
+const FREEZE_MS = 1_000;
+const FREEZE_AT_MS = [2_000, 7_000, 12_000];
+const POOL = 5;
+const SLOW_MS = 50;
+
+/** Freezes PgBouncer on schedule; returns each freeze's measured length (call midpoints). */
+async function freezeOnSchedule(stack: StartedStack, t0: number): Promise<number[]> {
+  const lengths: number[] = [];
+  for (const at of FREEZE_AT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + at - performance.now())));
+    const p0 = performance.now();
+    await stack.pause("pgbouncer");
+    const p1 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, FREEZE_MS - (p1 - p0) / 2)));
+    const u0 = performance.now();
+    await stack.unpause("pgbouncer");
+    const u1 = performance.now();
+    lengths.push((u0 + u1) / 2 - (p0 + p1) / 2);
+  }
+  return lengths;
+}
+
+const within10 = (measured: number, predicted: number) => Math.abs(measured - predicted) / predicted;
+
+describe.each(providersUnderTest())("open-loop accuracy against ground truth, real stack (%s)", (provider) => {
+  let stack: StartedStack;
+  beforeAll(async () => {
+    stack = await startTestStack(provider, newStateDir());
+  });
+  afterAll(async () => {
+    await stack?.teardown();
+  });
+
+  it("reports the share of slow requests, p95/p99 and where the time went as predicted", async () => {
+    const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: POOL });
+    const ops = {
+      select: async ({ db }: { db: { query: (sql: string) => Promise<unknown> } }) => db.query("SELECT 1"),
+    };
+    const executors = planLoad(
+      {
+        steady: {
+          executor: "constant-arrival-rate",
+          rate: RATE,
+          duration: `${DURATION_MS}ms`,
+          preAllocatedVUs: 50,
+          maxVUs: 2_000,
+          exec: "select",
+        },
+      },
+      ops,
+      "accuracy test",
+    );
+    const t0 = performance.now() + 5;
+    const [outcome, freezes] = await Promise.all([
+      runLoad(executors, ops, { pool, redis: {} as never, cachePrefix: "acc:" }),
+      freezeOnSchedule(stack, t0),
+    ]);
+    await pool.end();
+
+    const series = outcome.store.all()[0];
+    if (!series) throw new Error("no series recorded");
+    const latency = series.trends.latency;
+    const lat = percentilesMs(latency);
+    const wait = percentilesMs(series.trends.pool_wait);
+    const service = percentilesMs(series.trends.service_time);
+    const S = freezes.reduce((a, b) => a + b, 0) / freezes.length;
+    const L0 = lat.p50;
+    const rho = (RATE / 1000) * (service.p50 / POOL);
+    const predicted = {
+      slowShare: (S - SLOW_MS) / ((1 - rho) * PERIOD_MS),
+      p95: L0 + S - 0.05 * (1 - rho) * PERIOD_MS,
+      p99: L0 + S - 0.01 * (1 - rho) * PERIOD_MS,
+    };
+    const measured = { slowShare: fractionAboveMs(latency, SLOW_MS), p95: lat.p95, p99: lat.p99 };
+    console.log(
+      JSON.stringify({ provider, S, L0, rho, predicted, measured, wait, service, generator: outcome.generator }),
+    );
+
+    expect(series.iterations).toBe((RATE * DURATION_MS) / 1000);
+    expect(outcome.generator.droppedIterations).toBe(0);
+    expect(series.errorCount).toBe(0);
+    expect(within10(measured.slowShare, predicted.slowShare)).toBeLessThan(0.1);
+    expect(within10(measured.p95, predicted.p95)).toBeLessThan(0.1);
+    expect(within10(measured.p99, predicted.p99)).toBeLessThan(0.1);
+    // The stall is in pool wait, not in service time.
+    expect(within10(wait.p95, lat.p95)).toBeLessThan(0.1);
+    expect(service.p95).toBeLessThan(20);
+    expect(service.p99).toBeLessThan(lat.p99 / 10);
+  });
+});
