@@ -11,6 +11,8 @@ import { BadInputError } from "../errors.ts";
 import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
 import { mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
 import { MetricsStore } from "../metrics/store.ts";
+import { abortingFailures, type ThresholdResult } from "../thresholds/evaluate.ts";
+import type { ParsedThreshold } from "../thresholds/parse.ts";
 import { runClosedLoop } from "./closed-loop.ts";
 import {
   assessGenerator,
@@ -71,17 +73,39 @@ export interface LoadOutcome {
   durationMs: number;
   outcomes: Record<string, LoopOutcome>;
   generator: GeneratorHealth;
+  /** abortOnFail thresholds that stopped the run early. */
+  abortedBy: ThresholdResult[];
 }
+
+const ABORT_CHECK_INTERVAL_MS = 1_000;
 
 export async function runLoad(
   executors: Executor[],
   ops: Record<string, Op>,
   targets: LoadTargets,
-  options: { signal?: AbortSignal; tolerance?: HealthTolerance; store?: MetricsStore } = {},
+  options: {
+    signal?: AbortSignal;
+    tolerance?: HealthTolerance;
+    store?: MetricsStore;
+    thresholds?: ParsedThreshold[];
+  } = {},
 ): Promise<LoadOutcome> {
   const store = options.store ?? new MetricsStore();
   const monitor = new GeneratorMonitor();
   const startedAtMs = performance.now() + 5; // a moment to set every scenario up
+  // Stops on the caller's signal, or when an abortOnFail threshold fails.
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  options.signal?.addEventListener("abort", forward, { once: true });
+  let abortedBy: ThresholdResult[] = [];
+  const watched = (options.thresholds ?? []).filter((t) => t.abortOnFail);
+  const watcher =
+    watched.length > 0
+      ? setInterval(() => {
+          abortedBy = abortingFailures(watched, store, performance.now() - startedAtMs);
+          if (abortedBy.length > 0) stop.abort();
+        }, ABORT_CHECK_INTERVAL_MS)
+      : undefined;
   monitor.start();
   const outcomes: Record<string, LoopOutcome> = {};
   await Promise.all(
@@ -104,10 +128,12 @@ export async function runLoad(
       const startAt = startedAtMs + executor.startTimeMs;
       outcomes[executor.scenario] =
         plan.kind === "open"
-          ? await runOpenLoop(plan, run, startAt, executor.gracefulStopMs, options.signal)
-          : await runClosedLoop(plan, run, startAt, executor.gracefulStopMs, options.signal);
+          ? await runOpenLoop(plan, run, startAt, executor.gracefulStopMs, stop.signal)
+          : await runClosedLoop(plan, run, startAt, executor.gracefulStopMs, stop.signal);
     }),
   );
+  clearInterval(watcher);
+  options.signal?.removeEventListener("abort", forward);
   const durationMs = performance.now() - startedAtMs;
   const { eventLoopDelayP99Ms, cpuPercent } = monitor.stop();
   // Rates per open-loop scenario over its planned duration (the graceful stop is not load).
@@ -131,5 +157,5 @@ export async function runLoad(
     },
     options.tolerance ?? DEFAULT_TOLERANCE,
   );
-  return { store, startedAtMs, durationMs, outcomes, generator };
+  return { store, startedAtMs, durationMs, outcomes, generator, abortedBy };
 }

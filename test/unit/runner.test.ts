@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { ScenarioOptions } from "../../harness/executors/index.ts";
 import { percentilesMs } from "../../harness/metrics/histogram.ts";
 import { type Op, planLoad, runLoad } from "../../harness/runner/run-load.ts";
+import { parseThresholds } from "../../harness/thresholds/parse.ts";
 
 // Ops here never touch db or cache; the clients are only wrapped, never called.
 const targets = { pool: {} as pg.Pool, redis: {} as Redis, cachePrefix: "t:" };
@@ -97,6 +98,25 @@ describe("open-loop runner", () => {
     expect(store.all()[0]?.interrupted).toBe(2);
     expect(store.all()[0]?.iterations).toBe(0);
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe("abortOnFail", () => {
+  it("stops the run once a failing threshold is past its delay", async () => {
+    const ops = { default: async () => {} };
+    const executors = planLoad(
+      { s: { executor: "constant-arrival-rate", rate: 50, duration: "20s", preAllocatedVUs: 2 } },
+      ops,
+      "test",
+    );
+    const { thresholds } = parseThresholds(
+      { iterations: [{ threshold: "count<10", abortOnFail: true, delayAbortEval: "1s" }] },
+      { ops: ["default"] },
+    );
+    const started = performance.now();
+    const outcome = await runLoad(executors, ops, targets, { thresholds });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(outcome.abortedBy.map((r) => r.expression)).toEqual(["count<10"]);
   });
 });
 

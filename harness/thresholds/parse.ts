@@ -1,0 +1,135 @@
+/**
+ * Thresholds in k6's grammar: keys `metric{tag:value,...}`, expressions
+ * `aggregation op value` (e.g. `p(95)<300`, `rate<0.01`), as strings or
+ * `{ threshold, abortOnFail, delayAbortEval }`. Every problem is reported at
+ * once so a bad file fails before anything starts.
+ */
+import type { Threshold } from "k6/options";
+import { parseDuration } from "../duration.ts";
+
+export const METRICS = {
+  latency: "trend",
+  pool_wait: "trend",
+  service_time: "trend",
+  dispatch_lag: "trend",
+  errors: "rate",
+  cache_hits: "rate",
+  iterations: "counter",
+  dropped_iterations: "counter",
+} as const;
+export type MetricName = keyof typeof METRICS;
+type MetricKind = (typeof METRICS)[MetricName];
+
+const AGGREGATIONS: Record<MetricKind, string[]> = {
+  trend: ["avg", "min", "max", "med", "p(N)", "count"],
+  rate: ["rate"],
+  counter: ["count", "rate"],
+};
+
+export type Operator = "<" | "<=" | ">" | ">=" | "==" | "!=";
+
+export interface ParsedThreshold {
+  /** The key as written, e.g. `latency{op:dashboard}`. */
+  key: string;
+  metric: MetricName;
+  tags: Record<string, string>;
+  expression: string;
+  aggregation: string;
+  /** For p(N): N. */
+  percentile?: number;
+  operator: Operator;
+  value: number;
+  abortOnFail: boolean;
+  delayAbortEvalMs: number;
+}
+
+const KEY = /^([a-z_]+)(?:\{([^}]*)\})?$/;
+const EXPRESSION =
+  /^\s*(avg|min|max|med|count|rate|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|==|===|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+
+export interface ParseContext {
+  /** Ops that exist: a tag filter naming another is a mistake. */
+  ops: string[];
+  /** Phases that exist (empty: no phase filter allowed). */
+  phases?: string[];
+}
+
+export function parseThresholds(
+  thresholds: Record<string, Threshold[] | Threshold>,
+  context: ParseContext,
+): { thresholds: ParsedThreshold[]; problems: string[] } {
+  const parsed: ParsedThreshold[] = [];
+  const problems: string[] = [];
+  for (const [key, raw] of Object.entries(thresholds)) {
+    const where = `thresholds['${key}']`;
+    const keyMatch = KEY.exec(key.trim());
+    const metric = keyMatch?.[1] as MetricName | undefined;
+    if (!keyMatch || !metric || !(metric in METRICS)) {
+      problems.push(`${where}: unknown metric (known: ${Object.keys(METRICS).join(", ")})`);
+      continue;
+    }
+    const tags = parseTags(keyMatch[2] ?? "", where, context, problems);
+    const list = Array.isArray(raw) ? raw : [raw];
+    list.forEach((item, i) => {
+      const one = parseOne(item, `${where}[${i}]`, METRICS[metric], problems);
+      if (one) parsed.push({ key, metric, tags, ...one });
+    });
+  }
+  return { thresholds: parsed, problems };
+}
+
+function parseTags(text: string, where: string, context: ParseContext, problems: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const part of text.split(",").filter((p) => p.trim() !== "")) {
+    const [name, value] = part.split(":").map((s) => s.trim());
+    if (!name || !value) {
+      problems.push(`${where}: tag filter '${part}' is not name:value`);
+      continue;
+    }
+    if (name === "op" && !context.ops.includes(value)) {
+      problems.push(`${where}: no op named '${value}' (ops: ${context.ops.join(", ") || "none"})`);
+    }
+    if (name === "phase" && context.phases && !context.phases.includes(value)) {
+      problems.push(`${where}: no phase named '${value}' (phases: ${context.phases.join(", ") || "none"})`);
+    }
+    tags[name] = value;
+  }
+  return tags;
+}
+
+function parseOne(item: Threshold, where: string, kind: MetricKind, problems: string[]) {
+  const object = typeof item === "string" ? { threshold: item } : item;
+  if (!object || typeof object.threshold !== "string") {
+    problems.push(`${where}: must be an expression string or { threshold, abortOnFail, delayAbortEval }`);
+    return undefined;
+  }
+  const match = EXPRESSION.exec(object.threshold);
+  if (!match) {
+    problems.push(`${where}: '${object.threshold}' is not an expression like 'p(95)<300' or 'rate<0.01'`);
+    return undefined;
+  }
+  const [, aggregationText = "", percentileText, operatorText = "", valueText = ""] = match;
+  const aggregation = percentileText === undefined ? aggregationText : "p(N)";
+  if (!AGGREGATIONS[kind].includes(aggregation)) {
+    problems.push(
+      `${where}: ${aggregationText} does not apply to a ${kind} metric (use ${AGGREGATIONS[kind].join(", ")})`,
+    );
+    return undefined;
+  }
+  const percentile = percentileText === undefined ? undefined : Number(percentileText);
+  if (percentile !== undefined && (percentile < 0 || percentile > 100)) {
+    problems.push(`${where}: p(${percentile}) is outside 0–100`);
+    return undefined;
+  }
+  const delay = parseDuration(object.delayAbortEval ?? 0);
+  if (typeof delay === "string") problems.push(`${where}.delayAbortEval: ${delay}`);
+  return {
+    expression: object.threshold.trim(),
+    aggregation,
+    ...(percentile !== undefined && { percentile }),
+    operator: (operatorText === "===" ? "==" : operatorText) as Operator,
+    value: Number(valueText),
+    abortOnFail: object.abortOnFail === true,
+    delayAbortEvalMs: typeof delay === "number" ? delay : 0,
+  };
+}
