@@ -14,34 +14,48 @@ export interface Cache {
   cached<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T>;
 }
 
-export function cacheView(redis: Redis, timer: IterationTimer, prefix: string): Cache {
-  const timed = async <T>(command: () => Promise<T>): Promise<T> => {
+/** A class, not closures: one is made per iteration, thousands a second. */
+export class CacheView implements Cache {
+  private readonly redis: Redis;
+  private readonly timer: IterationTimer;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, timer: IterationTimer, prefix: string) {
+    this.redis = redis;
+    this.timer = timer;
+    this.prefix = prefix;
+  }
+
+  private async timed<T>(command: () => Promise<T>): Promise<T> {
     const t0 = now();
     try {
       return await command();
     } finally {
-      timer.serviceMs += now() - t0;
+      this.timer.serviceMs += now() - t0;
     }
-  };
-  const get = async (key: string) => {
-    const value = await timed(() => redis.get(prefix + key));
-    if (value === null) timer.cacheMisses++;
-    else timer.cacheHits++;
+  }
+
+  async get(key: string): Promise<string | null> {
+    const value = await this.timed(() => this.redis.get(this.prefix + key));
+    if (value === null) this.timer.cacheMisses++;
+    else this.timer.cacheHits++;
     return value;
-  };
-  const set = async (key: string, value: string, ttlSeconds?: number) => {
-    await timed(() => (ttlSeconds ? redis.set(prefix + key, value, "EX", ttlSeconds) : redis.set(prefix + key, value)));
-  };
-  return {
-    get,
-    set,
-    del: (key) => timed(() => redis.del(prefix + key)),
-    async cached(key, ttlSeconds, loader) {
-      const hit = await get(key);
-      if (hit !== null) return JSON.parse(hit);
-      const value = await loader();
-      await set(key, JSON.stringify(value), ttlSeconds);
-      return value;
-    },
-  };
+  }
+
+  async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
+    const full = this.prefix + key;
+    await this.timed(() => (ttlSeconds ? this.redis.set(full, value, "EX", ttlSeconds) : this.redis.set(full, value)));
+  }
+
+  del(key: string): Promise<number> {
+    return this.timed(() => this.redis.del(this.prefix + key));
+  }
+
+  async cached<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T> {
+    const hit = await this.get(key);
+    if (hit !== null) return JSON.parse(hit) as T;
+    const value = await loader();
+    await this.set(key, JSON.stringify(value), ttlSeconds);
+    return value;
+  }
 }

@@ -11,8 +11,6 @@ export const TRENDS = ["latency", "dispatch_lag", "pool_wait", "service_time"] a
 export type Trend = (typeof TRENDS)[number];
 
 export interface IterationSample {
-  op: string;
-  tags: Readonly<Record<string, string>>;
   /** Monotonic ms: when the schedule meant it to start, when it did, when it ended. */
   intendedMs: number;
   startMs: number;
@@ -76,10 +74,6 @@ export class MetricsStore {
       this.byKey.set(key, series);
     }
     return series;
-  }
-
-  record(sample: IterationSample): void {
-    this.series(sample.op, sample.tags).add(sample);
   }
 
   all(): Series[] {

@@ -54,6 +54,6 @@ export async function runClosedLoop(
   wanted = 0;
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);
   run.closed = true;
-  run.store.series(run.op, run.tags).interrupted += interrupted;
+  run.series.interrupted += interrupted;
   return { started, dropped: 0, interrupted };
 }

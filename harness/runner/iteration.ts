@@ -1,7 +1,7 @@
 /** Runs one iteration and records it; shared by the open- and closed-loop runners. */
 import { classifyError, type ErrorClass } from "../clients/classify-error.ts";
 import { IterationTimer } from "../clients/iteration-timer.ts";
-import type { MetricsStore } from "../metrics/store.ts";
+import type { Series } from "../metrics/store.ts";
 
 export interface IterationInput {
   vu: number;
@@ -12,10 +12,9 @@ export interface IterationInput {
 export type IterationFn = (input: IterationInput) => Promise<unknown>;
 
 export interface ScenarioRun {
-  op: string;
-  tags: Readonly<Record<string, string>>;
   iterate: IterationFn;
-  store: MetricsStore;
+  /** Resolved once per scenario: looking a series up per sample would cost a key build each time. */
+  series: Series;
   /** Set once the scenario's graceful stop has passed: late completions are not recorded. */
   closed: boolean;
 }
@@ -31,5 +30,5 @@ export async function runIteration(run: ScenarioRun, vu: number, iteration: numb
     error = classifyError(e);
   }
   if (run.closed) return;
-  run.store.record({ op: run.op, tags: run.tags, intendedMs, startMs, endMs: performance.now(), timer, error });
+  run.series.add({ intendedMs, startMs, endMs: performance.now(), timer, error });
 }

@@ -23,7 +23,6 @@ export async function runOpenLoop(
   gracefulStopMs: number,
   signal?: AbortSignal,
 ): Promise<LoopOutcome> {
-  const series = run.store.series(run.op, run.tags);
   const freeVus: number[] = [];
   for (let vu = plan.preAllocatedVUs; vu >= 1; vu--) freeVus.push(vu);
   let allocated = plan.preAllocatedVUs;
@@ -45,7 +44,7 @@ export async function runOpenLoop(
       const vu = freeVus.pop() ?? (allocated < plan.maxVUs ? ++allocated : undefined);
       if (vu === undefined) {
         dropped++;
-        series.dropped++;
+        run.series.dropped++;
       } else {
         const iteration = runIteration(run, vu, started++, intendedMs).finally(() => {
           inFlight.delete(iteration);
@@ -58,7 +57,7 @@ export async function runOpenLoop(
   }
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);
   run.closed = true;
-  series.interrupted += interrupted;
+  run.series.interrupted += interrupted;
   return { started, dropped, interrupted };
 }
 

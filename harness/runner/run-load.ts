@@ -5,8 +5,8 @@
  */
 import type { Redis } from "ioredis";
 import type pg from "pg";
-import { type Cache, cacheView } from "../clients/cache.ts";
-import { type Db, dbView } from "../clients/db.ts";
+import { type Cache, CacheView } from "../clients/cache.ts";
+import { type Db, DbView } from "../clients/db.ts";
 import { BadInputError } from "../errors.ts";
 import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
 import { mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
@@ -112,16 +112,14 @@ export async function runLoad(
     executors.map(async (executor) => {
       const op = ops[executor.exec] as Op;
       const run: ScenarioRun = {
-        op: executor.exec,
-        tags: { scenario: executor.scenario, ...executor.tags },
         iterate: ({ vu, iteration, timer }) =>
           op({
-            db: dbView(targets.pool, timer),
-            cache: cacheView(targets.redis, timer, targets.cachePrefix),
+            db: new DbView(targets.pool, timer),
+            cache: new CacheView(targets.redis, timer, targets.cachePrefix),
             vu,
             iteration,
           }),
-        store,
+        series: store.series(executor.exec, { scenario: executor.scenario, ...executor.tags }),
         closed: false,
       };
       const plan = executor.plan();

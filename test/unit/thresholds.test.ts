@@ -58,9 +58,7 @@ function storeWith(samples: { op: string; phase: string; latencyMs: number; pool
   for (const s of samples) {
     const timer = new IterationTimer();
     timer.poolWaitMs = s.poolWaitMs ?? 0;
-    store.record({
-      op: s.op,
-      tags: { phase: s.phase },
+    store.series(s.op, { phase: s.phase }).add({
       intendedMs: 0,
       startMs: 0,
       endMs: s.latencyMs,

@@ -1,0 +1,129 @@
+/**
+ * bench/generator: in one run on the same stack,
+ *   1. closed-loop SELECT 1 through PgBouncer, 16 clients: pgbench vs a bare
+ *      node-postgres loop vs rehearse (constant-vus, instrumented db client);
+ *   2. open-loop dispatch lag p99 at 1k/s and 5k/s (constant-arrival-rate).
+ * Usage: node bench/generator.ts [seconds per measurement, default 10] [provider, default native]
+ */
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execLocal } from "../containers/exec-local.ts";
+import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
+import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
+import { type Op, planLoad, runLoad } from "../harness/runner/run-load.ts";
+import { benchStack } from "./lib/bench-stack.ts";
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const PROVIDER = (process.argv[3] ?? "native") as "native" | "testcontainers";
+const CLIENTS = 16;
+
+const stack = await benchStack(PROVIDER);
+const url = new URL(stack.urls.pgbouncer);
+const noRedis = {} as never; // these ops never touch the cache
+
+async function pgbenchTps(): Promise<number> {
+  const script = join(tmpdir(), `rehearse-bench-select1-${process.pid}.sql`);
+  writeFileSync(script, "SELECT 1;\n");
+  const env = {
+    PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ""}`,
+    PGHOST: url.hostname,
+    PGPORT: url.port,
+    PGUSER: decodeURIComponent(url.username),
+    PGPASSWORD: decodeURIComponent(url.password),
+    PGDATABASE: url.pathname.slice(1),
+  };
+  const args = ["-n", "-M", "simple", "-f", script, "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS)];
+  const result = await execLocal(["pgbench", ...args], env, { timeoutMs: (SECONDS + 30) * 1000 });
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1];
+  if (!tps) throw new Error(`pgbench failed (${result.exitCode}): ${result.stderr}`);
+  return Number(tps);
+}
+
+async function bareLoopRate(): Promise<number> {
+  const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: CLIENTS });
+  await Promise.all(Array.from({ length: CLIENTS }, () => pool.query("SELECT 1")));
+  let count = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < end) {
+        await pool.query("SELECT 1");
+        count++;
+      }
+    }),
+  );
+  const rate = count / ((performance.now() - t0) / 1000);
+  await pool.end();
+  return rate;
+}
+
+const select1: Record<string, Op> = { select: ({ db }) => db.query("SELECT 1") };
+
+async function rehearseClosedRate(): Promise<number> {
+  const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: CLIENTS });
+  await Promise.all(Array.from({ length: CLIENTS }, () => pool.query("SELECT 1")));
+  const executors = planLoad(
+    { closed: { executor: "constant-vus", vus: CLIENTS, duration: `${SECONDS}s`, exec: "select" } },
+    select1,
+    "bench",
+  );
+  const outcome = await runLoad(executors, select1, { pool, redis: noRedis, cachePrefix: "" });
+  await pool.end();
+  const iterations = outcome.store.all().reduce((n, s) => n + s.iterations, 0);
+  return iterations / SECONDS;
+}
+
+async function openLoopLag(rate: number) {
+  const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: CLIENTS });
+  await Promise.all(Array.from({ length: CLIENTS }, () => pool.query("SELECT 1")));
+  const executors = planLoad(
+    {
+      open: {
+        executor: "constant-arrival-rate",
+        rate,
+        duration: `${SECONDS}s`,
+        preAllocatedVUs: 100,
+        maxVUs: 2_000,
+        exec: "select",
+      },
+    },
+    select1,
+    "bench",
+  );
+  const outcome = await runLoad(executors, select1, { pool, redis: noRedis, cachePrefix: "" });
+  await pool.end();
+  const all = outcome.store.all();
+  return {
+    lag: percentilesMs(mergeHistograms(all.map((s) => s.trends.dispatch_lag))),
+    latency: percentilesMs(mergeHistograms(all.map((s) => s.trends.latency))),
+    generator: outcome.generator,
+  };
+}
+
+try {
+  const pgbench = await pgbenchTps();
+  const bare = await bareLoopRate();
+  const rehearse = await rehearseClosedRate();
+  const open1k = await openLoopLag(1_000);
+  const open5k = await openLoopLag(5_000);
+  console.log(`## generator (${PROVIDER} stack, ${SECONDS} s per measurement, ${CLIENTS} clients)\n`);
+  console.log("| closed loop, SELECT 1 via PgBouncer | per second | rehearse ÷ this |");
+  console.log("|---|---|---|");
+  console.log(`| pgbench -M simple | ${pgbench.toFixed(0)} | ${(rehearse / pgbench).toFixed(2)} |`);
+  console.log(`| bare node-postgres loop | ${bare.toFixed(0)} | ${(rehearse / bare).toFixed(2)} |`);
+  console.log(`| rehearse constant-vus | ${rehearse.toFixed(0)} | 1.00 |`);
+  console.log("\n| open loop | achieved/s | dispatch lag p50 / p99 / max (ms) | latency p50 / p99 (ms) | valid |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, r] of [
+    ["1k/s", open1k],
+    ["5k/s", open5k],
+  ] as const) {
+    console.log(
+      `| ${name} | ${r.generator.achievedRate.toFixed(0)} | ${r.lag.p50} / ${r.lag.p99} / ${r.lag.max} | ${r.latency.p50} / ${r.latency.p99} | ${r.generator.valid ? "yes" : `no: ${r.generator.reasons.join("; ")}`} |`,
+    );
+  }
+} finally {
+  await stack.teardown();
+}
