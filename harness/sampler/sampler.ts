@@ -1,0 +1,98 @@
+/**
+ * The 1 s sampler: PgBouncer pools and stats, Postgres activity and buffer
+ * hits, Redis INFO, and the generator's own counters, each tick stamped on
+ * the same monotonic clock as the iteration samples. A probe still busy from
+ * the last tick is skipped (a frozen server must not pile up queries); a
+ * probe that fails logs once and keeps going. Bounded: at most MAX_SAMPLES.
+ */
+import type { StackUrls } from "../../containers/types.ts";
+import { PgBouncerProbe, type PgBouncerSample, PostgresProbe, type PostgresSample, RedisProbe } from "./probes.ts";
+import type { RedisInfo } from "./redis-info.ts";
+
+const MAX_SAMPLES = 86_400; // a day of 1 s samples
+
+export interface GeneratorSample {
+  iterations: number;
+  errors: number;
+  dropped: number;
+}
+
+export interface TimelineSample {
+  /** Monotonic ms since the sampler's origin (the run's start). */
+  tMs: number;
+  pgbouncer?: PgBouncerSample;
+  postgres?: PostgresSample;
+  redis?: RedisInfo;
+  generator?: GeneratorSample;
+}
+
+type ProbeName = "pgbouncer" | "postgres" | "redis";
+
+export interface SamplerOptions {
+  urls: Pick<StackUrls, "postgres" | "pgbouncerAdmin" | "redis">;
+  /** Monotonic ms that tMs counts from. */
+  originMs: number;
+  intervalMs?: number;
+  generator?: () => GeneratorSample;
+  warn: (message: string) => void;
+}
+
+export class Sampler {
+  readonly samples: TimelineSample[] = [];
+  private readonly options: SamplerOptions;
+  private readonly probes: { [K in ProbeName]: { read(): Promise<NonNullable<TimelineSample[K]>>; close(): void } };
+  private readonly busy = new Set<ProbeName>();
+  private readonly warned = new Set<ProbeName>();
+  private timer: NodeJS.Timeout | undefined;
+  private pending = new Set<Promise<void>>();
+
+  constructor(options: SamplerOptions) {
+    this.options = options;
+    this.probes = {
+      pgbouncer: new PgBouncerProbe(options.urls.pgbouncerAdmin),
+      postgres: new PostgresProbe(options.urls.postgres),
+      redis: new RedisProbe(options.urls.redis),
+    };
+  }
+
+  start(): void {
+    const interval = this.options.intervalMs ?? 1_000;
+    this.timer = setInterval(() => {
+      if (this.samples.length >= MAX_SAMPLES) return;
+      const tick = this.tick();
+      this.pending.add(tick);
+      tick.finally(() => this.pending.delete(tick));
+    }, interval);
+  }
+
+  private async tick(): Promise<void> {
+    const sample: TimelineSample = { tMs: Math.round(performance.now() - this.options.originMs) };
+    if (this.options.generator) sample.generator = this.options.generator();
+    this.samples.push(sample);
+    await Promise.all((Object.keys(this.probes) as ProbeName[]).map((name) => this.read(name, sample)));
+  }
+
+  private async read(name: ProbeName, sample: TimelineSample): Promise<void> {
+    if (this.busy.has(name)) return;
+    this.busy.add(name);
+    try {
+      // Each probe type fills its own field.
+      (sample as Record<ProbeName, unknown>)[name] = await this.probes[name].read();
+    } catch (error) {
+      if (!this.warned.has(name)) {
+        this.warned.add(name);
+        this.options.warn(`sampler: ${name} probe failed (${(error as Error).message}); will keep trying, silently`);
+      }
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  /** Stops ticking, waits (bounded) for reads in progress, closes connections. */
+  async stop(): Promise<TimelineSample[]> {
+    clearInterval(this.timer);
+    await Promise.race([Promise.all(this.pending), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    for (const probe of Object.values(this.probes)) probe.close();
+    return this.samples;
+  }
+}
