@@ -1,0 +1,83 @@
+/**
+ * The reference workload's operations. Ids are drawn from the iteration
+ * number (reproducible) with a skew toward low ids, so a few accounts are
+ * hot, as in real apps, and the cache has something to do.
+ */
+import type { Op } from "../../runner/run-load.ts";
+import { EVENT_KINDS, type SeedShape } from "./schema.ts";
+
+/** A deterministic pseudo-random number in [0, 1) for iteration n (splitmix-style hash). */
+function unit(n: number, salt: number): number {
+  let x = (n * 0x9e3779b1 + salt * 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d) >>> 0;
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b) >>> 0;
+  return ((x ^ (x >>> 16)) >>> 0) / 4_294_967_296;
+}
+
+/** 1..max, skewed: most picks land on the lowest ids. */
+function skewedId(n: number, salt: number, max: number): number {
+  return 1 + Math.floor(max * unit(n, salt) ** 3);
+}
+
+export function saasOps(shape: SeedShape, cacheTtlSeconds = 30): Record<string, Op> {
+  return {
+    /** Read through the cache: a per-account summary, computed from events on a miss. */
+    dashboard: async ({ db, cache, iteration }) => {
+      const account = skewedId(iteration, 1, shape.accounts);
+      return cache.cached(`dashboard:${account}`, cacheTtlSeconds, async () => {
+        const { rows } = await db.query(
+          `SELECT p.id, p.name, count(e.id)::int AS events, max(e.created_at) AS last_event
+           FROM projects p LEFT JOIN events e ON e.project_id = p.id AND e.created_at > now() - interval '7 days'
+           WHERE p.account_id = $1 GROUP BY p.id, p.name ORDER BY p.id`,
+          [account],
+        );
+        return rows;
+      });
+    },
+    /** An indexed search: a project's latest events of one kind. */
+    search: async ({ db, iteration }) => {
+      const project = skewedId(iteration, 2, shape.projects);
+      const kind = EVENT_KINDS[Math.floor(unit(iteration, 3) * EVENT_KINDS.length)];
+      await db.query(
+        "SELECT id, kind, created_at FROM events WHERE project_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 20",
+        [project, kind],
+      );
+    },
+    /** An export: a scan of one project's events in a transaction that holds its connection throughout. */
+    export: async ({ db, iteration }) => {
+      const project = 1 + Math.floor(unit(iteration, 4) * shape.projects);
+      await db.withConnection(async (query) => {
+        await query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        try {
+          await query("SELECT count(*), sum(length(payload)) FROM events WHERE project_id = $1", [project]);
+          await query("SELECT id, kind, payload FROM events WHERE project_id = $1 ORDER BY id", [project]);
+        } finally {
+          await query("COMMIT");
+        }
+      });
+    },
+    /** A write, and the dashboard it makes stale is dropped from the cache. */
+    write: async ({ db, cache, iteration }) => {
+      const project = skewedId(iteration, 5, shape.projects);
+      await db.query("INSERT INTO events (project_id, kind, payload) VALUES ($1, $2, $3)", [
+        project,
+        EVENT_KINDS[iteration % EVENT_KINDS.length],
+        `payload-${iteration}`,
+      ]);
+      await cache.del(`dashboard:${1 + Math.floor((project - 1) / 5)}`);
+    },
+    /** A background worker: claims one queued job (SKIP LOCKED), finishes it, queues the next. */
+    job: async ({ db }) => {
+      const { rows } = await db.query<{ id: string; account_id: string }>(
+        `WITH next AS (
+           SELECT id FROM jobs WHERE state = 'queued' AND run_after <= now()
+           ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+         UPDATE jobs SET state = 'done', claimed_at = now(), attempts = attempts + 1
+         FROM next WHERE jobs.id = next.id RETURNING jobs.id, jobs.account_id`,
+      );
+      const claimed = rows[0];
+      if (claimed) await db.query("INSERT INTO jobs (account_id) VALUES ($1)", [claimed.account_id]);
+      return claimed?.id;
+    },
+  };
+}
