@@ -88,6 +88,8 @@ export async function runLoad(
     tolerance?: HealthTolerance;
     store?: MetricsStore;
     thresholds?: ParsedThreshold[];
+    /** Called once a second with the store (live totals for the sampler and progress). */
+    onTick?: (store: MetricsStore) => void;
   } = {},
 ): Promise<LoadOutcome> {
   const store = options.store ?? new MetricsStore();
@@ -99,13 +101,12 @@ export async function runLoad(
   options.signal?.addEventListener("abort", forward, { once: true });
   let abortedBy: ThresholdResult[] = [];
   const watched = (options.thresholds ?? []).filter((t) => t.abortOnFail);
-  const watcher =
-    watched.length > 0
-      ? setInterval(() => {
-          abortedBy = abortingFailures(watched, store, performance.now() - startedAtMs);
-          if (abortedBy.length > 0) stop.abort();
-        }, ABORT_CHECK_INTERVAL_MS)
-      : undefined;
+  const watcher = setInterval(() => {
+    options.onTick?.(store);
+    if (watched.length === 0) return;
+    abortedBy = abortingFailures(watched, store, performance.now() - startedAtMs);
+    if (abortedBy.length > 0) stop.abort();
+  }, ABORT_CHECK_INTERVAL_MS);
   monitor.start();
   const outcomes: Record<string, LoopOutcome> = {};
   await Promise.all(
@@ -131,6 +132,7 @@ export async function runLoad(
     }),
   );
   clearInterval(watcher);
+  options.onTick?.(store);
   options.signal?.removeEventListener("abort", forward);
   const durationMs = performance.now() - startedAtMs;
   const { eventLoopDelayP99Ms, cpuPercent } = monitor.stop();

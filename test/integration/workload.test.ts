@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedStack } from "../../containers/index.ts";
 import { CacheView } from "../../harness/clients/cache.ts";
-import { createDbPool, DEFAULT_DB_SETTINGS, DbView } from "../../harness/clients/db.ts";
+import { createDbPool, DbView, DEFAULT_DB_SETTINGS } from "../../harness/clients/db.ts";
 import { IterationTimer } from "../../harness/clients/iteration-timer.ts";
 import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
 import { saasOps } from "../../harness/workloads/saas/ops.ts";
@@ -84,7 +84,12 @@ describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s
     const claims = await Promise.all(
       Array.from({ length: 20 }, (_, i) => {
         const timer = new IterationTimer();
-        return ops.job?.({ db: new DbView(pool, timer), cache: new CacheView(redis, timer, "saas:"), vu: i, iteration: i });
+        return ops.job?.({
+          db: new DbView(pool, timer),
+          cache: new CacheView(redis, timer, "saas:"),
+          vu: i,
+          iteration: i,
+        });
       }),
     );
     expect(claims.every((id) => id !== undefined)).toBe(true);

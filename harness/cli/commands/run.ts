@@ -1,0 +1,132 @@
+/**
+ * `rehearse run <scenario.ts...>`: every scenario file is loaded and
+ * validated before anything starts; then each runs on its own stack and
+ * writes <out>/<scenario>/report.json. Exit 0 when all passed, 99 when a
+ * threshold failed or a run was invalid, 105 when stopped by a signal.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { loadTargetFile, Registry } from "../../../containers/index.ts";
+import { secretsOf } from "../../../containers/urls.ts";
+import type { RunReport } from "../../../reports/report.ts";
+import { renderSummary } from "../../../reports/summary.ts";
+import { BadInputError, ExitCode } from "../../errors.ts";
+import { createLogger } from "../../log.ts";
+import { runScenario } from "../../run/run-scenario.ts";
+import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
+import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS } from "../stack-flags.ts";
+import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
+import { type World, writeLine } from "../world.ts";
+
+export const RUN_HELP = `Usage: rehearse run <scenario.ts...> [options]
+
+Runs each scenario on its own stack: start, seed, load, thresholds, report.
+
+Options:
+  --out <dir>              where reports go: <dir>/<scenario>/report.json (default rehearse-out)
+  --duration-scale <x>     multiply every duration in the scenarios (CI short, capacity long)
+${STACK_FLAGS_HELP}
+  (--pool-mode, --pool-size and --max-client-conn override the scenario's stack settings.)`;
+
+export async function runCommand(args: string[], world: World): Promise<number> {
+  const { values, positionals } = parseOrThrow(args);
+  const problems: string[] = [];
+  const flags = readStackFlags(values, world.env, problems);
+  const scale = Number(values["duration-scale"] ?? 1);
+  if (!(scale > 0) || !Number.isFinite(scale))
+    problems.push(`--duration-scale: '${values["duration-scale"]}' is not a positive number`);
+  if (positionals.length === 0) problems.push("a scenario file is required: rehearse run <scenario.ts>");
+  if (problems.length > 0) throw new BadInputError("invalid options", problems);
+
+  // Every scenario is validated before anything starts.
+  const scenarios: LoadedScenario[] = [];
+  for (const file of positionals) scenarios.push(await loadScenario(file, scale));
+  if (flags.targetFile) {
+    const seeding = scenarios.filter((s) => s.seedScale > 0).map((s) => s.name);
+    if (seeding.length > 0) {
+      throw new BadInputError("--target", [
+        `seeding truncates tables; it is refused on an external target (scenarios: ${seeding.join(", ")}); set seed.scale to 0 and bring your own ops`,
+      ]);
+    }
+  }
+  if (flags.settings.containers.network === "host") applyTestcontainersDefaults(world.env);
+
+  // An external target's passwords are scrubbed from free-text logs; stacks rehearse makes use throwaway ones.
+  const target = flags.targetFile ? loadTargetFile(flags.targetFile, world.env) : undefined;
+  const secrets = target ? secretsOf([target.postgres, target.pgbouncer, target.pgbouncerAdmin, target.redis]) : [];
+  const log = createLogger(flags.logLevel, pino.destination({ fd: 2, sync: true }), () => secrets);
+  const controller = new AbortController();
+  const unsubscribe = world.onSignal((signal) => {
+    if (controller.signal.aborted) return;
+    log.info({ signal }, "stopping");
+    writeLine(world.stderr, `rehearse run: ${signal}: stopping, writing the report, tearing down`);
+    controller.abort();
+  });
+  const out = values.out ?? "rehearse-out";
+  let exitCode: number = ExitCode.ok;
+  try {
+    for (const scenario of scenarios) {
+      if (controller.signal.aborted) break;
+      const report = await runScenario(scenario, {
+        provider: flags.provider,
+        targetFile: flags.targetFile,
+        settings: {
+          ...scenario.settings,
+          pgbouncer: { ...scenario.settings.pgbouncer, ...explicitPoolFlags(values) },
+          containers: flags.settings.containers,
+          startTimeoutMs: flags.settings.startTimeoutMs,
+        },
+        registry: new Registry(flags.stateDir),
+        path: world.env.PATH ?? "",
+        env: world.env,
+        pgBindir: flags.pgBindir,
+        signal: controller.signal,
+        warn: (message) => log.warn(message),
+      });
+      const file = writeReport(out, report);
+      writeLine(world.stdout, renderSummary(report));
+      writeLine(world.stdout, `  report: ${file}`);
+      exitCode = Math.max(exitCode, exitCodeFor(report));
+    }
+  } finally {
+    unsubscribe();
+  }
+  return exitCode;
+}
+
+function exitCodeFor(report: RunReport): number {
+  if (report.status === "aborted") return ExitCode.aborted;
+  if (report.status === "failed" || report.status === "invalid") return ExitCode.thresholdsFailed;
+  return ExitCode.ok;
+}
+
+function writeReport(out: string, report: RunReport): string {
+  const dir = join(out, report.scenario);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "report.json");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+function explicitPoolFlags(values: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  if (values["pool-mode"] !== undefined) out.poolMode = values["pool-mode"];
+  if (values["pool-size"] !== undefined) out.defaultPoolSize = Number(values["pool-size"]);
+  if (values["max-client-conn"] !== undefined) out.maxClientConn = Number(values["max-client-conn"]);
+  return out;
+}
+
+function parseOrThrow(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...STACK_OPTIONS, out: { type: "string" }, "duration-scale": { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new BadInputError("invalid options", [(error as Error).message]);
+  }
+}

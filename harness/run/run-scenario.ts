@@ -1,0 +1,145 @@
+/**
+ * One scenario from start to report: start the stack (or use the target),
+ * seed, run the load with the 1 s sampler on the same clock, evaluate
+ * thresholds, tear down. A signal stops the load early; the report is still
+ * built, marked aborted.
+ */
+import { Redis } from "ioredis";
+import pg from "pg";
+import {
+  type ProviderChoice,
+  type Registry,
+  type StackSettings,
+  type StartedStack,
+  startStack,
+} from "../../containers/index.ts";
+import { opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
+import { createDbPool } from "../clients/db.ts";
+import { runLoad } from "../runner/run-load.ts";
+import { Sampler } from "../sampler/sampler.ts";
+import type { LoadedScenario } from "../scenario/load.ts";
+import { evaluateThresholds } from "../thresholds/evaluate.ts";
+import { seed } from "../workloads/saas/schema.ts";
+
+export interface RunOptions {
+  provider: ProviderChoice;
+  targetFile: string | undefined;
+  /** The scenario's stack settings with the command line's container choices applied. */
+  settings: StackSettings;
+  registry: Registry;
+  path: string;
+  env: Record<string, string | undefined>;
+  pgBindir: string | undefined;
+  signal: AbortSignal;
+  warn: (message: string) => void;
+}
+
+export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
+  const startedAt = new Date().toISOString();
+  // Node 22 cannot parse `await using` yet: try/finally it is.
+  const stack = await startStack({
+    provider: options.provider,
+    settings: options.settings,
+    targetFile: options.targetFile,
+    registry: options.registry,
+    path: options.path,
+    env: options.env,
+    pgBindir: options.pgBindir,
+    signal: options.signal,
+  });
+  try {
+    return await seedAndLoad(scenario, options, stack, startedAt);
+  } finally {
+    await stack.teardown();
+  }
+}
+
+async function seedAndLoad(
+  scenario: LoadedScenario,
+  options: RunOptions,
+  stack: StartedStack,
+  startedAt: string,
+): Promise<RunReport> {
+  let seeded: RunReport["seed"] = null;
+  if (scenario.seedScale > 0) {
+    const client = new pg.Client({ connectionString: stack.urls.postgres });
+    await client.connect();
+    try {
+      const { seconds, ...shape } = await seed(client, scenario.seedScale);
+      seeded = { ...shape, seconds: Math.round(seconds * 1000) / 1000 };
+    } finally {
+      await client.end();
+    }
+  }
+
+  const pool = createDbPool(stack.urls.pgbouncer, scenario.client);
+  const redis = new Redis(stack.urls.redis, { maxRetriesPerRequest: 1 });
+  redis.on("error", () => {});
+  const origin = performance.now();
+  let totals = { iterations: 0, errors: 0, dropped: 0 };
+  const sampler = new Sampler({ urls: stack.urls, originMs: origin, generator: () => totals, warn: options.warn });
+  try {
+    sampler.start();
+    const outcome = await runLoad(
+      scenario.executors,
+      scenario.ops,
+      { pool, redis, cachePrefix: scenario.cachePrefix },
+      {
+        signal: options.signal,
+        thresholds: scenario.thresholds,
+        onTick: (store) => {
+          const all = store.all();
+          totals = {
+            iterations: all.reduce((n, s) => n + s.iterations, 0),
+            errors: all.reduce((n, s) => n + s.errorCount, 0),
+            dropped: all.reduce((n, s) => n + s.dropped, 0),
+          };
+        },
+      },
+    );
+    const timeline = await sampler.stop();
+    const thresholds = evaluateThresholds(scenario.thresholds, outcome.store, outcome.durationMs);
+    // A threshold that aborted the run fails it (exit 99); only a signal makes it aborted (exit 105).
+    const { status, reasons } = statusOf({
+      aborted: options.signal.aborted,
+      stoppedByThreshold: outcome.abortedBy.length > 0,
+      generator: outcome.generator,
+      thresholds,
+    });
+    const phaseEnd = Math.round(outcome.durationMs);
+    const phaseStart = Math.round(outcome.startedAtMs - origin);
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      status,
+      statusReasons: [
+        ...outcome.abortedBy.map((t) => `stopped early: ${t.metric} ${t.expression} failed (actual ${t.actual})`),
+        ...reasons,
+      ],
+      scenario: scenario.name,
+      scenarioFile: scenario.file,
+      provider: stack.provider,
+      startedAt,
+      durationMs: phaseEnd,
+      versions: stack.versions,
+      settings: {
+        pgbouncer: options.settings.pgbouncer,
+        postgres: options.settings.postgres,
+        redis: options.settings.redis,
+      },
+      client: { ...scenario.client, cachePrefix: scenario.cachePrefix },
+      seed: seeded,
+      // Phases come with scenario scripts' phase lists; until then the run is one phase.
+      phases: [{ name: "run", startMs: phaseStart, endMs: phaseStart + phaseEnd }],
+      ops: opReports(outcome.store.all(), "run"),
+      deltas: [],
+      timeline,
+      actions: [],
+      thresholds: thresholds.map(({ metric, expression, ok, actual }) => ({ metric, expression, ok, actual })),
+      generator: outcome.generator,
+    };
+  } finally {
+    await sampler.stop();
+    redis.disconnect();
+    await pool.end();
+  }
+}

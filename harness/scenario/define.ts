@@ -1,0 +1,35 @@
+/**
+ * What a scenario script default-exports. `defineScenario` only types it;
+ * the loader validates everything before anything starts.
+ */
+import type { Scenario, Threshold } from "k6/options";
+import type { StackOverrides } from "../../containers/settings.ts";
+import type { DbSettings } from "../clients/db.ts";
+import type { Op } from "../runner/run-load.ts";
+
+export interface ScenarioDefinition {
+  /** Defaults to the file name. */
+  name?: string;
+  description?: string;
+  /** PgBouncer pool mode and sizes, Redis maxmemory, Postgres settings. */
+  stack?: StackOverrides;
+  /** Rows in the reference workload's events table (0 or absent: no seeding). */
+  seed?: { scale: number };
+  workload: {
+    /** The built-in reference workload's ops (dashboard, search, export, write, job). */
+    reference?: "saas";
+    /** Your own ops; they may also call the reference ones by name. */
+    ops?: Record<string, Op>;
+    /** Client-side pool and timeouts (they change what latency means, so the report records them). */
+    client?: Partial<DbSettings>;
+    /** Prefix of every cache key the workload uses. Default "rehearse:". */
+    cachePrefix?: string;
+  };
+  /** k6 scenarios: name → executor options. */
+  scenarios: Record<string, Scenario>;
+  thresholds?: Record<string, Threshold | Threshold[]>;
+}
+
+export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
+  return definition;
+}

@@ -1,0 +1,116 @@
+/**
+ * report.json (schema version 1): the fields VISION.md promises other tools.
+ * Built as a pure function of what the run produced; histograms are stored
+ * encoded so runs can be merged and compared without loss.
+ */
+import type { ProviderName, ServiceName } from "../containers/types.ts";
+import type { ErrorClass } from "../harness/clients/classify-error.ts";
+import type { DbSettings } from "../harness/clients/db.ts";
+import { encodeHistogram, mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
+import type { Series, Trend } from "../harness/metrics/store.ts";
+import type { GeneratorHealth } from "../harness/runner/generator-health.ts";
+import type { TimelineSample } from "../harness/sampler/sampler.ts";
+import type { ThresholdResult } from "../harness/thresholds/evaluate.ts";
+
+export const SCHEMA_VERSION = 1;
+
+export type RunStatus = "passed" | "failed" | "invalid" | "aborted";
+
+export interface Quantiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface OpReport {
+  op: string;
+  phase: string;
+  count: number;
+  errors: number;
+  errorsByClass: Record<ErrorClass, number>;
+  dropped: number;
+  interrupted: number;
+  cacheHits: number;
+  cacheMisses: number;
+  latencyMs: Quantiles;
+  poolWaitMs: Quantiles;
+  dispatchLagMs: Quantiles;
+  serviceMs: Quantiles;
+  histograms: Record<Trend, string>;
+}
+
+export interface RunReport {
+  schemaVersion: typeof SCHEMA_VERSION;
+  status: RunStatus;
+  /** Why the status is not `passed`, in words. */
+  statusReasons: string[];
+  scenario: string;
+  scenarioFile: string;
+  provider: ProviderName;
+  startedAt: string;
+  durationMs: number;
+  versions: Record<ServiceName, string>;
+  settings: Record<string, unknown>;
+  client: DbSettings & { cachePrefix: string };
+  seed: Record<string, number> | null;
+  phases: { name: string; startMs: number; endMs: number }[];
+  ops: OpReport[];
+  deltas: unknown[];
+  timeline: TimelineSample[];
+  actions: unknown[];
+  thresholds: { metric: string; expression: string; ok: boolean; actual: number }[];
+  generator: Omit<GeneratorHealth, "reasons"> & { reasons: string[] };
+}
+
+const quantiles = (series: Series[], trend: Trend): Quantiles => {
+  const p = percentilesMs(mergeHistograms(series.map((s) => s.trends[trend])));
+  return { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
+};
+
+/** One entry per op and phase, merging the scenarios that ran the op. */
+export function opReports(series: Series[], phase: string): OpReport[] {
+  const byOp = new Map<string, Series[]>();
+  for (const s of series) byOp.set(s.op, [...(byOp.get(s.op) ?? []), s]);
+  return [...byOp.entries()].map(([op, list]) => {
+    const sum = (f: (s: Series) => number) => list.reduce((n, s) => n + f(s), 0);
+    const errorsByClass = Object.fromEntries(
+      Object.keys(list[0]?.errors ?? {}).map((c) => [c, sum((s) => s.errors[c as ErrorClass])]),
+    ) as Record<ErrorClass, number>;
+    const trends = ["latency", "pool_wait", "dispatch_lag", "service_time"] as const;
+    return {
+      op,
+      phase,
+      count: sum((s) => s.iterations),
+      errors: sum((s) => s.errorCount),
+      errorsByClass,
+      dropped: sum((s) => s.dropped),
+      interrupted: sum((s) => s.interrupted),
+      cacheHits: sum((s) => s.cacheHits),
+      cacheMisses: sum((s) => s.cacheMisses),
+      latencyMs: quantiles(list, "latency"),
+      poolWaitMs: quantiles(list, "pool_wait"),
+      dispatchLagMs: quantiles(list, "dispatch_lag"),
+      serviceMs: quantiles(list, "service_time"),
+      histograms: Object.fromEntries(
+        trends.map((t) => [t, encodeHistogram(mergeHistograms(list.map((s) => s.trends[t])))]),
+      ) as Record<Trend, string>,
+    };
+  });
+}
+
+export function statusOf(input: {
+  aborted: boolean;
+  /** An abortOnFail threshold stopped the load: the short run says nothing about the generator. */
+  stoppedByThreshold: boolean;
+  generator: GeneratorHealth;
+  thresholds: ThresholdResult[];
+}): { status: RunStatus; reasons: string[] } {
+  if (input.aborted) return { status: "aborted", reasons: ["stopped by a signal before the end"] };
+  const failed = input.thresholds.filter((t) => !t.ok);
+  const failedReasons = failed.map((t) => `${t.metric} ${t.expression} (actual ${t.actual})`);
+  if (input.stoppedByThreshold) return { status: "failed", reasons: failedReasons };
+  if (!input.generator.valid) return { status: "invalid", reasons: input.generator.reasons };
+  if (failed.length > 0) return { status: "failed", reasons: failedReasons };
+  return { status: "passed", reasons: [] };
+}

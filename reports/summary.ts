@@ -1,0 +1,29 @@
+/** The short console summary of a run: a pure function of report.json. */
+import type { RunReport } from "./report.ts";
+
+const pad = (text: string, width: number) => text.padEnd(width);
+
+export function renderSummary(report: RunReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `rehearse: ${report.scenario} on ${report.provider}: ${report.status.toUpperCase()} (${(report.durationMs / 1000).toFixed(1)} s)`,
+  );
+  for (const reason of report.statusReasons) lines.push(`  ${reason}`);
+  const width = Math.max(4, ...report.ops.map((o) => o.op.length));
+  lines.push(
+    `  ${pad("op", width)}  ${pad("count", 8)}${pad("errors", 8)}latency p50 / p95 / p99 ms     pool wait p95 ms`,
+  );
+  for (const o of report.ops) {
+    const latency = `${o.latencyMs.p50} / ${o.latencyMs.p95} / ${o.latencyMs.p99}`;
+    lines.push(
+      `  ${pad(o.op, width)}  ${pad(String(o.count), 8)}${pad(String(o.errors), 8)}${pad(latency, 31)}${o.poolWaitMs.p95}`,
+    );
+  }
+  for (const t of report.thresholds)
+    lines.push(`  ${t.ok ? "✓" : "✗"} ${t.metric} ${t.expression} (actual ${t.actual})`);
+  const g = report.generator;
+  lines.push(
+    `  generator: ${g.achievedRate.toFixed(1)}/${g.targetRate.toFixed(1)} it/s, dispatch lag p99 ${g.dispatchLagP99Ms} ms, dropped ${g.droppedIterations}, ${g.valid ? "valid" : "INVALID"}`,
+  );
+  return lines.join("\n");
+}
