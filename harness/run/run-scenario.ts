@@ -5,7 +5,6 @@
  * built, marked aborted.
  */
 import { Redis } from "ioredis";
-import pg from "pg";
 import {
   type ProviderChoice,
   type Registry,
@@ -19,7 +18,7 @@ import { runLoad } from "../runner/run-load.ts";
 import { Sampler } from "../sampler/sampler.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
-import { seed } from "../workloads/saas/schema.ts";
+import { seed, seedPool } from "../workloads/saas/schema.ts";
 
 export interface RunOptions {
   provider: ProviderChoice;
@@ -62,13 +61,12 @@ async function seedAndLoad(
 ): Promise<RunReport> {
   let seeded: RunReport["seed"] = null;
   if (scenario.seedScale > 0) {
-    const client = new pg.Client({ connectionString: stack.urls.postgres });
-    await client.connect();
+    const seeding = seedPool(stack.urls.postgres);
     try {
-      const { seconds, ...shape } = await seed(client, scenario.seedScale);
+      const { seconds, ...shape } = await seed(seeding, scenario.seedScale);
       seeded = { ...shape, seconds: Math.round(seconds * 1000) / 1000 };
     } finally {
-      await client.end();
+      await seeding.end();
     }
   }
 

@@ -4,7 +4,7 @@
  * claims that never hand the same job to two workers (SKIP LOCKED).
  */
 import { Redis } from "ioredis";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedStack } from "../../containers/index.ts";
 import { CacheView } from "../../harness/clients/cache.ts";
@@ -12,7 +12,7 @@ import { createDbPool, DbView, DEFAULT_DB_SETTINGS } from "../../harness/clients
 import { IterationTimer } from "../../harness/clients/iteration-timer.ts";
 import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
 import { saasOps } from "../../harness/workloads/saas/ops.ts";
-import { type SeedResult, seed } from "../../harness/workloads/saas/schema.ts";
+import { type SeedResult, seed, seedPool } from "../../harness/workloads/saas/schema.ts";
 import { newStateDir, providersUnderTest, startTestStack } from "../helpers/stack.ts";
 
 describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s)", (provider) => {
@@ -23,10 +23,9 @@ describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s
 
   beforeAll(async () => {
     stack = await startTestStack(provider, newStateDir());
-    const client = new pg.Client({ connectionString: stack.urls.postgres });
-    await client.connect();
-    seeded = await seed(client, 200_000);
-    await client.end();
+    const seeding = seedPool(stack.urls.postgres);
+    seeded = await seed(seeding, 200_000);
+    await seeding.end();
     pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: 10 });
     redis = new Redis(stack.urls.redis);
   });
