@@ -52,7 +52,7 @@ export interface RunReport {
   durationMs: number;
   versions: Record<ServiceName, string>;
   settings: Record<string, unknown>;
-  client: DbSettings & { cachePrefix: string };
+  client: DbSettings & { cachePrefix: string; redis: Record<string, boolean | number | null> };
   seed: Record<string, number> | null;
   phases: { name: string; startMs: number; endMs: number }[];
   ops: OpReport[];

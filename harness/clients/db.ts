@@ -40,6 +40,12 @@ export function createDbPool(url: string, settings: DbSettings): pg.Pool {
   return pool;
 }
 
+/** Opens every connection the pool may hold, so the load starts against a warm pool (as apps run). */
+export async function warmPool(pool: pg.Pool, size: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: size }, () => pool.connect()));
+  for (const client of clients) client.release();
+}
+
 export type Queryable = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
 
 export interface Db {

@@ -37,6 +37,7 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(report.ops[0]?.histograms.latency).toMatch(/^[A-Za-z0-9+/=]+$/);
     expect(report.thresholds.every((t) => t.ok)).toBe(true);
     expect(report.generator.valid).toBe(true);
+    expect(report.client).toMatchObject({ poolSize: 10, redis: { enableAutoPipelining: false } });
     expect(report.timeline.length).toBeGreaterThanOrEqual(1);
   });
 
