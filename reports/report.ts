@@ -47,7 +47,8 @@ export interface RunReport {
   statusReasons: string[];
   scenario: string;
   scenarioFile: string;
-  provider: ProviderName;
+  /** The provider that ran; `auto` only when stopped before the stack was up (so none was chosen). */
+  provider: ProviderName | "auto";
   startedAt: string;
   durationMs: number;
   versions: Record<ServiceName, string>;
@@ -60,7 +61,7 @@ export interface RunReport {
   timeline: TimelineSample[];
   actions: unknown[];
   thresholds: { metric: string; expression: string; ok: boolean; actual: number }[];
-  generator: Omit<GeneratorHealth, "reasons"> & { reasons: string[] };
+  generator: GeneratorHealth;
 }
 
 const quantiles = (series: Series[], trend: Trend): Quantiles => {
@@ -113,4 +114,42 @@ export function statusOf(input: {
   if (!input.generator.valid) return { status: "invalid", reasons: input.generator.reasons };
   if (failed.length > 0) return { status: "failed", reasons: failedReasons };
   return { status: "passed", reasons: [] };
+}
+
+/** The report of a run stopped before its load began (during start-up or seeding). */
+export function abortedBeforeLoad(
+  scenario: { name: string; file: string },
+  provider: ProviderName | "auto",
+  startedAt: string,
+): RunReport {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    status: "aborted",
+    statusReasons: ["stopped by a signal before the load began"],
+    scenario: scenario.name,
+    scenarioFile: scenario.file,
+    provider,
+    startedAt,
+    durationMs: 0,
+    versions: { postgres: "", pgbouncer: "", redis: "" },
+    settings: {},
+    client: {} as RunReport["client"],
+    seed: null,
+    phases: [],
+    ops: [],
+    deltas: [],
+    timeline: [],
+    actions: [],
+    thresholds: [],
+    generator: {
+      targetRate: 0,
+      achievedRate: 0,
+      droppedIterations: 0,
+      dispatchLagP99Ms: 0,
+      eventLoopDelayP99Ms: 0,
+      cpuPercent: 0,
+      valid: false,
+      reasons: ["no load was run"],
+    },
+  };
 }

@@ -5,17 +5,6 @@
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 
-export interface GeneratorHealth {
-  targetRate: number;
-  achievedRate: number;
-  droppedIterations: number;
-  dispatchLagP99Ms: number;
-  eventLoopDelayP99Ms: number;
-  cpuPercent: number;
-  valid: boolean;
-  reasons: string[];
-}
-
 export interface HealthInput {
   targetRate: number;
   achievedRate: number;
@@ -23,6 +12,11 @@ export interface HealthInput {
   dispatchLagP99Ms: number;
   eventLoopDelayP99Ms: number;
   cpuPercent: number;
+}
+
+export interface GeneratorHealth extends HealthInput {
+  valid: boolean;
+  reasons: string[];
 }
 
 export interface HealthTolerance {

@@ -45,6 +45,7 @@ export class Sampler {
   private readonly warned = new Set<ProbeName>();
   private timer: NodeJS.Timeout | undefined;
   private pending = new Set<Promise<void>>();
+  private stopped: Promise<TimelineSample[]> | undefined;
 
   constructor(options: SamplerOptions) {
     this.options = options;
@@ -88,11 +89,14 @@ export class Sampler {
     }
   }
 
-  /** Stops ticking, waits (bounded) for reads in progress, closes connections. */
-  async stop(): Promise<TimelineSample[]> {
-    clearInterval(this.timer);
-    await Promise.race([Promise.all(this.pending), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-    for (const probe of Object.values(this.probes)) probe.close();
-    return this.samples;
+  /** Stops ticking, waits (bounded) for reads in progress, closes connections. Idempotent. */
+  stop(): Promise<TimelineSample[]> {
+    this.stopped ??= (async () => {
+      clearInterval(this.timer);
+      await Promise.race([Promise.all(this.pending), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      for (const probe of Object.values(this.probes)) probe.close();
+      return this.samples;
+    })();
+    return this.stopped;
   }
 }

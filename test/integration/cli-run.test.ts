@@ -52,6 +52,26 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(report.thresholds.find((t) => !t.ok)?.actual).toBeGreaterThan(0.001);
   });
 
+  it("SIGINT during start-up: exit 105, an aborted report with no numbers, nothing left", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const stateDir = newStateDir();
+    const run = startRehearse(["run", TINY, "--provider", provider, "--out", out], testEnv(stateDir));
+    const pid = run.child.pid ?? 0;
+    let tempDirs: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      tempDirs = registeredTempDirs(stateDir);
+      const client = await tryDockerClient(1_000);
+      const containers = client ? (await listManagedContainers(client)).filter((c) => c.ownerPid === pid) : [];
+      if (tempDirs.length > 0 || containers.length > 0) break;
+      await sleep(20);
+    }
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(105);
+    const report = readReport(out);
+    expect(report).toMatchObject({ status: "aborted", provider, ops: [] });
+    expect(await leftoversOf({ id: "-", ports: [], tempDirs })).toEqual(NOTHING_LEFT);
+  });
+
   it("SIGINT mid-run: exit 105, report written and marked aborted, nothing left", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const stateDir = newStateDir();

@@ -10,9 +10,9 @@ import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { loadTargetFile, Registry } from "../../../containers/index.ts";
 import { secretsOf } from "../../../containers/urls.ts";
-import type { RunReport } from "../../../reports/report.ts";
+import { abortedBeforeLoad, type RunReport } from "../../../reports/report.ts";
 import { renderSummary } from "../../../reports/summary.ts";
-import { BadInputError, ExitCode } from "../../errors.ts";
+import { AbortedError, BadInputError, ExitCode } from "../../errors.ts";
 import { createLogger } from "../../log.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
@@ -69,6 +69,7 @@ export async function runCommand(args: string[], world: World): Promise<number> 
   try {
     for (const scenario of scenarios) {
       if (controller.signal.aborted) break;
+      const startedAt = new Date().toISOString();
       const report = await runScenario(scenario, {
         provider: flags.provider,
         targetFile: flags.targetFile,
@@ -84,6 +85,12 @@ export async function runCommand(args: string[], world: World): Promise<number> 
         pgBindir: flags.pgBindir,
         signal: controller.signal,
         warn: (message) => log.warn(message),
+      }).catch((error: unknown) => {
+        // Stopped during start-up or seeding: there are no numbers, but there is a report.
+        if (error instanceof AbortedError) {
+          return abortedBeforeLoad(scenario, flags.targetFile ? "external" : flags.provider, startedAt);
+        }
+        throw error;
       });
       const file = writeReport(out, report);
       writeLine(world.stdout, renderSummary(report));
