@@ -4,6 +4,7 @@
  * encoded so runs can be merged and compared without loss.
  */
 import type { ProviderName, ServiceName } from "../containers/types.ts";
+import type { ActionRecord } from "../harness/actions/timeline.ts";
 import type { ErrorClass } from "../harness/clients/classify-error.ts";
 import type { DbSettings } from "../harness/clients/db.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
@@ -11,6 +12,7 @@ import type { Series, Trend } from "../harness/metrics/store.ts";
 import type { GeneratorHealth } from "../harness/runner/generator-health.ts";
 import type { TimelineSample } from "../harness/sampler/sampler.ts";
 import type { ThresholdResult } from "../harness/thresholds/evaluate.ts";
+import type { Delta } from "./deltas.ts";
 
 export const SCHEMA_VERSION = 1;
 
@@ -57,9 +59,9 @@ export interface RunReport {
   seed: Record<string, number> | null;
   phases: { name: string; startMs: number; endMs: number }[];
   ops: OpReport[];
-  deltas: unknown[];
+  deltas: Delta[];
   timeline: TimelineSample[];
-  actions: unknown[];
+  actions: ActionRecord[];
   thresholds: { metric: string; expression: string; ok: boolean; actual: number }[];
   generator: GeneratorHealth;
 }
@@ -69,11 +71,17 @@ const quantiles = (series: Series[], trend: Trend): Quantiles => {
   return { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
 };
 
-/** One entry per op and phase, merging the scenarios that ran the op. */
-export function opReports(series: Series[], phase: string): OpReport[] {
-  const byOp = new Map<string, Series[]>();
-  for (const s of series) byOp.set(s.op, [...(byOp.get(s.op) ?? []), s]);
-  return [...byOp.entries()].map(([op, list]) => {
+/** One entry per op and phase (the series' `phase` tag), merging the scenarios that ran the op. */
+export function opReports(series: Series[]): OpReport[] {
+  const groups = new Map<string, { op: string; phase: string; list: Series[] }>();
+  for (const s of series) {
+    const phase = s.tags.phase ?? "run";
+    const key = `${s.op}\u0000${phase}`;
+    const group = groups.get(key) ?? { op: s.op, phase, list: [] };
+    group.list.push(s);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ op, phase, list }) => {
     const sum = (f: (s: Series) => number) => list.reduce((n, s) => n + f(s), 0);
     const errorsByClass = Object.fromEntries(
       Object.keys(list[0]?.errors ?? {}).map((c) => [c, sum((s) => s.errors[c as ErrorClass])]),
@@ -146,6 +154,8 @@ export function abortedBeforeLoad(
       achievedRate: 0,
       droppedIterations: 0,
       dispatchLagP99Ms: 0,
+      lateIterations: 0,
+      lateShare: 0,
       eventLoopDelayP99Ms: 0,
       cpuPercent: 0,
       valid: false,

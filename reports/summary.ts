@@ -2,6 +2,7 @@
 import type { RunReport } from "./report.ts";
 
 const pad = (text: string, width: number) => text.padEnd(width);
+const signed = (n: number) => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
 
 export function renderSummary(report: RunReport): string {
   const lines: string[] = [];
@@ -10,13 +11,27 @@ export function renderSummary(report: RunReport): string {
   );
   for (const reason of report.statusReasons) lines.push(`  ${reason}`);
   const width = Math.max(4, ...report.ops.map((o) => o.op.length));
+  const phaseWidth = Math.max(5, ...report.ops.map((o) => o.phase.length));
   lines.push(
-    `  ${pad("op", width)}  ${pad("count", 8)}${pad("errors", 8)}latency p50 / p95 / p99 ms     pool wait p95 ms`,
+    `  ${pad("phase", phaseWidth)}  ${pad("op", width)}  ${pad("count", 8)}${pad("errors", 8)}latency p50 / p95 / p99 ms     pool wait p95 ms`,
   );
   for (const o of report.ops) {
     const latency = `${o.latencyMs.p50} / ${o.latencyMs.p95} / ${o.latencyMs.p99}`;
     lines.push(
-      `  ${pad(o.op, width)}  ${pad(String(o.count), 8)}${pad(String(o.errors), 8)}${pad(latency, 31)}${o.poolWaitMs.p95}`,
+      `  ${pad(o.phase, phaseWidth)}  ${pad(o.op, width)}  ${pad(String(o.count), 8)}${pad(String(o.errors), 8)}${pad(latency, 31)}${o.poolWaitMs.p95}`,
+    );
+  }
+  const lastPhase = report.phases.at(-1)?.name;
+  for (const d of report.deltas) {
+    const recovery =
+      d.phase === lastPhase
+        ? "the run ended with it"
+        : d.recoveryMs === null
+          ? "not recovered"
+          : `recovered ${(d.recoveryMs / 1000).toFixed(0)} s after it`;
+    const hits = d.deltaCacheHitRatio === null ? "" : `, cache hits ${signed(d.deltaCacheHitRatio * 100)} pts`;
+    lines.push(
+      `  Δ ${d.phase} vs baseline, ${d.op}: p95 ${signed(d.deltaP95Ms)} ms, pool wait p95 ${signed(d.deltaPoolWaitP95Ms)} ms${hits}, peak cl_waiting ${d.peakClWaiting}; ${recovery}`,
     );
   }
   for (const t of report.thresholds)

@@ -9,7 +9,7 @@ import { type IterationTimer, now } from "./iteration-timer.ts";
 export interface Cache {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
-  del(key: string): Promise<number>;
+  del(...keys: string[]): Promise<number>;
   /** Cache-aside: a hit returns the cached JSON; a miss runs `loader` and stores its result for `ttlSeconds`. */
   cached<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T>;
 }
@@ -47,8 +47,8 @@ export class CacheView implements Cache {
     await this.timed(() => (ttlSeconds ? this.redis.set(full, value, "EX", ttlSeconds) : this.redis.set(full, value)));
   }
 
-  del(key: string): Promise<number> {
-    return this.timed(() => this.redis.del(this.prefix + key));
+  del(...keys: string[]): Promise<number> {
+    return this.timed(() => this.redis.del(...keys.map((key) => this.prefix + key)));
   }
 
   async cached<T>(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T> {

@@ -12,9 +12,11 @@ import {
   type StartedStack,
   startStack,
 } from "../../containers/index.ts";
+import { computeDeltas } from "../../reports/deltas.ts";
 import { opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
+import { runActions } from "../actions/timeline.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
-import { runLoad } from "../runner/run-load.ts";
+import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
 import { Sampler } from "../sampler/sampler.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
@@ -79,28 +81,53 @@ async function seedAndLoad(
   await warmPool(pool, scenario.client.poolSize);
   const redis = new Redis(stack.urls.redis, REDIS_CLIENT);
   redis.on("error", () => {});
+  // Actions get a Redis connection of their own: the workload's may be the one a fault blocks.
+  const actionRedis = new Redis(stack.urls.redis, REDIS_CLIENT);
+  actionRedis.on("error", () => {});
   const origin = performance.now();
   let totals = { iterations: 0, errors: 0, dropped: 0 };
   const sampler = new Sampler({ urls: stack.urls, originMs: origin, generator: () => totals, warn: options.warn });
   try {
     sampler.start();
-    const outcome = await runLoad(
-      scenario.executors,
-      scenario.ops,
-      { pool, redis, cachePrefix: scenario.cachePrefix },
-      {
-        signal: options.signal,
-        thresholds: scenario.thresholds,
-        onTick: (store) => {
-          const all = store.all();
-          totals = {
-            iterations: all.reduce((n, s) => n + s.iterations, 0),
-            errors: all.reduce((n, s) => n + s.errorCount, 0),
-            dropped: all.reduce((n, s) => n + s.dropped, 0),
-          };
-        },
-      },
+    // Load and actions share one start instant; actions end (reverting what they did) with the load.
+    const loadStartAt = performance.now() + 20;
+    const actionsStop = new AbortController();
+    const stopActions = () => actionsStop.abort();
+    options.signal.addEventListener("abort", stopActions, { once: true });
+    const actionsDone = runActions(
+      scenario.actions,
+      { stack, redis: actionRedis, cachePrefix: scenario.cachePrefix },
+      loadStartAt,
+      origin,
+      actionsStop.signal,
     );
+    let outcome: LoadOutcome;
+    try {
+      outcome = await runLoad(
+        scenario.executors,
+        scenario.ops,
+        { pool, redis, cachePrefix: scenario.cachePrefix },
+        {
+          signal: options.signal,
+          thresholds: scenario.thresholds,
+          phases: scenario.phases,
+          startAtMs: loadStartAt,
+          onTick: (store) => {
+            const all = store.all();
+            totals = {
+              iterations: all.reduce((n, s) => n + s.iterations, 0),
+              errors: all.reduce((n, s) => n + s.errorCount, 0),
+              dropped: all.reduce((n, s) => n + s.dropped, 0),
+            };
+          },
+        },
+      );
+    } finally {
+      // Pending actions are skipped, running faults reverted, whatever ended the load.
+      stopActions();
+      options.signal.removeEventListener("abort", stopActions);
+    }
+    const actions = await actionsDone;
     const timeline = await sampler.stop();
     const thresholds = evaluateThresholds(scenario.thresholds, outcome.store, outcome.durationMs);
     // A threshold that aborted the run fails it (exit 99); only a signal makes it aborted (exit 105).
@@ -110,8 +137,23 @@ async function seedAndLoad(
       generator: outcome.generator,
       thresholds,
     });
-    const phaseEnd = Math.round(outcome.durationMs);
-    const phaseStart = Math.round(outcome.startedAtMs - origin);
+    // Phases as offsets on the sampler's clock; the open-ended default phase ends with the load.
+    const loadStart = outcome.startedAtMs - origin;
+    const phases = scenario.phases.map((p) => ({
+      name: p.name,
+      startMs: Math.round(loadStart + p.startMs),
+      endMs: Math.round(loadStart + Math.min(p.endMs, outcome.durationMs)),
+    }));
+    const ops = opReports(outcome.store.all());
+    const deltas = computeDeltas({
+      phases,
+      baseline: scenario.baseline,
+      ops,
+      timeline,
+      perSecondP95: outcome.perSecond.p95,
+      perSecondOriginMs: loadStart,
+      rule: scenario.recovery,
+    });
     return {
       schemaVersion: SCHEMA_VERSION,
       status,
@@ -123,7 +165,7 @@ async function seedAndLoad(
       scenarioFile: scenario.file,
       provider: stack.provider,
       startedAt,
-      durationMs: phaseEnd,
+      durationMs: Math.round(outcome.durationMs),
       versions: stack.versions,
       settings: {
         pgbouncer: options.settings.pgbouncer,
@@ -136,18 +178,18 @@ async function seedAndLoad(
         redis: { ...REDIS_CLIENT, commandTimeoutMs: null },
       },
       seed: seeded,
-      // Phases come with scenario scripts' phase lists; until then the run is one phase.
-      phases: [{ name: "run", startMs: phaseStart, endMs: phaseStart + phaseEnd }],
-      ops: opReports(outcome.store.all(), "run"),
-      deltas: [],
+      phases,
+      ops,
+      deltas,
       timeline,
-      actions: [],
+      actions,
       thresholds: thresholds.map(({ metric, expression, ok, actual }) => ({ metric, expression, ok, actual })),
       generator: outcome.generator,
     };
   } finally {
     await sampler.stop();
     redis.disconnect();
+    actionRedis.disconnect();
     await pool.end();
   }
 }

@@ -54,6 +54,6 @@ export async function runClosedLoop(
   wanted = 0;
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);
   run.closed = true;
-  run.series.interrupted += interrupted;
+  run.seriesAt(performance.now()).interrupted += interrupted;
   return { started, dropped: 0, interrupted };
 }

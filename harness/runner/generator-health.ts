@@ -10,6 +10,10 @@ export interface HealthInput {
   achievedRate: number;
   droppedIterations: number;
   dispatchLagP99Ms: number;
+  /** Iterations that started later than the tolerance allows. */
+  lateIterations: number;
+  /** Their share of all iterations (0–1). */
+  lateShare: number;
   eventLoopDelayP99Ms: number;
   cpuPercent: number;
 }
@@ -20,17 +24,25 @@ export interface GeneratorHealth extends HealthInput {
 }
 
 export interface HealthTolerance {
-  dispatchLagP99Ms: number;
+  /** An iteration starting later than this is late. */
+  dispatchLagMs: number;
+  /** Late iterations beyond this share (and MIN_LATE of them) make the run invalid: a p99 over a
+   * short run is decided by one or two GC pauses, which do not mean the schedule was lost. */
+  maxLateShare: number;
   /** Achieved below this share of the target (open loop) means the generator fell behind. */
   minAchievedShare: number;
 }
 
-export const DEFAULT_TOLERANCE: HealthTolerance = { dispatchLagP99Ms: 10, minAchievedShare: 0.95 };
+export const DEFAULT_TOLERANCE: HealthTolerance = { dispatchLagMs: 10, maxLateShare: 0.01, minAchievedShare: 0.95 };
+const MIN_LATE = 10;
 
 export function assessGenerator(input: HealthInput, tolerance: HealthTolerance = DEFAULT_TOLERANCE): GeneratorHealth {
   const reasons: string[] = [];
-  if (input.dispatchLagP99Ms > tolerance.dispatchLagP99Ms) {
-    reasons.push(`dispatch lag p99 ${input.dispatchLagP99Ms} ms exceeds ${tolerance.dispatchLagP99Ms} ms`);
+  if (input.lateShare > tolerance.maxLateShare && input.lateIterations >= MIN_LATE) {
+    const percent = (input.lateShare * 100).toFixed(1);
+    reasons.push(
+      `${input.lateIterations} iterations (${percent}%) started more than ${tolerance.dispatchLagMs} ms late (dispatch lag p99 ${input.dispatchLagP99Ms} ms)`,
+    );
   }
   if (input.droppedIterations > 0) reasons.push(`${input.droppedIterations} iterations dropped (maxVUs too low)`);
   if (input.targetRate > 0 && input.achievedRate < input.targetRate * tolerance.minAchievedShare) {

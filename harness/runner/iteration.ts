@@ -1,6 +1,7 @@
 /** Runs one iteration and records it; shared by the open- and closed-loop runners. */
 import { classifyError, type ErrorClass } from "../clients/classify-error.ts";
 import { IterationTimer } from "../clients/iteration-timer.ts";
+import type { PerSecondLatency } from "../metrics/per-second.ts";
 import type { Series } from "../metrics/store.ts";
 
 export interface IterationInput {
@@ -12,9 +13,12 @@ export interface IterationInput {
 export type IterationFn = (input: IterationInput) => Promise<unknown>;
 
 export interface ScenarioRun {
+  op: string;
   iterate: IterationFn;
-  /** Resolved once per scenario: looking a series up per sample would cost a key build each time. */
-  series: Series;
+  /** The series of the phase in which an iteration was meant to start (resolved per phase once,
+   * not per sample: building a series key per sample would cost a string each time). */
+  seriesAt(intendedMs: number): Series;
+  perSecond: PerSecondLatency;
   /** Set once the scenario's graceful stop has passed: late completions are not recorded. */
   closed: boolean;
 }
@@ -30,5 +34,7 @@ export async function runIteration(run: ScenarioRun, vu: number, iteration: numb
     error = classifyError(e);
   }
   if (run.closed) return;
-  run.series.add({ intendedMs, startMs, endMs: performance.now(), timer, error });
+  const endMs = performance.now();
+  run.seriesAt(intendedMs).add({ intendedMs, startMs, endMs, timer, error });
+  run.perSecond.record(run.op, endMs - intendedMs);
 }

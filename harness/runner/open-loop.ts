@@ -44,7 +44,7 @@ export async function runOpenLoop(
       const vu = freeVus.pop() ?? (allocated < plan.maxVUs ? ++allocated : undefined);
       if (vu === undefined) {
         dropped++;
-        run.series.dropped++;
+        run.seriesAt(intendedMs).dropped++;
       } else {
         const iteration = runIteration(run, vu, started++, intendedMs).finally(() => {
           inFlight.delete(iteration);
@@ -57,7 +57,7 @@ export async function runOpenLoop(
   }
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);
   run.closed = true;
-  run.series.interrupted += interrupted;
+  run.seriesAt(performance.now()).interrupted += interrupted;
   return { started, dropped, interrupted };
 }
 

@@ -9,7 +9,8 @@ import { type Cache, CacheView } from "../clients/cache.ts";
 import { type Db, DbView } from "../clients/db.ts";
 import { BadInputError } from "../errors.ts";
 import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
-import { mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
+import { fractionAboveMs, mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
+import { PerSecondLatency } from "../metrics/per-second.ts";
 import { MetricsStore } from "../metrics/store.ts";
 import { abortingFailures, type ThresholdResult } from "../thresholds/evaluate.ts";
 import type { ParsedThreshold } from "../thresholds/parse.ts";
@@ -67,8 +68,16 @@ export function planLoad(
   return executors;
 }
 
+/** A named stretch of the run, as offsets (ms) from its start. */
+export interface PhaseSpan {
+  name: string;
+  startMs: number;
+  endMs: number;
+}
+
 export interface LoadOutcome {
   store: MetricsStore;
+  perSecond: PerSecondLatency;
   startedAtMs: number;
   durationMs: number;
   outcomes: Record<string, LoopOutcome>;
@@ -90,11 +99,17 @@ export async function runLoad(
     thresholds?: ParsedThreshold[];
     /** Called once a second with the store (live totals for the sampler and progress). */
     onTick?: (store: MetricsStore) => void;
+    /** Every sample belongs to the phase in which its iteration was meant to start. Default: one, `run`. */
+    phases?: PhaseSpan[];
+    /** Monotonic ms the load starts at (default: now); lets a caller align actions and samples. */
+    startAtMs?: number;
   } = {},
 ): Promise<LoadOutcome> {
   const store = options.store ?? new MetricsStore();
   const monitor = new GeneratorMonitor();
-  const startedAtMs = performance.now() + 5; // a moment to set every scenario up
+  const startedAtMs = options.startAtMs ?? performance.now() + 5; // a moment to set every scenario up
+  const perSecond = new PerSecondLatency();
+  const phases = options.phases ?? [{ name: "run", startMs: 0, endMs: Number.POSITIVE_INFINITY }];
   // Stops on the caller's signal, or when an abortOnFail threshold fails.
   const stop = new AbortController();
   const forward = () => stop.abort();
@@ -102,6 +117,7 @@ export async function runLoad(
   let abortedBy: ThresholdResult[] = [];
   const watched = (options.thresholds ?? []).filter((t) => t.abortOnFail);
   const watcher = setInterval(() => {
+    perSecond.tick();
     options.onTick?.(store);
     if (watched.length === 0) return;
     abortedBy = abortingFailures(watched, store, performance.now() - startedAtMs);
@@ -112,7 +128,14 @@ export async function runLoad(
   await Promise.all(
     executors.map(async (executor) => {
       const op = ops[executor.exec] as Op;
+      const tags = { scenario: executor.scenario, ...executor.tags };
+      const byPhase = phases.map((phase) => ({
+        endAtMs: startedAtMs + phase.endMs,
+        series: store.series(executor.exec, { ...tags, phase: phase.name }),
+      }));
+      const last = byPhase[byPhase.length - 1] as (typeof byPhase)[number];
       const run: ScenarioRun = {
+        op: executor.exec,
         iterate: ({ vu, iteration, timer }) =>
           op({
             db: new DbView(targets.pool, timer),
@@ -120,7 +143,9 @@ export async function runLoad(
             vu,
             iteration,
           }),
-        series: store.series(executor.exec, { scenario: executor.scenario, ...executor.tags }),
+        // Phases are few: a linear scan is cheaper than anything cleverer.
+        seriesAt: (intendedMs) => (byPhase.find((p) => intendedMs < p.endAtMs) ?? last).series,
+        perSecond,
         closed: false,
       };
       const plan = executor.plan();
@@ -146,16 +171,21 @@ export async function runLoad(
     achievedRate += ((outcomes[executor.scenario]?.started ?? 0) / plan.durationMs) * 1000;
   }
   const all = store.all();
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const lag = mergeHistograms(all.map((s) => s.trends.dispatch_lag));
+  const lateShare = fractionAboveMs(lag, tolerance.dispatchLagMs);
   const generator = assessGenerator(
     {
       targetRate,
       achievedRate,
       droppedIterations: all.reduce((n, s) => n + s.dropped, 0),
-      dispatchLagP99Ms: valueAtPercentileMs(mergeHistograms(all.map((s) => s.trends.dispatch_lag)), 99),
+      dispatchLagP99Ms: valueAtPercentileMs(lag, 99),
+      lateShare,
+      lateIterations: Math.round(lateShare * lag.totalCount),
       eventLoopDelayP99Ms,
       cpuPercent,
     },
-    options.tolerance ?? DEFAULT_TOLERANCE,
+    tolerance,
   );
-  return { store, startedAtMs, durationMs, outcomes, generator, abortedBy };
+  return { store, perSecond, startedAtMs, durationMs, outcomes, generator, abortedBy };
 }

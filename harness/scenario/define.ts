@@ -4,6 +4,7 @@
  */
 import type { Scenario, Threshold } from "k6/options";
 import type { StackOverrides } from "../../containers/settings.ts";
+import type { ActionSpec } from "../actions/timeline.ts";
 import type { DbSettings } from "../clients/db.ts";
 import type { Op } from "../runner/run-load.ts";
 
@@ -24,9 +25,19 @@ export interface ScenarioDefinition {
     client?: Partial<DbSettings>;
     /** Prefix of every cache key the workload uses. Default "rehearse:". */
     cachePrefix?: string;
+    /** TTL of the reference workload's cached dashboards. Default 300. */
+    cacheTtlSeconds?: number;
   };
   /** k6 scenarios: name → executor options. */
   scenarios: Record<string, Scenario>;
+  /** Consecutive phases from the start, e.g. baseline → fault → recovery. Default: one phase, `run`. */
+  phases?: { name: string; duration: string }[];
+  /** The phase later ones are compared with (earlier ones are warm-up). Default: the first. */
+  baseline?: string;
+  /** Faults on the timeline: { at: "20s", action: "freeze", service: "pgbouncer", duration: "5s" }. */
+  actions?: ActionSpec[];
+  /** When a phase counts as recovered: p95 ≤ baseline p95 × (1 + tolerance) + floorMs for stableFor. */
+  recovery?: { tolerance?: number; floorMs?: number; stableFor?: string };
   thresholds?: Record<string, Threshold | Threshold[]>;
 }
 

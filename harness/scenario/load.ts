@@ -7,10 +7,13 @@ import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { resolveStackSettings, type StackSettings } from "../../containers/settings.ts";
+import { DEFAULT_RECOVERY, type RecoveryRule } from "../../reports/deltas.ts";
+import { type PlannedAction, planActions } from "../actions/timeline.ts";
 import { type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
+import { parseDuration } from "../duration.ts";
 import { BadInputError } from "../errors.ts";
 import type { Executor } from "../executors/index.ts";
-import { type Op, planLoad } from "../runner/run-load.ts";
+import { type Op, type PhaseSpan, planLoad } from "../runner/run-load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
 import { saasOps } from "../workloads/saas/ops.ts";
 import { seedShape } from "../workloads/saas/schema.ts";
@@ -19,6 +22,11 @@ import { scaleDurations } from "./duration-scale.ts";
 
 export interface LoadedScenario {
   name: string;
+  /** Offsets from the load's start, in ms. */
+  phases: PhaseSpan[];
+  baseline: string;
+  recovery: RecoveryRule;
+  actions: PlannedAction[];
   file: string;
   settings: StackSettings;
   seedScale: number;
@@ -57,11 +65,14 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   if (workload.reference === "saas" && seedScale === 0)
     problems.push("seed.scale: the saas workload needs seeded data");
   const ops: Record<string, Op> = {
-    ...(workload.reference === "saas" ? saasOps(seedShape(seedScale)) : {}),
+    ...(workload.reference === "saas" ? saasOps(seedShape(seedScale), workload.cacheTtlSeconds) : {}),
     ...workload.ops,
   };
   for (const [name, op] of Object.entries(ops))
     if (typeof op !== "function") problems.push(`workload.ops.${name}: must be a function`);
+  const ttl = workload.cacheTtlSeconds;
+  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0))
+    problems.push("workload.cacheTtlSeconds: must be a whole number > 0");
   const client = { ...DEFAULT_DB_SETTINGS, ...workload.client };
   if (!Number.isInteger(client.poolSize) || client.poolSize < 1)
     problems.push("workload.client.poolSize: must be a whole number ≥ 1");
@@ -79,11 +90,20 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     if (!(error instanceof BadInputError)) throw error;
     problems.push(...error.problems);
   }
-  const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops) });
+  const phases = readPhases(d, durationScale, problems);
+  const baseline = d.baseline ?? phases[0]?.name ?? "run";
+  if (!phases.some((p) => p.name === baseline)) problems.push(`baseline: no phase named '${baseline}'`);
+  const recovery = readRecovery(d, problems);
+  const actions = planActions(d.actions, durationScale, problems);
+  const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
   problems.push(...thresholds.problems);
   if (problems.length > 0) throw new BadInputError(`scenario ${file}`, problems);
   return {
     name: d.name ?? basename(path).replace(/\.[cm]?[jt]s$/, ""),
+    phases,
+    baseline,
+    recovery,
+    actions,
     file: path,
     settings: resolveStackSettings(d.stack),
     seedScale,
@@ -92,5 +112,46 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     thresholds: thresholds.thresholds,
     client,
     cachePrefix: workload.cachePrefix ?? "rehearse:",
+  };
+}
+
+function readPhases(d: ScenarioDefinition, scale: number, problems: string[]): PhaseSpan[] {
+  if (d.phases === undefined) return [{ name: "run", startMs: 0, endMs: Number.POSITIVE_INFINITY }];
+  if (!Array.isArray(d.phases) || d.phases.length === 0) {
+    problems.push("phases: must be a non-empty list of { name, duration }");
+    return [];
+  }
+  const spans: PhaseSpan[] = [];
+  let at = 0;
+  d.phases.forEach((phase, i) => {
+    const name = phase?.name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9_-]+$/.test(name)) {
+      problems.push(`phases[${i}].name: must be letters, digits, _ or - (got ${JSON.stringify(name)})`);
+    } else if (spans.some((s) => s.name === name)) {
+      problems.push(`phases[${i}].name: '${name}' is used twice`);
+    }
+    const ms = parseDuration(phase?.duration);
+    if (typeof ms === "string" || ms <= 0) {
+      problems.push(`phases[${i}].duration: ${typeof ms === "string" ? ms : "must be longer than 0"}`);
+      return;
+    }
+    spans.push({ name: String(name), startMs: at, endMs: at + ms * scale });
+    at += ms * scale;
+  });
+  return spans;
+}
+
+function readRecovery(d: ScenarioDefinition, problems: string[]): RecoveryRule {
+  const r = d.recovery ?? {};
+  const stableFor = parseDuration(r.stableFor ?? `${DEFAULT_RECOVERY.stableForS}s`);
+  if (typeof stableFor === "string") problems.push(`recovery.stableFor: ${stableFor}`);
+  const tolerance = r.tolerance ?? DEFAULT_RECOVERY.tolerance;
+  if (!(tolerance >= 0)) problems.push("recovery.tolerance: must be a number ≥ 0 (0.2 = 20%)");
+  const floorMs = r.floorMs ?? DEFAULT_RECOVERY.floorMs;
+  if (!(floorMs >= 0)) problems.push("recovery.floorMs: must be a number ≥ 0");
+  return {
+    tolerance,
+    floorMs,
+    stableForS: typeof stableFor === "number" ? Math.max(1, Math.round(stableFor / 1000)) : 1,
   };
 }

@@ -22,14 +22,30 @@ import {
 } from "../helpers/stack.ts";
 
 const TINY = fileURLToPath(new URL("../fixtures/scenarios/tiny.ts", import.meta.url));
-const readReport = (out: string) => JSON.parse(readFileSync(join(out, "tiny", "report.json"), "utf8")) as RunReport;
+const FREEZE = fileURLToPath(new URL("../fixtures/scenarios/freeze.ts", import.meta.url));
+const ACTIONS = fileURLToPath(new URL("../fixtures/scenarios/actions.ts", import.meta.url));
+const COLD_CACHE = fileURLToPath(new URL("../../scenarios/cold-cache.ts", import.meta.url));
+const readReport = (out: string, name = "tiny") =>
+  JSON.parse(readFileSync(join(out, name, "report.json"), "utf8")) as RunReport;
+
+/** Waits (bounded: 30 s) until the child's stack exists: a registered temp dir or a container it owns. */
+async function waitForStack(pid: number, stateDir: string): Promise<string[]> {
+  for (let i = 0; i < 600; i++) {
+    const tempDirs = registeredTempDirs(stateDir);
+    const client = await tryDockerClient(1_000);
+    const containers = client ? (await listManagedContainers(client)).filter((c) => c.ownerPid === pid) : [];
+    if (tempDirs.length > 0 || containers.length > 0) return tempDirs;
+    await sleep(20);
+  }
+  throw new Error("the stack never appeared");
+}
 
 describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provider) => {
   it("passes: exit 0, report.json with the contract's fields", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const run = await runRehearse(["run", TINY, "--provider", provider, "--out", out], testEnv(newStateDir()), 90_000);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain("PASSED");
     const report = readReport(out);
     expect(report).toMatchObject({ schemaVersion: 1, status: "passed", scenario: "tiny", provider });
@@ -56,15 +72,7 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const stateDir = newStateDir();
     const run = startRehearse(["run", TINY, "--provider", provider, "--out", out], testEnv(stateDir));
-    const pid = run.child.pid ?? 0;
-    let tempDirs: string[] = [];
-    for (let i = 0; i < 600; i++) {
-      tempDirs = registeredTempDirs(stateDir);
-      const client = await tryDockerClient(1_000);
-      const containers = client ? (await listManagedContainers(client)).filter((c) => c.ownerPid === pid) : [];
-      if (tempDirs.length > 0 || containers.length > 0) break;
-      await sleep(20);
-    }
+    const tempDirs = await waitForStack(run.child.pid ?? 0, stateDir);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(105);
     const report = readReport(out);
@@ -78,15 +86,7 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const env = { ...testEnv(stateDir), TINY_DURATION: "60s" };
     const run = startRehearse(["run", TINY, "--provider", provider, "--out", out], env);
     const pid = run.child.pid ?? 0;
-    // Started once the stack exists (a container or a registered temp dir), then a moment of load.
-    let tempDirs: string[] = [];
-    for (let i = 0; i < 600; i++) {
-      tempDirs = registeredTempDirs(stateDir);
-      const client = await tryDockerClient(1_000);
-      const containers = client ? (await listManagedContainers(client)).filter((c) => c.ownerPid === pid) : [];
-      if (tempDirs.length > 0 || containers.length > 0) break;
-      await sleep(50);
-    }
+    const tempDirs = await waitForStack(pid, stateDir);
     await sleep(3_000);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(105);
@@ -97,5 +97,65 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const client = await tryDockerClient(1_000);
     expect(client ? (await listManagedContainers(client)).filter((c) => c.ownerPid === pid) : []).toEqual([]);
     expect(await leftoversOf({ id: "-", ports: [], tempDirs })).toEqual(NOTHING_LEFT);
+  });
+
+  it("SIGINT mid-fault: the freeze is reverted, the report says so, nothing is left", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const stateDir = newStateDir();
+    const run = startRehearse(["run", FREEZE, "--provider", provider, "--out", out], testEnv(stateDir));
+    const tempDirs = await waitForStack(run.child.pid ?? 0, stateDir);
+    // The freeze starts 2 s into the load (after start-up); interrupt well inside it.
+    await sleep(7_000);
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(105);
+    const report = readReport(out, "freeze");
+    expect(report.status).toBe("aborted");
+    expect(report.actions).toHaveLength(1);
+    expect(report.actions[0]).toMatchObject({ name: "freeze", result: { service: "pgbouncer", reverted: true } });
+    expect(report.ops.find((o) => o.phase === "baseline")?.count).toBeGreaterThan(0);
+    expect(await leftoversOf({ id: "-", ports: [], tempDirs: [...tempDirs, ...registeredTempDirs(stateDir)] })).toEqual(
+      NOTHING_LEFT,
+    );
+  });
+
+  it("cold-cache (scaled down): the flush drops the hit ratio and raises the dashboard's p95, and recovery is timed", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = await runRehearse(
+      ["run", COLD_CACHE, "--provider", provider, "--out", out, "--duration-scale", "0.6"],
+      testEnv(newStateDir()),
+      120_000,
+    );
+    const report = readReport(out, "cold-cache");
+    expect(report.actions[0]).toMatchObject({ name: "flush-cache", result: { scope: "prefix" } });
+    expect(Number(report.actions[0]?.result.keysRemoved)).toBeGreaterThan(50);
+    const fault = report.deltas.find((d) => d.phase === "fault" && d.op === "dashboard");
+    expect(fault?.deltaCacheHitRatio).toBeLessThan(-0.05);
+    expect(fault?.deltaP95Ms).toBeGreaterThan(0);
+    expect(typeof fault?.recoveryMs).toBe("number");
+    expect([0, 99]).toContain(run.code);
+  });
+
+  it("every action runs on the timeline and records what it did", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    await runRehearse(["run", ACTIONS, "--provider", provider, "--out", out], testEnv(newStateDir()), 120_000);
+    const report = readReport(out, "actions");
+    const byName = Object.fromEntries(report.actions.map((a) => [a.name, a]));
+    expect(Object.keys(byName).sort()).toEqual(
+      ["backup", "flush-cache", "freeze", "maxmemory", "pgbouncer-pause", "restart"].sort(),
+    );
+    expect(byName.backup?.result).toMatchObject({ exitCode: 0 });
+    expect(Number(byName.backup?.result.bytes)).toBeGreaterThan(100_000);
+    expect(byName.maxmemory?.result).toMatchObject({ value: "2mb", previous: "0", reverted: true });
+    expect(byName["pgbouncer-pause"]?.result).toMatchObject({ command: "PAUSE", reverted: true });
+    expect(Number(byName.restart?.result.downMs)).toBeGreaterThan(0);
+    expect(byName.freeze?.result).toMatchObject({ service: "postgres", reverted: true });
+    expect(byName["flush-cache"]?.result).toMatchObject({ scope: "all", mode: "sync" });
+    for (const action of report.actions) expect(action.result.error, action.name).toBeUndefined();
+    // Timed faults last their duration (± scheduling), on the report's clock.
+    expect((byName["pgbouncer-pause"]?.endMs ?? 0) - (byName["pgbouncer-pause"]?.startMs ?? 0)).toBeGreaterThanOrEqual(
+      900,
+    );
+    const faults = report.ops.find((o) => o.phase === "faults");
+    expect(faults?.count).toBeGreaterThan(0);
   });
 });

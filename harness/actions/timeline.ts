@@ -1,0 +1,122 @@
+/**
+ * Actions on the run's timeline: each starts at its offset, records when it
+ * started and ended and what it did, and one with a duration is reverted at
+ * its end, or at once when the run is aborted. On an external target only a
+ * cache flush limited to the workload's prefix runs without `allowExternal`.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseDuration } from "../duration.ts";
+import { ACTION_KINDS } from "./kinds.ts";
+import type { ActionContext, ActionKind, ActionResult } from "./types.ts";
+
+export interface ActionSpec {
+  /** Offset from the start of the load, e.g. "20s". */
+  at: string;
+  action: string;
+  /** How long the fault lasts (freeze, pauses, squeezes); reverted after. */
+  duration?: string;
+  /** On an external target, this action may run (explicit opt-in). */
+  allowExternal?: boolean;
+  [option: string]: unknown;
+}
+
+export interface PlannedAction {
+  name: string;
+  atMs: number;
+  durationMs: number | undefined;
+  allowExternal: boolean;
+  kind: ActionKind;
+  options: Record<string, unknown>;
+}
+
+export interface ActionRecord {
+  name: string;
+  /** ms on the report's clock (the sampler's origin). */
+  startMs: number;
+  endMs: number;
+  result: ActionResult;
+}
+
+export function planActions(specs: unknown, scale: number, problems: string[]): PlannedAction[] {
+  if (specs === undefined) return [];
+  if (!Array.isArray(specs)) {
+    problems.push("actions: must be a list of { at, action, ... }");
+    return [];
+  }
+  const planned: PlannedAction[] = [];
+  specs.forEach((raw: ActionSpec, i) => {
+    const where = `actions[${i}]`;
+    const { at, action, duration, allowExternal, ...options } = raw ?? ({} as ActionSpec);
+    const kind = typeof action === "string" ? ACTION_KINDS[action] : undefined;
+    if (!kind) {
+      problems.push(`${where}.action: ${JSON.stringify(action)} is not one of ${Object.keys(ACTION_KINDS).join(", ")}`);
+      return;
+    }
+    const atMs = parseDuration(at);
+    if (typeof atMs === "string") problems.push(`${where}.at: ${atMs}`);
+    const durationMs = duration === undefined ? undefined : parseDuration(duration);
+    if (typeof durationMs === "string") problems.push(`${where}.duration: ${durationMs}`);
+    if (kind.needsDuration && duration === undefined) problems.push(`${where}.duration: ${action} needs one`);
+    problems.push(...kind.validate(options, where, duration !== undefined));
+    if (typeof atMs === "number" && typeof durationMs !== "string") {
+      planned.push({
+        name: action,
+        atMs: atMs * scale,
+        durationMs: durationMs === undefined ? undefined : durationMs * scale,
+        allowExternal: allowExternal === true,
+        kind,
+        options,
+      });
+    }
+  });
+  return planned;
+}
+
+/** Runs every action on schedule from `startAtMs`; resolves when all have ended (and been reverted). */
+export async function runActions(
+  actions: PlannedAction[],
+  context: ActionContext,
+  startAtMs: number,
+  originMs: number,
+  signal: AbortSignal,
+): Promise<ActionRecord[]> {
+  const clock = () => Math.round(performance.now() - originMs);
+  const records = await Promise.all(
+    actions.map(async (action): Promise<ActionRecord | undefined> => {
+      await sleep(Math.max(0, startAtMs + action.atMs - performance.now()), undefined, { signal }).catch(() => {});
+      if (signal.aborted) return undefined; // never started: nothing to undo
+      const startMs = clock();
+      const guarded = context.stack.provider === "external" && !action.allowExternal && !prefixFlush(action);
+      if (guarded) {
+        return {
+          name: action.name,
+          startMs,
+          endMs: startMs,
+          result: { refused: "external target: set allowExternal: true on the action" },
+        };
+      }
+      let result: ActionResult;
+      try {
+        const run = await action.kind.run(context, action.options);
+        result = { ...run.result };
+        if (run.revert) {
+          // The fault lasts its duration, or until the run is aborted; it is undone either way.
+          await sleep(action.durationMs ?? 0, undefined, { signal }).catch(() => {});
+          try {
+            Object.assign(result, (await run.revert()) ?? {}, { reverted: true });
+          } catch (error) {
+            result.revertError = (error as Error).message;
+          }
+        }
+      } catch (error) {
+        result = { error: (error as Error).message };
+      }
+      return { name: action.name, startMs, endMs: clock(), result };
+    }),
+  );
+  return records.filter((r): r is ActionRecord => r !== undefined);
+}
+
+function prefixFlush(action: PlannedAction): boolean {
+  return action.name === "flush-cache" && action.options.scope !== "all";
+}
