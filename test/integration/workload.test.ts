@@ -45,7 +45,7 @@ describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s
     console.log(`seeded 200k events on ${provider} in ${seeded.seconds.toFixed(2)} s`);
   });
 
-  it("runs every op under a mixed open-loop load without errors; the dashboard is served from the cache", async () => {
+  it("runs every op under a mixed open-loop load without errors; a warm cache serves the dashboard", async () => {
     const ops = saasOps(seeded);
     const scenario = (exec: string, rate: number) => ({
       executor: "constant-arrival-rate" as const,
@@ -66,6 +66,12 @@ describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s
       ops,
       "workload test",
     );
+    // A first pass warms the dashboard's keys (accounts × date ranges); the second is measured.
+    const warm = await runLoad(planLoad({ warm: scenario("dashboard", 100) }, ops, "warm-up"), ops, {
+      pool,
+      redis,
+      cachePrefix: "saas:",
+    });
     const outcome = await runLoad(executors, ops, { pool, redis, cachePrefix: "saas:" });
     const byOp = Object.fromEntries(outcome.store.all().map((s) => [s.op, s]));
     for (const op of ["dashboard", "search", "write", "job", "export"]) {
@@ -73,7 +79,8 @@ describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s
       expect(byOp[op]?.errorCount, op).toBe(0);
     }
     const dashboard = byOp.dashboard;
-    expect(dashboard?.cacheMisses).toBeGreaterThan(0);
+    // Misses filled the cache during the warm-up (loading from Postgres); then it serves the dashboard.
+    expect(warm.store.all()[0]?.cacheMisses).toBeGreaterThan(0);
     expect(dashboard?.cacheHits).toBeGreaterThan(dashboard?.cacheMisses ?? 0);
     expect(outcome.generator.droppedIterations).toBe(0);
   });
