@@ -12,13 +12,13 @@ import { execLocal } from "../containers/exec-local.ts";
 import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
 import { type Op, planLoad, runLoad } from "../harness/runner/run-load.ts";
-import { benchStack } from "./lib/bench-stack.ts";
+import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const PROVIDER = (process.argv[3] ?? "native") as "native" | "testcontainers";
 const CLIENTS = 16;
 
-const stack = await benchStack(PROVIDER);
+const stack = await startTestStack(PROVIDER, newStateDir());
 const url = new URL(stack.urls.pgbouncer);
 const noRedis = {} as never; // these ops never touch the cache
 

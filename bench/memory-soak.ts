@@ -9,14 +9,14 @@ import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
 import { parseDuration } from "../harness/duration.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
 import { type Op, planLoad, runLoad } from "../harness/runner/run-load.ts";
-import { benchStack } from "./lib/bench-stack.ts";
+import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 
 const DURATION = process.argv[2] ?? "10m";
 const PROVIDER = (process.argv[3] ?? "native") as "native" | "testcontainers";
 const durationMs = parseDuration(DURATION);
 if (typeof durationMs === "string") throw new Error(durationMs);
 
-const stack = await benchStack(PROVIDER);
+const stack = await startTestStack(PROVIDER, newStateDir());
 const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: 16 });
 const redis = new Redis(stack.urls.redis);
 const ops: Record<string, Op> = {

@@ -4,12 +4,12 @@
  * included. Usage: node bench/seed.ts [scale, default 1000000] [provider, default native]
  */
 import { seed, seedPool } from "../harness/workloads/saas/schema.ts";
-import { benchStack } from "./lib/bench-stack.ts";
+import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 
 const SCALE = Number(process.argv[2] ?? 1_000_000);
 const PROVIDER = (process.argv[3] ?? "native") as "native" | "testcontainers";
 
-const stack = await benchStack(PROVIDER);
+const stack = await startTestStack(PROVIDER, newStateDir());
 const pool = seedPool(stack.urls.postgres);
 try {
   const first = await seed(pool, SCALE);

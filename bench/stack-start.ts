@@ -3,14 +3,9 @@
  * (a SELECT through PgBouncer, Redis PING), and teardown time, per provider.
  * Median of RUNS runs, plus min and max. Usage: node bench/stack-start.ts [runs]
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Registry, resolveStackSettings, startStack } from "../containers/index.ts";
-import { applyTestcontainersDefaults } from "../harness/cli/testcontainers-env.ts";
+import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 
 const RUNS = Number(process.argv[2] ?? 7);
-const LOCAL_IMAGE = "rehearse-local/stack:bookworm";
 const providers = ["testcontainers", "native"] as const;
 
 function stats(values: number[]) {
@@ -19,12 +14,7 @@ function stats(values: number[]) {
   return { median, min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
 }
 
-applyTestcontainersDefaults(process.env);
-const image = (name: string) => process.env[`REHEARSE_IMAGE_${name}`] ?? LOCAL_IMAGE;
-const settings = resolveStackSettings({
-  containers: { images: { postgres: image("POSTGRES"), pgbouncer: image("PGBOUNCER"), redis: image("REDIS") } },
-});
-const registry = new Registry(mkdtempSync(join(tmpdir(), "rehearse-bench-state-")));
+const stateDir = newStateDir();
 
 const rows: string[] = [];
 for (const provider of providers) {
@@ -32,14 +22,7 @@ for (const provider of providers) {
   const teardown: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const t0 = performance.now();
-    const stack = await startStack({
-      provider,
-      settings,
-      registry,
-      path: process.env.PATH ?? "",
-      env: process.env,
-      pgBindir: process.env.PG_BINDIR,
-    });
+    const stack = await startTestStack(provider, stateDir);
     const t1 = performance.now();
     await stack.teardown();
     const t2 = performance.now();

@@ -24,6 +24,7 @@ import {
 const TINY = fileURLToPath(new URL("../fixtures/scenarios/tiny.ts", import.meta.url));
 const FREEZE = fileURLToPath(new URL("../fixtures/scenarios/freeze.ts", import.meta.url));
 const ACTIONS = fileURLToPath(new URL("../fixtures/scenarios/actions.ts", import.meta.url));
+const BACKUP_OVERLAP = fileURLToPath(new URL("../../scenarios/backup-overlap.ts", import.meta.url));
 const COLD_CACHE = fileURLToPath(new URL("../../scenarios/cold-cache.ts", import.meta.url));
 const readReport = (out: string, name = "tiny") =>
   JSON.parse(readFileSync(join(out, name, "report.json"), "utf8")) as RunReport;
@@ -143,7 +144,7 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(Object.keys(byName).sort()).toEqual(
       ["backup", "flush-cache", "freeze", "maxmemory", "pgbouncer-pause", "restart"].sort(),
     );
-    expect(byName.backup?.result).toMatchObject({ exitCode: 0 });
+    expect(byName.backup?.result).toMatchObject({ exitCode: 0, restoreExitCode: 0, rowCountsOk: true });
     expect(Number(byName.backup?.result.bytes)).toBeGreaterThan(100_000);
     expect(byName.maxmemory?.result).toMatchObject({ value: "2mb", previous: "0", reverted: true });
     expect(byName["pgbouncer-pause"]?.result).toMatchObject({ command: "PAUSE", reverted: true });
@@ -157,5 +158,26 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     );
     const faults = report.ops.find((o) => o.phase === "faults");
     expect(faults?.count).toBeGreaterThan(0);
+  });
+
+  it("backup-overlap (scaled down): the dump succeeds and restores with matching row counts; reads and writes slow", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    await runRehearse(
+      ["run", BACKUP_OVERLAP, "--provider", provider, "--out", out, "--duration-scale", "0.6"],
+      testEnv(newStateDir()),
+      150_000,
+    );
+    const report = readReport(out, "backup-overlap");
+    expect(report.actions[0]?.result).toMatchObject({
+      exitCode: 0,
+      restoreExitCode: 0,
+      rowCountsOk: true,
+      tablesChecked: 4,
+    });
+    expect(Number(report.actions[0]?.result.bytes)).toBeGreaterThan(1_000_000);
+    expect(Number(report.actions[0]?.result.timeToUsableMs)).toBeGreaterThan(0);
+    const during = report.deltas.filter((d) => d.phase === "backup");
+    expect(during.map((d) => d.op).sort()).toEqual(["export", "search", "write"]);
+    expect(Math.max(...during.map((d) => d.deltaP95Ms))).toBeGreaterThan(0);
   });
 });
