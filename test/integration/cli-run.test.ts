@@ -132,7 +132,11 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const fault = report.deltas.find((d) => d.phase === "fault" && d.op === "dashboard");
     expect(fault?.deltaCacheHitRatio).toBeLessThan(-0.05);
     expect(fault?.deltaP95Ms).toBeGreaterThan(0);
-    expect(typeof fault?.recoveryMs).toBe("number");
+    // Measured either way: ms until p95 held near the baseline, or null, "not recovered" (a valid
+    // answer the issue names: a scaled-down recovery window on a busy 2-core CI machine can be short).
+    expect(fault).toHaveProperty("recoveryMs");
+    const recovery = fault?.recoveryMs ?? null;
+    expect(recovery === null || (Number.isInteger(recovery) && recovery >= 0)).toBe(true);
     expect([0, 99]).toContain(run.code);
   });
 
