@@ -9,7 +9,7 @@
  * Prediction (open-loop queueing; ρ = R·service/P is the pool's utilisation,
  * here well under 1%): a request arriving τ into a freeze waits S − τ, and
  * the backlog drains in S·ρ/(1−ρ), so
- *   - the share of requests slower than x is (S − x) / ((1 − ρ)·T),
+ *   - the share of requests slower than x is (S − x) / ((1 − ρ)·T) (x = 250 ms here),
  *   - the q-quantile of latency is L0 + S − (1 − q)(1 − ρ)·T,
  * with L0 the unstalled latency. A closed-loop generator (coordinated
  * omission) would report far smaller numbers: only P requests per freeze.
@@ -29,7 +29,9 @@ const PERIOD_MS = 5_000;
 const FREEZE_MS = 1_000;
 const FREEZE_AT_MS = [2_000, 7_000, 12_000];
 const POOL = 5;
-const SLOW_MS = 50;
+/** "Slow" is S/4: far above the unstalled latency, and far enough from the end of a freeze that how
+ * fast this machine drains the backlog (CPU contention after a thaw) does not decide the count. */
+const SLOW_MS = 250;
 
 /** Freezes PgBouncer on schedule; returns each freeze's measured length (call midpoints). */
 async function freezeOnSchedule(stack: StartedStack, t0: number): Promise<number[]> {
