@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { Registry, redactUrls, type StartedStack, startStack } from "../../../containers/index.ts";
+import { secretsOf } from "../../../containers/urls.ts";
 import { AbortedError, BadInputError, ExitCode } from "../../errors.ts";
 import { createLogger } from "../../log.ts";
 import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS } from "../stack-flags.ts";
@@ -58,7 +59,7 @@ export async function upCommand(args: string[], world: World): Promise<number> {
       pgBindir: flags.pgBindir,
       signal: controller.signal,
     });
-    secrets = [stack.urls.postgres, stack.urls.pgbouncer, stack.urls.redis].flatMap(passwordOf);
+    secrets = secretsOf([stack.urls.postgres, stack.urls.pgbouncer, stack.urls.redis]);
     const seconds = (performance.now() - started) / 1000;
     log.info({ id: stack.id, provider: stack.provider, seconds }, "stack ready");
     printStack(world, stack, values.json === true, seconds);
@@ -83,15 +84,6 @@ function parseOrThrow(args: string[]) {
     return parseArgs({ args, options: { ...STACK_OPTIONS, json: { type: "boolean" } }, strict: true });
   } catch (error) {
     throw new BadInputError("invalid options", [(error as Error).message]);
-  }
-}
-
-function passwordOf(url: string): string[] {
-  try {
-    const password = new URL(url).password;
-    return password ? [password, decodeURIComponent(password)] : [];
-  } catch {
-    return [];
   }
 }
 
