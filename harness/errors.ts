@@ -61,7 +61,3 @@ export class UnsupportedOperationError extends RehearseError {
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof RehearseError ? error.exitCode : ExitCode.internal;
 }
-
-export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw new AbortedError(`${what} aborted`);
-}

@@ -8,7 +8,7 @@ import type { ActionRecord } from "../harness/actions/timeline.ts";
 import type { ErrorClass } from "../harness/clients/classify-error.ts";
 import type { DbSettings } from "../harness/clients/db.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
-import type { Series, Trend } from "../harness/metrics/store.ts";
+import { type Series, TRENDS, type Trend } from "../harness/metrics/store.ts";
 import type { GeneratorHealth } from "../harness/runner/generator-health.ts";
 import type { TimelineSample } from "../harness/sampler/sampler.ts";
 import type { ThresholdResult } from "../harness/thresholds/evaluate.ts";
@@ -86,7 +86,6 @@ export function opReports(series: Series[]): OpReport[] {
     const errorsByClass = Object.fromEntries(
       Object.keys(list[0]?.errors ?? {}).map((c) => [c, sum((s) => s.errors[c as ErrorClass])]),
     ) as Record<ErrorClass, number>;
-    const trends = ["latency", "pool_wait", "dispatch_lag", "service_time"] as const;
     return {
       op,
       phase,
@@ -102,7 +101,7 @@ export function opReports(series: Series[]): OpReport[] {
       dispatchLagMs: quantiles(list, "dispatch_lag"),
       serviceMs: quantiles(list, "service_time"),
       histograms: Object.fromEntries(
-        trends.map((t) => [t, encodeHistogram(mergeHistograms(list.map((s) => s.trends[t])))]),
+        TRENDS.map((t) => [t, encodeHistogram(mergeHistograms(list.map((s) => s.trends[t])))]),
       ) as Record<Trend, string>,
     };
   });
