@@ -128,6 +128,10 @@ class RunningStack implements StartedStack {
     return this.handles[service].stop();
   }
 
+  kill(service: ServiceName): Promise<void> {
+    return this.handles[service].kill();
+  }
+
   async start(service: ServiceName): Promise<void> {
     await this.handles[service].start();
     await this.waitFor(service);

@@ -39,6 +39,8 @@ export interface ServiceHandle {
   pause(): Promise<void>;
   unpause(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL, no grace: a crash, not a shutdown (Postgres then runs crash recovery on start). */
+  kill(): Promise<void>;
   start(): Promise<void>;
   /** Whether the service's process is alive (frozen counts as alive). */
   isRunning(): Promise<boolean>;
@@ -60,6 +62,7 @@ export interface StartedStack extends AsyncDisposable {
   pause(service: ServiceName): Promise<void>;
   unpause(service: ServiceName): Promise<void>;
   stop(service: ServiceName): Promise<void>;
+  kill(service: ServiceName): Promise<void>;
   /** Start a stopped service again on the same port and wait until it answers. */
   start(service: ServiceName): Promise<void>;
   restart(service: ServiceName): Promise<void>;

@@ -8,6 +8,7 @@ import type { ActionRecord } from "../harness/actions/timeline.ts";
 import type { ErrorClass } from "../harness/clients/classify-error.ts";
 import type { DbSettings } from "../harness/clients/db.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
+import type { OpSeconds } from "../harness/metrics/per-second.ts";
 import { type Series, TRENDS, type Trend } from "../harness/metrics/store.ts";
 import type { GeneratorHealth } from "../harness/runner/generator-health.ts";
 import type { TimelineSample } from "../harness/sampler/sampler.ts";
@@ -61,6 +62,8 @@ export interface RunReport {
   ops: OpReport[];
   deltas: Delta[];
   timeline: TimelineSample[];
+  /** Per op, one entry per second of load from `originMs` (the sampler's clock): rolling p95 and the rest. */
+  perSecond: { originMs: number; intervalMs: number; ops: Record<string, OpSeconds> };
   actions: ActionRecord[];
   thresholds: { metric: string; expression: string; ok: boolean; actual: number }[];
   generator: GeneratorHealth;
@@ -146,6 +149,7 @@ export function abortedBeforeLoad(
     ops: [],
     deltas: [],
     timeline: [],
+    perSecond: { originMs: 0, intervalMs: 1000, ops: {} },
     actions: [],
     thresholds: [],
     generator: {

@@ -48,6 +48,9 @@ class ExternalService implements ServiceHandle {
   stop() {
     return this.refuse("stop");
   }
+  kill() {
+    return this.refuse("kill");
+  }
   start() {
     return this.refuse("start");
   }

@@ -111,6 +111,12 @@ export class ProcessService implements ServiceHandle {
     this.signalAll("SIGKILL");
   }
 
+  async kill(): Promise<void> {
+    if (!this.child || !this.running) return;
+    this.signalAll("SIGKILL");
+    await this.exitWithin(KILL_GRACE_MS);
+  }
+
   private async exitWithin(ms: number): Promise<boolean> {
     // Unref: a pending grace timer must not keep the process alive after the server exited.
     const timeout = sleep(ms, false, { ref: false });

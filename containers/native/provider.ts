@@ -105,14 +105,24 @@ function own(ctx: NativeContext, path: string): void {
   if (ctx.deps.user) chownSync(path, ctx.deps.user.uid, ctx.deps.user.gid);
 }
 
-function execEnv(ctx: NativeContext, name: ServiceName): Record<string, string> {
+function execEnv(ctx: NativeContext, name: ServiceName, extra: Record<string, string>): Record<string, string> {
   const path = [...ctx.deps.binaries.pathDirs, ctx.deps.path].join(":");
   // HOME is the stack dir: nothing of the caller's (.pgpass, .psqlrc) leaks into exec.
-  return { PATH: path, HOME: ctx.tempDir, LANG: "C.UTF-8", ...serviceEnv(name, ctx.at[name], ctx.credentials) };
+  return {
+    PATH: path,
+    HOME: ctx.tempDir,
+    LANG: "C.UTF-8",
+    ...serviceEnv(name, ctx.at[name], ctx.credentials),
+    ...extra,
+  };
 }
 
-async function startProcess(ctx: NativeContext, spec: Omit<ProcessSpec, "execEnv" | "user">) {
-  const service = new ProcessService({ ...spec, user: ctx.deps.user, execEnv: execEnv(ctx, spec.name) });
+async function startProcess(
+  ctx: NativeContext,
+  spec: Omit<ProcessSpec, "execEnv" | "user">,
+  extraEnv: Record<string, string> = {},
+) {
+  const service = new ProcessService({ ...spec, user: ctx.deps.user, execEnv: execEnv(ctx, spec.name, extraEnv) });
   await service.start();
   return service;
 }
@@ -172,15 +182,19 @@ async function launchPgBouncer(ctx: NativeContext): Promise<ProcessService> {
   );
   own(ctx, authFile);
   own(ctx, iniFile);
-  return startProcess(ctx, {
-    name: "pgbouncer",
-    port: ctx.at.pgbouncer.port,
-    command: ctx.deps.binaries.pgbouncer,
-    args: [iniFile],
-    cwd: dir,
-    logFile: join(dir, "pgbouncer.log"),
-    stopSignal: "SIGTERM",
-  });
+  return startProcess(
+    ctx,
+    {
+      name: "pgbouncer",
+      port: ctx.at.pgbouncer.port,
+      command: ctx.deps.binaries.pgbouncer,
+      args: [iniFile],
+      cwd: dir,
+      logFile: join(dir, "pgbouncer.log"),
+      stopSignal: "SIGTERM",
+    },
+    { PGBOUNCER_INI: iniFile },
+  );
 }
 
 async function launchRedis(ctx: NativeContext): Promise<ProcessService> {

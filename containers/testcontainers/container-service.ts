@@ -21,7 +21,8 @@ export interface ContainerSpec {
   image: string;
   user: string;
   script: string;
-  files: { content: string; target: string }[];
+  /** Files copied in before start; mode 0644 unless given (the PgBouncer ini is rewritten by reload). */
+  files: { content: string; target: string; mode?: number }[];
   /** Port clients on the host use (host mode: the server listens on it; bridge: it is bound to it). */
   hostPort: number;
   /** Bridge mode: the server's port inside the network, and the network with this service's alias. */
@@ -57,7 +58,9 @@ export class ContainerService implements ServiceHandle {
       .withEntrypoint(["/bin/sh"])
       .withCommand(["-c", spec.script])
       .withUser(spec.user)
-      .withCopyContentToContainer(spec.files.map((f) => ({ content: f.content, target: f.target, mode: 0o644 })))
+      .withCopyContentToContainer(
+        spec.files.map((f) => ({ content: f.content, target: f.target, mode: f.mode ?? 0o644 })),
+      )
       .withStartupTimeout(spec.startupTimeoutMs);
     if (spec.bridge) {
       container = container
@@ -110,6 +113,17 @@ export class ContainerService implements ServiceHandle {
     } catch (error) {
       if (statusOf(error) !== 304) throw error; // 304: already stopped
     }
+  }
+
+  async kill(): Promise<void> {
+    if (this.paused) await this.unpause();
+    try {
+      await this.docker.kill({ signal: "SIGKILL" });
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error; // 409: not running any more
+    }
+    const deadline = performance.now() + STOP_GRACE_MS;
+    while (performance.now() < deadline && (await this.isRunning())) await sleep(50);
   }
 
   async start(): Promise<void> {

@@ -28,6 +28,7 @@ import { removeNetwork, stackLabels } from "./docker.ts";
 
 const STANDARD_PORTS: Record<ServiceName, number> = { postgres: 5432, pgbouncer: 6432, redis: 6379 };
 const CONFIG_DIR = "/tmp/rehearse";
+const PGBOUNCER_INI = `${CONFIG_DIR}/pgbouncer.ini`;
 const PG_DATA = "/tmp/rehearse-pg";
 
 /** Leftovers are found by label (see docker.ts), so no registry is needed here. */
@@ -87,7 +88,10 @@ export async function testcontainersPlan(settings: StackSettings, deps: Containe
         hostPort: layout.hostPorts[name],
         bridge: network ? { containerPort: STANDARD_PORTS[name], network } : undefined,
         // Inside the container the server is on loopback, whatever the networking.
-        execEnv: serviceEnv(name, { host: LOOPBACK, port: layout.listen[name].port }, credentials),
+        execEnv: {
+          ...serviceEnv(name, { host: LOOPBACK, port: layout.listen[name].port }, credentials),
+          ...(name === "pgbouncer" ? { PGBOUNCER_INI: PGBOUNCER_INI } : {}),
+        },
         startupTimeoutMs: settings.startTimeoutMs,
         stopSignal: name === "postgres" ? "SIGINT" : "SIGTERM",
       },
@@ -106,8 +110,9 @@ export async function testcontainersPlan(settings: StackSettings, deps: Containe
       postgres: launch("postgres", postgresScript(settings, credentials, layout), [
         { content: `${credentials.password}\n`, target: `${CONFIG_DIR}/pwfile` },
       ]),
-      pgbouncer: launch("pgbouncer", `exec pgbouncer ${CONFIG_DIR}/pgbouncer.ini`, [
-        { content: pgbouncerIni(settings, credentials, layout), target: `${CONFIG_DIR}/pgbouncer.ini` },
+      pgbouncer: launch("pgbouncer", `exec pgbouncer ${PGBOUNCER_INI}`, [
+        // Writable by the server's user: the reload action edits it, as an operator would.
+        { content: pgbouncerIni(settings, credentials, layout), target: PGBOUNCER_INI, mode: 0o666 },
         { content: renderPgBouncerUserlist(credentials), target: `${CONFIG_DIR}/userlist.txt` },
       ]),
       redis: launch(

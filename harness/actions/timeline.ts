@@ -6,8 +6,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseDuration } from "../duration.ts";
-import { ACTION_KINDS } from "./kinds.ts";
-import type { ActionContext, ActionKind, ActionResult } from "./types.ts";
+import { ACTION_KINDS } from "./kinds/index.ts";
+import type { ActionContext, ActionKind, ActionResult, ScenarioNames } from "./types.ts";
 
 export interface ActionSpec {
   /** Offset from the start of the load, e.g. "20s". */
@@ -37,7 +37,12 @@ export interface ActionRecord {
   result: ActionResult;
 }
 
-export function planActions(specs: unknown, scale: number, problems: string[]): PlannedAction[] {
+export function planActions(
+  specs: unknown,
+  scale: number,
+  problems: string[],
+  names: ScenarioNames = { ops: [] },
+): PlannedAction[] {
   if (specs === undefined) return [];
   if (!Array.isArray(specs)) {
     problems.push("actions: must be a list of { at, action, ... }");
@@ -57,7 +62,7 @@ export function planActions(specs: unknown, scale: number, problems: string[]): 
     const durationMs = duration === undefined ? undefined : parseDuration(duration);
     if (typeof durationMs === "string") problems.push(`${where}.duration: ${durationMs}`);
     if (kind.needsDuration && duration === undefined) problems.push(`${where}.duration: ${action} needs one`);
-    problems.push(...kind.validate(options, where, duration !== undefined));
+    problems.push(...kind.validate(options, where, names));
     if (typeof atMs === "number" && typeof durationMs !== "string") {
       planned.push({
         name: action,
@@ -97,7 +102,7 @@ export async function runActions(
       }
       let result: ActionResult;
       try {
-        const run = await action.kind.run(context, action.options);
+        const run = await action.kind.run(context, action.options, { durationMs: action.durationMs });
         result = { ...run.result };
         if (run.revert) {
           // The fault lasts its duration, or until the run is aborted; it is undone either way.

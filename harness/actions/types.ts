@@ -1,12 +1,20 @@
 /** The action contract: options checked up front, then run against the stack, with an optional revert. */
 import type { Redis } from "ioredis";
 import type { StartedStack } from "../../containers/types.ts";
+import type { DbSettings } from "../clients/db.ts";
+import type { Op } from "../runner/run-load.ts";
 
 export interface ActionContext {
   stack: StartedStack;
   /** The harness's own Redis connection (not the workload's). */
   redis: Redis;
   cachePrefix: string;
+  /** The scenario's file (deploy workers load its ops in their own process), its ops and client settings. */
+  scenarioFile: string;
+  ops: Record<string, Op>;
+  client: DbSettings;
+  /** Aborted when the run stops: long actions give up their remaining work. */
+  signal: AbortSignal;
 }
 
 export type ActionResult = Record<string, string | number | boolean | null>;
@@ -17,10 +25,21 @@ export interface ActionRun {
   revert?: () => Promise<ActionResult | undefined>;
 }
 
+/** What the scenario said besides the action's own options. */
+export interface ActionTiming {
+  /** The action's duration (scaled), if it has one. */
+  durationMs: number | undefined;
+}
+
+/** What the scenario defines that actions may refer to. */
+export interface ScenarioNames {
+  ops: string[];
+}
+
 export interface ActionKind {
   /** Options besides at/action/duration; each problem named (`actions[2].service: ...`). */
-  validate(options: Record<string, unknown>, where: string, hasDuration: boolean): string[];
+  validate(options: Record<string, unknown>, where: string, names: ScenarioNames): string[];
   /** true: the action needs a duration and is reverted at its end. */
   needsDuration: boolean;
-  run(context: ActionContext, options: Record<string, unknown>): Promise<ActionRun>;
+  run(context: ActionContext, options: Record<string, unknown>, timing: ActionTiming): Promise<ActionRun>;
 }

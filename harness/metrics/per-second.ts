@@ -1,35 +1,72 @@
 /**
- * Per-second p95 latency per op, for recovery time. One small histogram per
- * op for the current second; each tick keeps only the second's p95 (a
- * number), so memory grows by a few bytes a second, not a histogram.
+ * Per-second figures per op: p95 latency (for recovery time and the report's
+ * charts), p95 pool wait, completions and errors. One small histogram pair per
+ * op for the current second; each tick keeps only the second's numbers, so
+ * memory grows by a few bytes a second, not a histogram.
  */
 import { type Histogram, newHistogram, recordMs, valueAtPercentileMs } from "./histogram.ts";
 
 const MAX_SECONDS = 86_400;
 
+/** One op's seconds; null where a second had no completions. */
+export interface OpSeconds {
+  p95Ms: (number | null)[];
+  poolWaitP95Ms: (number | null)[];
+  count: number[];
+  errors: number[];
+}
+
+interface Current {
+  latency: Histogram;
+  poolWait: Histogram;
+  errors: number;
+}
+
 export class PerSecondLatency {
-  private readonly current = new Map<string, Histogram>();
-  /** op → p95 (ms) of each second; null for a second without completions. */
-  readonly p95: Map<string, (number | null)[]> = new Map();
+  private readonly current = new Map<string, Current>();
+  readonly ops: Map<string, OpSeconds> = new Map();
   private seconds = 0;
 
-  record(op: string, latencyMs: number): void {
-    let histogram = this.current.get(op);
-    if (!histogram) {
-      histogram = newHistogram();
-      this.current.set(op, histogram);
-      this.p95.set(op, Array(this.seconds).fill(null));
+  /** op → p95 (ms) of each second; null for a second without completions. */
+  get p95(): Map<string, (number | null)[]> {
+    return new Map([...this.ops].map(([op, s]) => [op, s.p95Ms]));
+  }
+
+  record(op: string, latencyMs: number, poolWaitMs = 0, failed = false): void {
+    let now = this.current.get(op);
+    if (!now) {
+      now = { latency: newHistogram(), poolWait: newHistogram(), errors: 0 };
+      this.current.set(op, now);
+      this.ops.set(op, {
+        p95Ms: Array(this.seconds).fill(null),
+        poolWaitP95Ms: Array(this.seconds).fill(null),
+        count: Array(this.seconds).fill(0),
+        errors: Array(this.seconds).fill(0),
+      });
     }
-    recordMs(histogram, latencyMs);
+    recordMs(now.latency, latencyMs);
+    recordMs(now.poolWait, poolWaitMs);
+    if (failed) now.errors++;
   }
 
   /** Closes the current second. */
   tick(): void {
     if (this.seconds >= MAX_SECONDS) return;
     this.seconds++;
-    for (const [op, histogram] of this.current) {
-      this.p95.get(op)?.push(histogram.totalCount > 0 ? valueAtPercentileMs(histogram, 95) : null);
-      histogram.reset();
+    for (const [op, now] of this.current) {
+      const seconds = this.ops.get(op) as OpSeconds;
+      const any = now.latency.totalCount > 0;
+      seconds.p95Ms.push(any ? round(valueAtPercentileMs(now.latency, 95)) : null);
+      seconds.poolWaitP95Ms.push(any ? round(valueAtPercentileMs(now.poolWait, 95)) : null);
+      seconds.count.push(now.latency.totalCount);
+      seconds.errors.push(now.errors);
+      now.latency.reset();
+      now.poolWait.reset();
+      now.errors = 0;
     }
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

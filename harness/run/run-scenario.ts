@@ -96,7 +96,15 @@ async function seedAndLoad(
     options.signal.addEventListener("abort", stopActions, { once: true });
     const actionsDone = runActions(
       scenario.actions,
-      { stack, redis: actionRedis, cachePrefix: scenario.cachePrefix },
+      {
+        stack,
+        redis: actionRedis,
+        cachePrefix: scenario.cachePrefix,
+        scenarioFile: scenario.file,
+        ops: scenario.ops,
+        client: scenario.client,
+        signal: actionsStop.signal,
+      },
       loadStartAt,
       origin,
       actionsStop.signal,
@@ -112,6 +120,15 @@ async function seedAndLoad(
           thresholds: scenario.thresholds,
           phases: scenario.phases,
           startAtMs: loadStartAt,
+          // Phases before the baseline are warm-up: the generator is judged on what is measured.
+          measuredPhases: scenario.phases
+            .slice(
+              Math.max(
+                0,
+                scenario.phases.findIndex((p) => p.name === scenario.baseline),
+              ),
+            )
+            .map((p) => p.name),
           onTick: (store) => {
             const all = store.all();
             totals = {
@@ -182,6 +199,7 @@ async function seedAndLoad(
       ops,
       deltas,
       timeline,
+      perSecond: { originMs: Math.round(loadStart), intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) },
       actions,
       thresholds: thresholds.map(({ metric, expression, ok, actual }) => ({ metric, expression, ok, actual })),
       generator: outcome.generator,

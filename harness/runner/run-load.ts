@@ -103,6 +103,8 @@ export async function runLoad(
     phases?: PhaseSpan[];
     /** Monotonic ms the load starts at (default: now); lets a caller align actions and samples. */
     startAtMs?: number;
+    /** Phases the generator's validity is judged on (default: all); warm-up phases are not measured. */
+    measuredPhases?: string[];
   } = {},
 ): Promise<LoadOutcome> {
   const store = options.store ?? new MetricsStore();
@@ -171,14 +173,16 @@ export async function runLoad(
     achievedRate += ((outcomes[executor.scenario]?.started ?? 0) / plan.durationMs) * 1000;
   }
   const all = store.all();
+  const measured = options.measuredPhases;
+  const judged = measured ? all.filter((s) => measured.includes(s.tags.phase ?? "run")) : all;
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  const lag = mergeHistograms(all.map((s) => s.trends.dispatch_lag));
+  const lag = mergeHistograms(judged.map((s) => s.trends.dispatch_lag));
   const lateShare = fractionAboveMs(lag, tolerance.dispatchLagMs);
   const generator = assessGenerator(
     {
       targetRate,
       achievedRate,
-      droppedIterations: all.reduce((n, s) => n + s.dropped, 0),
+      droppedIterations: judged.reduce((n, s) => n + s.dropped, 0),
       dispatchLagP99Ms: valueAtPercentileMs(lag, 99),
       lateShare,
       lateIterations: Math.round(lateShare * lag.totalCount),

@@ -94,7 +94,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   const baseline = d.baseline ?? phases[0]?.name ?? "run";
   if (!phases.some((p) => p.name === baseline)) problems.push(`baseline: no phase named '${baseline}'`);
   const recovery = readRecovery(d, problems);
-  const actions = planActions(d.actions, durationScale, problems);
+  const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops) });
   const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
   problems.push(...thresholds.problems);
   if (problems.length > 0) throw new BadInputError(`scenario ${file}`, problems);

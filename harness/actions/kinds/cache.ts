@@ -1,0 +1,78 @@
+/** Cold-cache actions on Redis: flush (prefix or all), maxmemory squeeze, CLIENT PAUSE. */
+import type { ActionContext, ActionKind, ActionRun } from "../types.ts";
+import { all, oneOf, onlyOptions } from "./options.ts";
+
+const SCAN_BATCH = 1_000;
+const MAX_SCAN_ROUNDS = 100_000; // bounded: 100M keys
+
+/** Deletes the workload's keys (SCAN + UNLINK, bounded) or everything (FLUSHALL). */
+export const flushCache: ActionKind = {
+  needsDuration: false,
+  validate: all(onlyOptions(["scope", "mode"]), oneOf("scope", ["prefix", "all"]), oneOf("mode", ["async", "sync"])),
+  async run({ redis, cachePrefix }: ActionContext, options): Promise<ActionRun> {
+    const mode = options.mode === "sync" ? "SYNC" : "ASYNC";
+    if (options.scope === "all") {
+      const before = await redis.dbsize();
+      if (mode === "SYNC") await redis.flushall("SYNC");
+      else await redis.flushall("ASYNC");
+      return { result: { scope: "all", mode: mode.toLowerCase(), keysRemoved: before } };
+    }
+    let cursor = "0";
+    let removed = 0;
+    for (let round = 0; round < MAX_SCAN_ROUNDS; round++) {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${cachePrefix}*`, "COUNT", SCAN_BATCH);
+      if (keys.length > 0) removed += mode === "SYNC" ? await redis.del(...keys) : await redis.unlink(...keys);
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    return { result: { scope: "prefix", prefix: cachePrefix, mode: mode.toLowerCase(), keysRemoved: removed } };
+  },
+};
+
+/** Squeezes Redis' maxmemory (forcing evictions under an eviction policy); restores it after. */
+export const maxmemory: ActionKind = {
+  needsDuration: true,
+  validate: all(onlyOptions(["value", "policy"]), (options, where) =>
+    typeof options.value === "string" && /^\d+(b|kb|mb|gb)?$/i.test(options.value)
+      ? []
+      : [`${where}.value: must be a size such as "2mb"`],
+  ),
+  async run({ redis }, options) {
+    const [, oldValue = "0"] = (await redis.config("GET", "maxmemory")) as string[];
+    const [, oldPolicy = "noeviction"] = (await redis.config("GET", "maxmemory-policy")) as string[];
+    await redis.config("SET", "maxmemory", String(options.value));
+    if (typeof options.policy === "string") await redis.config("SET", "maxmemory-policy", options.policy);
+    return {
+      result: { value: String(options.value), previous: oldValue, policy: String(options.policy ?? oldPolicy) },
+      revert: async () => {
+        await redis.config("SET", "maxmemory", oldValue);
+        await redis.config("SET", "maxmemory-policy", oldPolicy);
+        const info = await redis.info("stats");
+        return { evictedKeys: Number(/evicted_keys:(\d+)/.exec(info)?.[1] ?? 0) };
+      },
+    };
+  },
+};
+
+/**
+ * Redis CLIENT PAUSE for the action's duration: `all` holds every command (a stalled cache),
+ * `write` only writes. The pause carries its own timeout, so it ends even if rehearse dies;
+ * UNPAUSE ends a `write` pause early on abort, while an `all` pause holds UNPAUSE too and ends
+ * on its timeout (at most the duration).
+ */
+export const redisClientPause: ActionKind = {
+  needsDuration: true,
+  validate: all(onlyOptions(["mode"]), oneOf("mode", ["all", "write"])),
+  async run({ redis }, options, { durationMs }) {
+    const mode = options.mode === "write" ? "WRITE" : "ALL";
+    const ms = Math.max(1, Math.round(durationMs ?? 0));
+    await redis.call("CLIENT", "PAUSE", String(ms), mode);
+    return {
+      result: { mode: mode.toLowerCase(), pausedMs: ms },
+      revert: async () => {
+        await redis.call("CLIENT", "UNPAUSE");
+        return undefined;
+      },
+    };
+  },
+};

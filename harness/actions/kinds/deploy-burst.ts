@@ -1,0 +1,87 @@
+/**
+ * A deploy's worker burst: N fresh workers start at once, each opening its own
+ * pool to PgBouncer and its own Redis connection and warming caches with one
+ * of the workload's ops, while the steady workload keeps running. Optionally a
+ * migration first (straight at Postgres, with lock_timeout), and PgBouncer
+ * paused around it or restarted before the workers connect, as deploy scripts
+ * do. The workers live in a process of their own (see deploy-workers/child.ts).
+ */
+import { startFleet } from "../deploy-workers/fleet.ts";
+import type { ActionKind, ActionResult } from "../types.ts";
+import { migrationChecks, migrationSpec, runMigration } from "./migration.ts";
+import { all, intOption, oneOf, onlyOptions } from "./options.ts";
+
+const DEFAULT_POOL_SIZE = 5;
+const DEFAULT_WARM_ITERATIONS = 20;
+/** Bounds the warm-up whatever the op does. */
+const WARM_LIMIT_MS = 120_000;
+
+export const deployBurst: ActionKind = {
+  needsDuration: false,
+  validate: all(
+    onlyOptions(["workers", "poolSize", "warmOp", "warmIterations", "migration", "pgbouncer"]),
+    intOption("workers", 1, 500, true),
+    intOption("poolSize", 1, 100),
+    intOption("warmIterations", 0, 10_000),
+    oneOf("pgbouncer", ["pause", "restart"]),
+    (options, where, names) =>
+      options.warmOp === undefined || names.ops.includes(options.warmOp as string)
+        ? []
+        : [`${where}.warmOp: no op named ${JSON.stringify(options.warmOp)} (ops: ${names.ops.join(", ")})`],
+    (options, where, names) => {
+      if (options.migration === undefined) return [];
+      if (typeof options.migration !== "object" || options.migration === null)
+        return [`${where}.migration: must be { sql, lockTimeout?, hold? }`];
+      const m = options.migration as Record<string, unknown>;
+      return all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks)(m, `${where}.migration`, names);
+    },
+  ),
+  async run({ stack, scenarioFile, client, cachePrefix, signal }, options, { durationMs }) {
+    const result: ActionResult = {};
+    const t0 = performance.now();
+    if (options.pgbouncer === "restart") {
+      await stack.restart("pgbouncer");
+      result.pgbouncerRestartMs = Math.round(performance.now() - t0);
+    }
+    if (options.pgbouncer === "pause") await stack.pgbouncerAdmin("PAUSE");
+    try {
+      if (options.migration !== undefined) {
+        const spec = migrationSpec(options.migration as Record<string, unknown>);
+        Object.assign(result, await runMigration(stack.urls.postgres, spec));
+      }
+    } finally {
+      if (options.pgbouncer === "pause") {
+        await stack.pgbouncerAdmin("RESUME");
+        result.pgbouncerPausedMs = Math.round(performance.now() - t0);
+      }
+    }
+    const fleet = await startFleet(
+      {
+        scenarioFile,
+        pgbouncerUrl: stack.urls.pgbouncer,
+        redisUrl: stack.urls.redis,
+        cachePrefix,
+        client,
+        workers: options.workers as number,
+        poolSize: (options.poolSize as number | undefined) ?? DEFAULT_POOL_SIZE,
+        warmOp: typeof options.warmOp === "string" ? options.warmOp : null,
+        warmIterations: (options.warmIterations as number | undefined) ?? DEFAULT_WARM_ITERATIONS,
+        warmLimitMs: WARM_LIMIT_MS,
+      },
+      signal,
+    );
+    Object.assign(result, fleet.result);
+    if (durationMs === undefined) {
+      await fleet.stop();
+      return { result };
+    }
+    // The workers stay connected for the duration, as a deployed fleet would.
+    return {
+      result,
+      revert: async () => {
+        await fleet.stop();
+        return undefined;
+      },
+    };
+  },
+};

@@ -1,0 +1,123 @@
+/** PgBouncer admin actions: PAUSE/RESUME, RECONNECT, and RELOAD with new pool settings. */
+import type { StartedStack } from "../../../containers/types.ts";
+import type { ActionKind, ActionResult } from "../types.ts";
+import { all, intOption, oneOf, onlyOptions } from "./options.ts";
+
+/** PgBouncer's PAUSE (waits for running transactions, then holds new ones) and RESUME. */
+export const pgbouncerPause: ActionKind = {
+  needsDuration: true,
+  validate: onlyOptions([]),
+  async run({ stack }) {
+    await stack.pgbouncerAdmin("PAUSE");
+    return {
+      result: { command: "PAUSE" },
+      revert: async () => {
+        await stack.pgbouncerAdmin("RESUME");
+        return undefined;
+      },
+    };
+  },
+};
+
+/** RECONNECT: every server connection is closed once released and opened afresh (a failover's cost). */
+export const pgbouncerReconnect: ActionKind = {
+  needsDuration: false,
+  validate: onlyOptions([]),
+  async run({ stack }) {
+    const before = await serverConnections(stack);
+    await stack.pgbouncerAdmin("RECONNECT");
+    return { result: { command: "RECONNECT", serverConnectionsBefore: before } };
+  },
+};
+
+async function serverConnections(stack: StartedStack): Promise<number> {
+  const rows = await stack.pgbouncerAdmin("SHOW POOLS");
+  return rows.reduce((n, r) => n + Number(r.sv_active ?? 0) + Number(r.sv_idle ?? 0) + Number(r.sv_used ?? 0), 0);
+}
+
+/** Scenario option → PgBouncer setting; the values rehearse writes into its ini. */
+const RELOADABLE = {
+  defaultPoolSize: "default_pool_size",
+  minPoolSize: "min_pool_size",
+  reservePoolSize: "reserve_pool_size",
+  maxClientConn: "max_client_conn",
+  maxDbConnections: "max_db_connections",
+  poolMode: "pool_mode",
+} as const;
+type Reloadable = keyof typeof RELOADABLE;
+
+/** The ini with each `key = value` line replaced (rehearse renders one setting per line). */
+export function rewriteIni(ini: string, values: Record<string, string>): string {
+  const lines = ini.split("\n").map((line) => {
+    const key = /^\s*([a-z_]+)\s*=/.exec(line)?.[1];
+    return key !== undefined && key in values ? `${key} = ${values[key]}` : line;
+  });
+  const present = new Set(lines.map((line) => /^\s*([a-z_]+)\s*=/.exec(line)?.[1]));
+  const missing = Object.entries(values).filter(([key]) => !present.has(key));
+  return [...lines, ...missing.map(([key, value]) => `${key} = ${value}`)].join("\n");
+}
+
+async function readIni(stack: StartedStack): Promise<string> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+  const read = await stack.exec("pgbouncer", ["sh", "-c", 'cat "${PGBOUNCER_INI:?no ini}"']);
+  if (read.exitCode !== 0) throw new Error(`cannot read PgBouncer's ini: ${read.stderr.trim()}`);
+  return read.stdout;
+}
+
+async function writeIniAndReload(stack: StartedStack, ini: string): Promise<void> {
+  const write = await stack.exec("pgbouncer", ["sh", "-c", 'printf "%s" "$REHEARSE_INI" > "$PGBOUNCER_INI"'], {
+    env: { REHEARSE_INI: ini },
+  });
+  if (write.exitCode !== 0) throw new Error(`cannot write PgBouncer's ini: ${write.stderr.trim()}`);
+  await stack.pgbouncerAdmin("RELOAD");
+}
+
+async function settingsNow(stack: StartedStack, keys: string[]): Promise<Record<string, string>> {
+  const rows = await stack.pgbouncerAdmin("SHOW CONFIG");
+  return Object.fromEntries(rows.filter((r) => keys.includes(String(r.key))).map((r) => [r.key, String(r.value)]));
+}
+
+/**
+ * Edits PgBouncer's ini (as an operator would) and sends RELOAD; the new values are read back
+ * from SHOW CONFIG. With a duration the old ini comes back, with another RELOAD, at its end.
+ * Needs a stack rehearse started: on an external target the ini is not ours to edit.
+ */
+export const pgbouncerReload: ActionKind = {
+  needsDuration: false,
+  validate: all(
+    onlyOptions(Object.keys(RELOADABLE)),
+    intOption("defaultPoolSize", 1, 10_000),
+    intOption("minPoolSize", 0, 10_000),
+    intOption("reservePoolSize", 0, 10_000),
+    intOption("maxClientConn", 1, 1_000_000),
+    intOption("maxDbConnections", 0, 10_000),
+    oneOf("poolMode", ["session", "transaction", "statement"]),
+    (options, where) =>
+      Object.keys(options).length === 0 ? [`${where}: name at least one of ${Object.keys(RELOADABLE).join(", ")}`] : [],
+  ),
+  async run({ stack }, options, { durationMs }) {
+    if (stack.provider === "external") throw new Error("pgbouncer-reload edits the ini of a stack rehearse started");
+    const values = Object.fromEntries(
+      Object.entries(options).map(([name, value]) => [RELOADABLE[name as Reloadable], String(value)]),
+    );
+    const keys = Object.keys(values);
+    const before = await settingsNow(stack, keys);
+    const original = await readIni(stack);
+    await writeIniAndReload(stack, rewriteIni(original, values));
+    const after = await settingsNow(stack, keys);
+    const result: ActionResult = { command: "RELOAD" };
+    for (const key of keys) {
+      result[`${key}.before`] = before[key] ?? null;
+      result[key] = after[key] ?? null;
+    }
+    if (durationMs === undefined) return { result }; // a lasting change, as a real reload is
+    return {
+      result,
+      revert: async () => {
+        await writeIniAndReload(stack, original);
+        const restored = await settingsNow(stack, keys);
+        return { restored: keys.every((k) => restored[k] === before[k]) };
+      },
+    };
+  },
+};
