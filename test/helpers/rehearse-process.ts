@@ -1,6 +1,12 @@
 /** Runs the real `rehearse` CLI as a child process, as a user would. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
+import type { RunReport } from "../../reports/report.ts";
+import { registeredTempDirs } from "./stack.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/rehearse.js", import.meta.url));
 
@@ -64,4 +70,34 @@ export async function runRehearse(
   const code = await run.exited;
   clearTimeout(timer);
   return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+export const readReport = (out: string, name = "tiny") =>
+  JSON.parse(readFileSync(join(out, name, "report.json"), "utf8")) as RunReport;
+
+/** Waits (bounded: 30 s) until the child's stack exists: a registered temp dir or a container it owns. */
+export async function waitForStack(pid: number, stateDir: string): Promise<string[]> {
+  for (let i = 0; i < 600; i++) {
+    const tempDirs = registeredTempDirs(stateDir);
+    const client = await tryDockerClient(1_000);
+    const containers = client ? (await listManagedContainers(client)).filter((c) => c.ownerPid === pid) : [];
+    if (tempDirs.length > 0 || containers.length > 0) return tempDirs;
+    await sleep(20);
+  }
+  throw new Error("the stack never appeared");
+}
+
+/** Pids of deploy-burst worker processes still alive (any run's), from /proc. */
+export function deployWorkerProcesses(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.includes("deploy-workers/child.ts")) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }

@@ -1,0 +1,51 @@
+/**
+ * deploy-burst: a deploy starts thirty workers at once while customers keep
+ * using the app. First the release's migration (an ALTER TABLE on the busiest
+ * table, lock_timeout 2 s, holding its lock for 1 s as a slow migration does),
+ * then 30 fresh workers, each opening a pool of 4 connections to PgBouncer and
+ * warming up with 20 searches. Expect in the deploy phase, against the
+ * baseline: pool wait and p95 of every op that touches `events` rise (queued
+ * behind the migration's lock, then behind 120 new connections competing for
+ * PgBouncer's 10 server connections); PgBouncer's `cl_waiting` peaks; then
+ * recovery once the workers are warm.
+ *   npm run rehearse -- run scenarios/deploy-burst.ts
+ */
+import { defineScenario } from "../harness/scenario/define.ts";
+
+const TOTAL = "70s";
+const steady = { executor: "constant-arrival-rate", duration: TOTAL, preAllocatedVUs: 10, maxVUs: 500 } as const;
+
+export default defineScenario({
+  description: "Migration plus 30 workers × 4 connections starting at once at 35 s",
+  stack: { pgbouncer: { poolMode: "transaction", defaultPoolSize: 10, maxClientConn: 1000 } },
+  seed: { scale: 200_000 },
+  workload: { reference: "saas", client: { poolSize: 10 } },
+  phases: [
+    { name: "warmup", duration: "15s" },
+    { name: "baseline", duration: "20s" },
+    { name: "deploy", duration: "10s" },
+    { name: "after", duration: "25s" },
+  ],
+  baseline: "baseline",
+  actions: [
+    {
+      at: "35s",
+      action: "deploy-burst",
+      workers: 30,
+      poolSize: 4,
+      warmOp: "search",
+      warmIterations: 20,
+      migration: { sql: "ALTER TABLE events ADD COLUMN IF NOT EXISTS release text", lockTimeout: "2s", hold: "1s" },
+    },
+  ],
+  scenarios: {
+    dashboards: { ...steady, exec: "dashboard", rate: 100 },
+    searches: { ...steady, exec: "search", rate: 80 },
+    writes: { ...steady, exec: "write", rate: 20 },
+    exports: { ...steady, exec: "export", rate: 2 },
+  },
+  thresholds: {
+    "latency{op:search,phase:baseline}": ["p(95)<100"],
+    "errors{phase:deploy}": ["rate<0.01"],
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * growth-incident: the classic post-launch incident. Traffic on the cached
+ * dashboard grows (120 → 220 requests/s) just as the nightly pg_dump starts
+ * and Redis runs short of memory (maxmemory squeezed to 1.4 MB, allkeys-lru), so
+ * cache misses rise while the backup competes for the same cores and
+ * PgBouncer's pool of 6 server connections fills. Expect in the incident phase,
+ * against the baseline: the hit ratio falls, dashboard and search p95 rise,
+ * pool wait climbs, PgBouncer's `cl_waiting` and `maxwait` peak; recovery is
+ * timed once traffic and memory return to normal.
+ *   npm run rehearse -- run scenarios/growth-incident.ts
+ */
+import { defineScenario } from "../harness/scenario/define.ts";
+
+const TOTAL = "75s";
+
+export default defineScenario({
+  description: "Dashboard traffic doubles while a backup runs and Redis evicts, from 30 s for 25 s",
+  stack: {
+    pgbouncer: { poolMode: "transaction", defaultPoolSize: 6, maxClientConn: 1000 },
+    redis: { maxmemoryPolicy: "allkeys-lru" },
+  },
+  seed: { scale: 1_000_000 },
+  workload: { reference: "saas", client: { poolSize: 16 } },
+  phases: [
+    { name: "warmup", duration: "15s" },
+    { name: "baseline", duration: "15s" },
+    { name: "incident", duration: "25s" },
+    { name: "after", duration: "20s" },
+  ],
+  baseline: "baseline",
+  actions: [
+    { at: "30s", action: "backup" },
+    { at: "30s", action: "maxmemory", value: "1400kb", policy: "allkeys-lru", duration: "25s" },
+  ],
+  scenarios: {
+    dashboards: {
+      executor: "ramping-arrival-rate",
+      exec: "dashboard",
+      startRate: 120,
+      preAllocatedVUs: 30,
+      maxVUs: 1000,
+      stages: [
+        { target: 120, duration: "30s" },
+        { target: 220, duration: "5s" },
+        { target: 220, duration: "20s" },
+        { target: 120, duration: "1s" },
+        { target: 120, duration: "19s" },
+      ],
+    },
+    searches: {
+      executor: "constant-arrival-rate",
+      exec: "search",
+      rate: 60,
+      duration: TOTAL,
+      preAllocatedVUs: 10,
+      maxVUs: 300,
+    },
+    exports: {
+      executor: "constant-arrival-rate",
+      exec: "export",
+      rate: 2,
+      duration: TOTAL,
+      preAllocatedVUs: 2,
+      maxVUs: 50,
+    },
+    writes: {
+      executor: "constant-arrival-rate",
+      exec: "write",
+      rate: 20,
+      duration: TOTAL,
+      preAllocatedVUs: 5,
+      maxVUs: 100,
+    },
+  },
+  thresholds: {
+    "latency{op:dashboard,phase:baseline}": ["p(95)<100"],
+    "errors{phase:incident}": ["rate<0.01"],
+  },
+});
