@@ -54,6 +54,11 @@ setup_servers() {
   done
 }
 
+# Debian's Chromium for the HTML report's browser test (playwright-core drives it; it never downloads one).
+setup_browser() {
+  apt_install chromium
+}
+
 setup_docker() {
   apt_install docker.io debootstrap
   if ! docker info >/dev/null 2>&1; then
@@ -85,6 +90,7 @@ setup_image() {
 
 setup_node
 setup_servers
+setup_browser
 if [ "${REHEARSE_SKIP_DOCKER:-}" != "1" ]; then
   setup_docker
   setup_image

@@ -84,6 +84,8 @@ export async function runActions(
   startAtMs: number,
   originMs: number,
   signal: AbortSignal,
+  /** Told when each action starts and ends (live progress). */
+  onChange: (name: string, running: boolean) => void = () => {},
 ): Promise<ActionRecord[]> {
   const clock = () => Math.round(performance.now() - originMs);
   const records = await Promise.all(
@@ -101,6 +103,7 @@ export async function runActions(
         };
       }
       let result: ActionResult;
+      onChange(action.name, true);
       try {
         const run = await action.kind.run(context, action.options, { durationMs: action.durationMs });
         result = { ...run.result };
@@ -116,6 +119,7 @@ export async function runActions(
       } catch (error) {
         result = { error: (error as Error).message };
       }
+      onChange(action.name, false);
       return { name: action.name, startMs, endMs: clock(), result };
     }),
   );

@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { exitCodeOf, RehearseError } from "../errors.ts";
 import { CLEAN_HELP, cleanCommand } from "./commands/clean.ts";
+import { COMPARE_HELP, compareCommand } from "./commands/compare.ts";
+import { REPORT_HELP, reportCommand } from "./commands/report.ts";
 import { RUN_HELP, runCommand } from "./commands/run.ts";
 import { UP_HELP, upCommand } from "./commands/up.ts";
 import { type World, writeLine } from "./world.ts";
@@ -15,15 +17,19 @@ Commands:
   run       run scenario scripts: stack, seed, load, thresholds, report.json
   up        start Postgres, PgBouncer and Redis; stay up until Ctrl-C
   clean     remove leftovers of earlier runs
+  report    render a report.json again: html, md, junit, findings
+  compare   compare two runs; exit 99 on a regression
   help      show help for a command: rehearse help up
 
 Exit codes: 0 ok, 1 internal failure, 2 bad input (nothing started),
-99 thresholds failed or run invalid, 105 stopped by signal.`;
+99 thresholds failed, run invalid or regression found, 105 stopped by signal.`;
 
 const COMMANDS: Record<string, { run: (args: string[], world: World) => Promise<number>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   up: { run: upCommand, help: UP_HELP },
   clean: { run: cleanCommand, help: CLEAN_HELP },
+  report: { run: reportCommand, help: REPORT_HELP },
+  compare: { run: compareCommand, help: COMPARE_HELP },
 };
 
 export async function main(argv: string[], world: World): Promise<number> {

@@ -15,7 +15,9 @@ import {
 import { computeDeltas } from "../../reports/deltas.ts";
 import { opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
 import { runActions } from "../actions/timeline.ts";
+import type { ProgressState } from "../cli/progress.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
+import type { OpSeconds } from "../metrics/per-second.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
 import { Sampler } from "../sampler/sampler.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
@@ -37,6 +39,8 @@ export interface RunOptions {
   pgBindir: string | undefined;
   signal: AbortSignal;
   warn: (message: string) => void;
+  /** Once a second while the load runs. */
+  onProgress?: (state: ProgressState) => void;
 }
 
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
@@ -92,6 +96,8 @@ async function seedAndLoad(
     // Load and actions share one start instant; actions end (reverting what they did) with the load.
     const loadStartAt = performance.now() + 20;
     const actionsStop = new AbortController();
+    const runningActions: string[] = [];
+    const lastPhaseEnd = scenario.phases.at(-1)?.endMs ?? Number.POSITIVE_INFINITY;
     const stopActions = () => actionsStop.abort();
     options.signal.addEventListener("abort", stopActions, { once: true });
     const actionsDone = runActions(
@@ -108,6 +114,10 @@ async function seedAndLoad(
       loadStartAt,
       origin,
       actionsStop.signal,
+      (name, running) => {
+        if (running) runningActions.push(name);
+        else runningActions.splice(runningActions.indexOf(name), 1);
+      },
     );
     let outcome: LoadOutcome;
     try {
@@ -129,13 +139,32 @@ async function seedAndLoad(
               ),
             )
             .map((p) => p.name),
-          onTick: (store) => {
+          onTick: (store, perSecond) => {
             const all = store.all();
             totals = {
               iterations: all.reduce((n, s) => n + s.iterations, 0),
               errors: all.reduce((n, s) => n + s.errorCount, 0),
               dropped: all.reduce((n, s) => n + s.dropped, 0),
             };
+            if (!options.onProgress) return;
+            const elapsedMs = performance.now() - loadStartAt;
+            const phase = scenario.phases.find((p) => elapsedMs < p.endMs) ?? scenario.phases.at(-1);
+            const lastOf = (pick: (s: OpSeconds) => (number | null)[]) =>
+              [...perSecond.ops.values()].map((s) => pick(s).at(-1) ?? null);
+            const worst = (values: (number | null)[]) =>
+              values.some((v) => v !== null) ? Math.max(...values.map((v) => v ?? 0)) : null;
+            options.onProgress({
+              scenario: scenario.name,
+              elapsedMs,
+              phase: phase?.name ?? "run",
+              phaseLeftMs: phase && Number.isFinite(phase.endMs) ? phase.endMs - elapsedMs : null,
+              runLeftMs: Number.isFinite(lastPhaseEnd) ? lastPhaseEnd - elapsedMs : null,
+              ratePerS: [...perSecond.ops.values()].reduce((n, s) => n + (s.count.at(-1) ?? 0), 0),
+              p95Ms: worst(lastOf((s) => s.p95Ms)),
+              poolWaitP95Ms: worst(lastOf((s) => s.poolWaitP95Ms)),
+              errors: totals.errors,
+              actions: [...runningActions],
+            });
           },
         },
       );

@@ -97,8 +97,8 @@ export async function runLoad(
     tolerance?: HealthTolerance;
     store?: MetricsStore;
     thresholds?: ParsedThreshold[];
-    /** Called once a second with the store (live totals for the sampler and progress). */
-    onTick?: (store: MetricsStore) => void;
+    /** Called once a second with the store and the per-second figures (live totals, progress). */
+    onTick?: (store: MetricsStore, perSecond: PerSecondLatency) => void;
     /** Every sample belongs to the phase in which its iteration was meant to start. Default: one, `run`. */
     phases?: PhaseSpan[];
     /** Monotonic ms the load starts at (default: now); lets a caller align actions and samples. */
@@ -120,7 +120,7 @@ export async function runLoad(
   const watched = (options.thresholds ?? []).filter((t) => t.abortOnFail);
   const watcher = setInterval(() => {
     perSecond.tick();
-    options.onTick?.(store);
+    options.onTick?.(store, perSecond);
     if (watched.length === 0) return;
     abortedBy = abortingFailures(watched, store, performance.now() - startedAtMs);
     if (abortedBy.length > 0) stop.abort();
@@ -159,7 +159,7 @@ export async function runLoad(
     }),
   );
   clearInterval(watcher);
-  options.onTick?.(store);
+  options.onTick?.(store, perSecond);
   options.signal?.removeEventListener("abort", forward);
   const durationMs = performance.now() - startedAtMs;
   const { eventLoopDelayP99Ms, cpuPercent } = monitor.stop();

@@ -3,13 +3,15 @@
  * native stack started here): its password is read from the environment and
  * never printed, chaos is refused, and `up` leaves the target running.
  */
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry, resolveStackSettings, type StartedStack, startStack } from "../../containers/index.ts";
 import { queryOnce } from "../../containers/probes.ts";
 import { StackStartError, UnsupportedOperationError } from "../../harness/errors.ts";
-import { startRehearse } from "../helpers/rehearse-process.ts";
+import { runRehearse, startRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../helpers/stack.ts";
 
 describe("external provider against a real stack", () => {
@@ -83,5 +85,46 @@ describe("external provider against a real stack", () => {
     expect(up.stdout() + up.stderr()).not.toContain(password);
     expect(up.stderr()).toContain('"msg":"stack ready"');
     expect(await queryOnce(staging.urls.pgbouncer, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
+  it("rehearse run --target: the password never appears in console output, logs or any report", async () => {
+    const scenario = fileURLToPath(new URL("../fixtures/scenarios/external-select.ts", import.meta.url));
+    const env = { ...testEnv(stateDir), STAGING_PASSWORD: password };
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = await runRehearse(["run", scenario, "--target", targetFile, "--out", out], env, 60_000);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // Debug logs on stderr, in a second run: the most a user can ask to see.
+    const debug = await runRehearse(
+      ["run", scenario, "--target", targetFile, "--out", out, "--log-level", "debug"],
+      env,
+      60_000,
+    );
+    expect(debug.code).toBe(0);
+    const files = readdirSync(join(out, "external-select")).map((f) => join(out, "external-select", f));
+    expect(files.map((f) => f.split("/").pop()).sort()).toEqual(
+      ["findings.txt", "junit.xml", "report.html", "report.json", "report.md"].sort(),
+    );
+    const everything = [
+      run.stdout,
+      run.stderr,
+      debug.stdout,
+      debug.stderr,
+      readFileSync(join(out, "rehearse.log"), "utf8"),
+      ...files.map((f) => readFileSync(f, "utf8")),
+    ].join("\n");
+    expect(everything).toContain("external-select");
+    expect(everything).not.toContain(password);
+    expect(everything).not.toContain(encodeURIComponent(password));
+    // The restart was refused (no allowExternal); the prefix flush ran.
+    const report = JSON.parse(readFileSync(join(out, "external-select", "report.json"), "utf8"));
+    expect(
+      report.actions.map((a: { name: string; result: Record<string, unknown> }) => [
+        a.name,
+        a.result.refused !== undefined,
+      ]),
+    ).toEqual([
+      ["flush-cache", false],
+      ["restart", true],
+    ]);
   });
 });

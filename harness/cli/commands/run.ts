@@ -4,29 +4,38 @@
  * writes <out>/<scenario>/report.json. Exit 0 when all passed, 99 when a
  * threshold failed or a run was invalid, 105 when stopped by a signal.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { loadTargetFile, Registry } from "../../../containers/index.ts";
 import { secretsOf } from "../../../containers/urls.ts";
+import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
+import { readReportFile } from "../../../reports/read-report.ts";
 import { abortedBeforeLoad, type RunReport } from "../../../reports/report.ts";
 import { renderSummary } from "../../../reports/summary.ts";
+import { writeReports } from "../../../reports/write-reports.ts";
 import { AbortedError, BadInputError, ExitCode } from "../../errors.ts";
 import { createLogger } from "../../log.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
+import { Progress } from "../progress.ts";
 import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
+import { readCompareFlags, renderComparison } from "./compare.ts";
 
 export const RUN_HELP = `Usage: rehearse run <scenario.ts...> [options]
 
 Runs each scenario on its own stack: start, seed, load, thresholds, report.
 
 Options:
-  --out <dir>              where reports go: <dir>/<scenario>/report.json (default rehearse-out)
+  --out <dir>              where reports go: <dir>/<scenario>/report.json, report.html, report.md,
+                           junit.xml, findings.txt (default rehearse-out); logs: <dir>/rehearse.log
   --duration-scale <x>     multiply every duration in the scenarios (CI short, capacity long)
+  --compare <base.json>    compare with an earlier run of the scenario; exit 99 on a regression
+  --tolerance <pct>        with --compare: relative tolerance (default 20)
+  --floor <ms>             with --compare: absolute noise floor (default 5)
+  --no-progress            no live progress (a line redrawn on a TTY, else one every 5 s)
 ${STACK_FLAGS_HELP}
   (--pool-mode, --pool-size and --max-client-conn override the scenario's stack settings.)`;
 
@@ -38,7 +47,9 @@ export async function runCommand(args: string[], world: World): Promise<number> 
   if (!(scale > 0) || !Number.isFinite(scale))
     problems.push(`--duration-scale: '${values["duration-scale"]}' is not a positive number`);
   if (positionals.length === 0) problems.push("a scenario file is required: rehearse run <scenario.ts>");
+  const compareOptions = readCompareFlags(values, problems);
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
+  const base = values.compare ? readReportFile(values.compare) : undefined;
 
   // Every scenario is validated before anything starts.
   const scenarios: LoadedScenario[] = [];
@@ -51,12 +62,26 @@ export async function runCommand(args: string[], world: World): Promise<number> 
       ]);
     }
   }
+  if (base && !scenarios.some((s) => s.name === base.scenario)) {
+    throw new BadInputError(`--compare ${values.compare}`, [
+      `it is a run of '${base.scenario}'; this run has ${scenarios.map((s) => `'${s.name}'`).join(", ")}`,
+    ]);
+  }
   if (flags.settings.containers.network === "host") applyTestcontainersDefaults(world.env);
 
   // An external target's passwords are scrubbed from free-text logs; stacks rehearse makes use throwaway ones.
   const target = flags.targetFile ? loadTargetFile(flags.targetFile, world.env) : undefined;
   const secrets = target ? secretsOf([target.postgres, target.pgbouncer, target.pgbouncerAdmin, target.redis]) : [];
-  const log = createLogger(flags.logLevel, pino.destination({ fd: 2, sync: true }), () => secrets);
+  const out = values.out ?? "rehearse-out";
+  // Logs go to <out>/rehearse.log; --log-level sends them to stderr instead.
+  const log = values["log-level"]
+    ? createLogger(flags.logLevel, pino.destination({ fd: 2, sync: true }), () => secrets)
+    : createLogger(
+        "info",
+        pino.destination({ dest: join(out, "rehearse.log"), mkdir: true, sync: true }),
+        () => secrets,
+      );
+  const progress = values["no-progress"] ? undefined : new Progress(world.stdout);
   const controller = new AbortController();
   const unsubscribe = world.onSignal((signal) => {
     if (controller.signal.aborted) return;
@@ -64,7 +89,6 @@ export async function runCommand(args: string[], world: World): Promise<number> 
     writeLine(world.stderr, `rehearse run: ${signal}: stopping, writing the report, tearing down`);
     controller.abort();
   });
-  const out = values.out ?? "rehearse-out";
   let exitCode: number = ExitCode.ok;
   try {
     for (const scenario of scenarios) {
@@ -85,6 +109,7 @@ export async function runCommand(args: string[], world: World): Promise<number> 
         pgBindir: flags.pgBindir,
         signal: controller.signal,
         warn: (message) => log.warn(message),
+        onProgress: progress ? (state) => progress.update(state) : undefined,
       }).catch((error: unknown) => {
         // Stopped during start-up or seeding: there are no numbers, but there is a report.
         if (error instanceof AbortedError) {
@@ -92,10 +117,22 @@ export async function runCommand(args: string[], world: World): Promise<number> 
         }
         throw error;
       });
-      const file = writeReport(out, report);
+      progress?.done();
+      let comparison: Comparison | undefined;
+      if (base && base.scenario === report.scenario) {
+        const why = incompatibilities(base, report);
+        if (why.length > 0) {
+          writeLine(world.stderr, `rehearse run: --compare: the runs cannot be compared:\n  ${why.join("\n  ")}`);
+          exitCode = Math.max(exitCode, ExitCode.badInput);
+        } else comparison = compareReports(base, report, compareOptions);
+      }
+      const file = writeReports(out, report, comparison, world.env);
+      log.info({ scenario: report.scenario, status: report.status, file }, "report written");
       writeLine(world.stdout, renderSummary(report));
-      writeLine(world.stdout, `  report: ${file}`);
+      if (comparison) writeLine(world.stdout, renderComparison(comparison));
+      writeLine(world.stdout, `  report: ${file} (and report.html, report.md, junit.xml, findings.txt)`);
       exitCode = Math.max(exitCode, exitCodeFor(report));
+      if (comparison && comparison.regressions.length > 0) exitCode = Math.max(exitCode, ExitCode.thresholdsFailed);
     }
   } finally {
     unsubscribe();
@@ -107,14 +144,6 @@ function exitCodeFor(report: RunReport): number {
   if (report.status === "aborted") return ExitCode.aborted;
   if (report.status === "failed" || report.status === "invalid") return ExitCode.thresholdsFailed;
   return ExitCode.ok;
-}
-
-function writeReport(out: string, report: RunReport): string {
-  const dir = join(out, report.scenario);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, "report.json");
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
 }
 
 function explicitPoolFlags(values: Record<string, unknown>) {
@@ -129,7 +158,15 @@ function parseOrThrow(args: string[]) {
   try {
     return parseArgs({
       args,
-      options: { ...STACK_OPTIONS, out: { type: "string" }, "duration-scale": { type: "string" } },
+      options: {
+        ...STACK_OPTIONS,
+        out: { type: "string" },
+        "duration-scale": { type: "string" },
+        compare: { type: "string" },
+        tolerance: { type: "string" },
+        floor: { type: "string" },
+        "no-progress": { type: "boolean" },
+      },
       allowPositionals: true,
       strict: true,
     });

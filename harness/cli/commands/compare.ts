@@ -1,0 +1,86 @@
+/**
+ * `rehearse compare <base.json> <new.json> [--tolerance pct] [--floor ms]`:
+ * exit 99 with a table of what regressed, 0 when nothing did, 2 when the runs
+ * cannot be compared (different scenarios or settings, an aborted run).
+ */
+import { parseArgs } from "node:util";
+import {
+  type CompareOptions,
+  type Comparison,
+  compareReports,
+  DEFAULT_COMPARE,
+  incompatibilities,
+} from "../../../reports/compare.ts";
+import { readReportFile } from "../../../reports/read-report.ts";
+import { BadInputError, ExitCode } from "../../errors.ts";
+import { type World, writeLine } from "../world.ts";
+
+export const COMPARE_HELP = `Usage: rehearse compare <base.json> <new.json> [options]
+
+Compares two runs of the same scenario per phase and op: latency p95/p99 and
+pool-wait p95. A regression exceeds both the tolerance and the floor.
+
+Options:
+  --tolerance <pct>    relative tolerance (default ${DEFAULT_COMPARE.tolerancePct})
+  --floor <ms>         absolute noise floor: smaller changes never regress (default ${DEFAULT_COMPARE.floorMs})
+
+Exit codes: 0 no regression, 99 regression, 2 runs that cannot be compared or bad input.`;
+
+export function readCompareFlags(values: { tolerance?: string; floor?: string }, problems: string[]): CompareOptions {
+  const number = (flag: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) problems.push(`--${flag}: '${raw}' is not a non-negative number`);
+    return n;
+  };
+  return {
+    tolerancePct: number("tolerance", values.tolerance, DEFAULT_COMPARE.tolerancePct),
+    floorMs: number("floor", values.floor, DEFAULT_COMPARE.floorMs),
+  };
+}
+
+export async function compareCommand(args: string[], world: World): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    throw new BadInputError("invalid options", [(error as Error).message]);
+  }
+  const { values, positionals } = parsed;
+  const problems: string[] = [];
+  const options = readCompareFlags(values, problems);
+  if (positionals.length !== 2) problems.push("two reports are required: rehearse compare <base.json> <new.json>");
+  if (problems.length > 0) throw new BadInputError("invalid options", problems);
+  const base = readReportFile(positionals[0] as string);
+  const next = readReportFile(positionals[1] as string);
+  const why = incompatibilities(base, next);
+  if (why.length > 0) throw new BadInputError("the runs cannot be compared", why);
+  const comparison = compareReports(base, next, options);
+  writeLine(world.stdout, renderComparison(comparison));
+  return comparison.regressions.length > 0 ? ExitCode.thresholdsFailed : ExitCode.ok;
+}
+
+/** The console table: regressions first, in words a CI log reader scans. */
+export function renderComparison(c: Comparison): string {
+  const head = `rehearse compare: ${c.baseScenario}: ${c.regressions.length} regression(s) in ${c.rows.length} checks (tolerance ${c.options.tolerancePct}%, floor ${c.options.floorMs} ms)`;
+  const lines = [head];
+  if (c.regressions.length > 0) {
+    lines.push("  phase        op            metric          base ms    new ms     Δ ms       Δ %");
+    for (const r of c.regressions) {
+      lines.push(
+        `  ${r.phase.padEnd(12)} ${r.op.padEnd(13)} ${r.metric.padEnd(15)} ${String(r.baseMs).padEnd(10)} ${String(r.newMs).padEnd(10)} ${`+${r.deltaMs}`.padEnd(10)} ${r.deltaPct === null ? "new" : `+${r.deltaPct}%`}`,
+      );
+    }
+  }
+  for (const u of c.unmatched) lines.push(`  note: ${u}`);
+  return lines.join("\n");
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    options: { tolerance: { type: "string" }, floor: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+}

@@ -1,0 +1,62 @@
+/** `rehearse report <report.json> [--format f] [--out file] [--compare base.json]`: re-render an old run. */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
+import { readReportFile } from "../../../reports/read-report.ts";
+import { FORMAT_NAMES, type FormatName, RENDERERS } from "../../../reports/render/registry.ts";
+import { BadInputError } from "../../errors.ts";
+import { type World, writeLine } from "../world.ts";
+import { readCompareFlags } from "./compare.ts";
+
+export const REPORT_HELP = `Usage: rehearse report <report.json> [options]
+
+Renders a run's report.json again, in any format.
+
+Options:
+  --format <name>      ${FORMAT_NAMES.join(" | ")} (default md)
+  --out <file>         write there instead of stdout
+  --compare <base.json>  include a comparison with an earlier run (--tolerance, --floor as for compare)`;
+
+export async function reportCommand(args: string[], world: World): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    throw new BadInputError("invalid options", [(error as Error).message]);
+  }
+  const { values, positionals } = parsed;
+  const problems: string[] = [];
+  const format = (values.format ?? "md") as FormatName;
+  if (!FORMAT_NAMES.includes(format)) problems.push(`--format: '${format}' is not one of ${FORMAT_NAMES.join(", ")}`);
+  if (positionals.length !== 1) problems.push("exactly one report.json is required: rehearse report <report.json>");
+  const options = readCompareFlags(values, problems);
+  if (problems.length > 0) throw new BadInputError("invalid options", problems);
+  const report = readReportFile(positionals[0] as string);
+  let comparison: Comparison | undefined;
+  if (values.compare) {
+    const base = readReportFile(values.compare);
+    const why = incompatibilities(base, report);
+    if (why.length > 0) throw new BadInputError("--compare: the runs cannot be compared", why);
+    comparison = compareReports(base, report, options);
+  }
+  const text = RENDERERS[format].render(report, comparison);
+  if (values.out) writeFileSync(values.out, text);
+  else world.stdout.write(text);
+  if (values.out) writeLine(world.stderr, `rehearse report: wrote ${values.out}`);
+  return 0;
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      format: { type: "string" },
+      out: { type: "string" },
+      compare: { type: "string" },
+      tolerance: { type: "string" },
+      floor: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+}

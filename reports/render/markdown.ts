@@ -1,0 +1,66 @@
+/** report.md: a compact summary for CI (status, thresholds, deltas, recovery, findings, comparison). */
+import type { Comparison } from "../compare.ts";
+import type { RunReport } from "../report.ts";
+import { escapeMdCell as cell } from "./escape.ts";
+import { findings, fmtMs } from "./findings.ts";
+
+const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
+
+const signed = (n: number) => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
+
+export function renderMarkdown(report: RunReport, comparison?: Comparison): string {
+  const lines: string[] = [];
+  lines.push(`## ${ICON[report.status]} rehearse: ${cell(report.scenario)} — ${report.status.toUpperCase()}`);
+  lines.push("");
+  lines.push(
+    `${cell(report.provider)} · ${(report.durationMs / 1000).toFixed(1)} s · started ${report.startedAt} · generator ${report.generator.valid ? "valid" : "**INVALID**"} (${Number(report.generator.achievedRate.toFixed(1))}/${Number(report.generator.targetRate.toFixed(1))} it/s, dispatch lag p99 ${report.generator.dispatchLagP99Ms} ms)`,
+  );
+  for (const reason of report.statusReasons) lines.push(`- ${cell(reason)}`);
+  const found = findings(report).slice(0, 8);
+  if (found.length > 0) {
+    lines.push("", "### Findings", "");
+    for (const f of found) lines.push(`1. ${cell(f.text)}`);
+  }
+  if (report.thresholds.length > 0) {
+    lines.push("", "### Thresholds", "", "| | metric | expression | actual |", "|---|---|---|---:|");
+    for (const t of report.thresholds)
+      lines.push(`| ${t.ok ? "✅" : "❌"} | ${cell(t.metric)} | ${cell(t.expression)} | ${t.actual} |`);
+  }
+  if (report.deltas.length > 0) {
+    lines.push(
+      "",
+      "### Deltas against the baseline",
+      "",
+      "| phase | op | p95 ms | Δp95 | Δp99 | pool wait p95 | Δpool wait | Δerrors | Δhit ratio | peak cl_waiting | recovery |",
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    );
+    const last = report.phases.at(-1)?.name;
+    for (const d of report.deltas) {
+      const recovery = d.phase === last ? "end of run" : d.recoveryMs === null ? "not recovered" : fmtMs(d.recoveryMs);
+      const hit = d.deltaCacheHitRatio === null ? "" : `${signed(d.deltaCacheHitRatio * 100)} pts`;
+      lines.push(
+        `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${signed(d.deltaErrorRate * 100)}% | ${hit} | ${d.peakClWaiting} | ${recovery} |`,
+      );
+    }
+  }
+  if (comparison) lines.push("", ...comparisonMarkdown(comparison));
+  return `${lines.join("\n")}\n`;
+}
+
+export function comparisonMarkdown(c: Comparison): string[] {
+  const lines = [
+    `### Against ${cell(c.baseScenario)} of ${c.baseStartedAt} (tolerance ${c.options.tolerancePct}%, floor ${c.options.floorMs} ms)`,
+    "",
+  ];
+  if (c.regressions.length === 0) {
+    lines.push(`No regressions in ${c.rows.length} checks.`);
+  } else {
+    lines.push("| phase | op | metric | base ms | new ms | Δ ms | Δ % |", "|---|---|---|---:|---:|---:|---:|");
+    for (const r of c.regressions)
+      lines.push(
+        `| ${cell(r.phase)} | ${cell(r.op)} | ${r.metric} | ${r.baseMs} | ${r.newMs} | ${signed(r.deltaMs)} | ${r.deltaPct === null ? "new" : `${signed(r.deltaPct)}%`} |`,
+      );
+  }
+  for (const u of c.unmatched) lines.push(`- ${cell(u)}`);
+  return lines;
+}

@@ -1,0 +1,24 @@
+/** Writes every format for one run under <out>/<scenario>/, and the Markdown to $GITHUB_STEP_SUMMARY when set. */
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Comparison } from "./compare.ts";
+import { RENDERERS } from "./render/registry.ts";
+import type { RunReport } from "./report.ts";
+
+export function writeReports(
+  out: string,
+  report: RunReport,
+  comparison: Comparison | undefined,
+  env: Record<string, string | undefined>,
+): string {
+  const dir = join(out, report.scenario);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "report.json");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  if (comparison) writeFileSync(join(dir, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
+  for (const renderer of Object.values(RENDERERS)) {
+    writeFileSync(join(dir, renderer.file), renderer.render(report, comparison));
+  }
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, RENDERERS.md.render(report, comparison));
+  return file;
+}

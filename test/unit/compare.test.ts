@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { compareReports, DEFAULT_COMPARE, incompatibilities } from "../../reports/compare.ts";
+import type { RunReport } from "../../reports/report.ts";
+import { sampleReport } from "../fixtures/reports/sample-report.ts";
+
+/** The sample with one op × phase's latency p95 (and p99) replaced. */
+function withP95(p95: number, op = "dashboard", phase = "fault"): RunReport {
+  const report = sampleReport();
+  const target = report.ops.find((o) => o.op === op && o.phase === phase);
+  if (target) target.latencyMs = { ...target.latencyMs, p95 };
+  return report;
+}
+
+describe("compareReports", () => {
+  it("flags a change beyond both the tolerance and the floor", () => {
+    const c = compareReports(withP95(340), withP95(500), DEFAULT_COMPARE);
+    expect(c.regressions).toEqual([
+      {
+        phase: "fault",
+        op: "dashboard",
+        metric: "latency p95",
+        baseMs: 340,
+        newMs: 500,
+        deltaMs: 160,
+        deltaPct: 47.059,
+        regression: true,
+      },
+    ]);
+    expect(c.rows).toHaveLength(18);
+  });
+
+  it("a change within the tolerance is not a regression", () => {
+    expect(compareReports(withP95(340), withP95(400), DEFAULT_COMPARE).regressions).toEqual([]);
+  });
+
+  it("a large relative change below the noise floor is not a regression", () => {
+    const base = withP95(1, "dashboard", "baseline");
+    const next = withP95(4, "dashboard", "baseline"); // +300%, +3 ms
+    expect(compareReports(base, next, DEFAULT_COMPARE).regressions).toEqual([]);
+    expect(compareReports(base, next, { tolerancePct: 20, floorMs: 1 }).regressions).toHaveLength(1);
+  });
+
+  it("notes op × phase pairs only one run has", () => {
+    const next = sampleReport();
+    next.ops = next.ops.filter((o) => o.phase !== "after");
+    expect(compareReports(sampleReport(), next, DEFAULT_COMPARE).unmatched).toEqual([
+      "dashboard in after: only in the base run",
+      `${sampleReport().ops[5]?.op} in after: only in the base run`,
+    ]);
+  });
+});
+
+describe("incompatibilities", () => {
+  it("none for two runs of the same scenario and settings", () => {
+    expect(incompatibilities(sampleReport(), sampleReport())).toEqual([]);
+  });
+
+  it("names every reason two runs cannot be compared", () => {
+    const next = sampleReport();
+    next.scenario = "other";
+    next.status = "aborted";
+    next.settings = { ...next.settings, pgbouncer: { poolMode: "transaction", defaultPoolSize: 5 } };
+    next.phases = next.phases.slice(0, 2);
+    expect(incompatibilities(sampleReport(), next)).toEqual([
+      "scenario: 'sample' vs 'other' (compare runs of the same scenario)",
+      "new run was aborted: its numbers cover part of the run",
+      'PgBouncer settings differ: {"poolMode":"transaction","defaultPoolSize":20} vs {"poolMode":"transaction","defaultPoolSize":5}',
+      'phases differ: ["baseline","fault","after"] vs ["baseline","fault"]',
+    ]);
+  });
+});

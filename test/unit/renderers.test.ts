@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { chartData } from "../../reports/render/chart-data.ts";
+import { escapeMdCell, escapeXml } from "../../reports/render/escape.ts";
+import { findings } from "../../reports/render/findings.ts";
+import { renderHtml, severity } from "../../reports/render/html.ts";
+import { renderJunit } from "../../reports/render/junit.ts";
+import { renderMarkdown } from "../../reports/render/markdown.ts";
+import { FORMAT_NAMES, RENDERERS } from "../../reports/render/registry.ts";
+import { ODD_OP, sampleReport } from "../fixtures/reports/sample-report.ts";
+
+describe("renderers registry", () => {
+  it("names every format and renders each without throwing", () => {
+    expect(FORMAT_NAMES.sort()).toEqual(["findings", "html", "junit", "md"]);
+    for (const name of FORMAT_NAMES) expect(RENDERERS[name].render(sampleReport()).length).toBeGreaterThan(10);
+  });
+});
+
+describe("findings", () => {
+  it("ranks what users feel first and quotes the evidence", () => {
+    const list = findings(sampleReport());
+    expect(list[0]?.text).toBe(
+      "dashboard failed 3% of requests (baseline 0%) in fault (while backup, flush-cache ran); dashboard p95 rose from 12 ms to 340 ms; waiting 120 ms for a connection (pool-wait p95, baseline 0.5 ms); cache hit ratio fell from 90% to 40%; PgBouncer clients waited up to 1.8 s (14 queued at peak); PgBouncer's pool of 20 was exhausted; not recovered by the end of the run",
+    );
+    // The odd op's +0.5 ms is noise, not a finding; the backup is a (low-ranked) fact.
+    expect(list.some((f) => f.op === ODD_OP)).toBe(false);
+    expect(list.at(-1)?.text).toBe("the backup took 8 s for 19.0 MB");
+  });
+});
+
+describe("markdown", () => {
+  const md = renderMarkdown(sampleReport());
+  it("has the status, thresholds, delta table and recovery", () => {
+    expect(md).toContain("## ❌ rehearse: sample — FAILED");
+    expect(md).toContain("| ❌ | latency{op:dashboard,phase:fault} | p(95)\\<300 | 340 |");
+    expect(md).toContain(
+      "| fault | dashboard | 340 | +328 | +492 | 120 | +119.5 | +3% | -50 pts | 14 | not recovered |",
+    );
+    expect(md).toContain("| fault | dashboard");
+    expect(md).toContain("3 s |"); // the odd op recovered after 3 s
+  });
+  it("escapes odd op names so the table keeps its columns", () => {
+    const row = md.split("\n").find((l) => l.startsWith("| fault | \\<b\\>odd"));
+    expect(row).toBeDefined();
+    expect(row?.split(/(?<!\\)\|/).length).toBe(13);
+    expect(escapeMdCell("a|b`c")).toBe("a\\|b\\`c");
+  });
+});
+
+describe("junit", () => {
+  const xml = renderJunit(sampleReport());
+  it("one test case per threshold plus the generator, failures carrying the actual value", () => {
+    expect(xml.match(/<testcase /g)).toHaveLength(3);
+    expect(xml).toContain('tests="3" failures="1"');
+    expect(xml).toContain(
+      '<testcase classname="rehearse.sample.thresholds" name="latency{op:dashboard,phase:fault} p(95)&#60;300" time="0">',
+    );
+    expect(xml).toContain('<failure message="actual 340">actual 340</failure>');
+    expect(xml).toContain('name="generator valid" time="0"/>');
+  });
+  it("escapes odd names and drops characters XML forbids", () => {
+    expect(xml).toContain("&#60;b&#62;odd&#60;/b&#62; | &#34;op&#34; &#38; &#39;more&#39;");
+    expect(xml).not.toContain("<b>");
+    expect(escapeXml("a\u0001b")).toBe("ab");
+  });
+});
+
+describe("html", () => {
+  const html = renderHtml(sampleReport());
+  it("is self-contained: the charting library inlined, nothing fetched", () => {
+    expect(html).toContain("uPlot");
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+href=/);
+    // uPlot's licence comment names its home page; no attribute or CSS points anywhere.
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?https?:/);
+    expect(html).not.toMatch(/url\(\s*["']?https?:/);
+    expect(html).toContain("default-src 'none'");
+  });
+  it("escapes odd op names in tables and in the embedded data", () => {
+    expect(html).not.toContain(ODD_OP);
+    expect(html).toContain("&#60;b&#62;odd&#60;/b&#62; | &#34;op&#34; &#38; &#39;more&#39;");
+    const data = /<script id="rehearse-data" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1] ?? "";
+    expect(data).not.toContain("<");
+    expect(JSON.parse(data).charts[0].series.map((s: { label: string }) => s.label)).toContain(ODD_OP);
+  });
+  it("colours deltas by how bad they are", () => {
+    expect(severity(328, 12)).toBe("bad");
+    expect(severity(10, 12)).toBe("warn");
+    expect(severity(0.5, 4)).toBe("");
+    expect(severity(-10, 20)).toBe("good");
+    expect(html).toContain('<td class="bad">+328</td>');
+  });
+  it("charts the series over the run with phases and action windows as bands", () => {
+    const { charts, bands } = chartData(sampleReport());
+    expect(charts.map((c) => c.id)).toEqual(["latency", "pool-wait", "throughput", "pgbouncer", "cache"]);
+    expect(charts[0]?.x).toHaveLength(30);
+    expect(charts[0]?.series[0]?.values[15]).toBe(340);
+    expect(charts[4]?.series[0]?.values[5]).toBe(90);
+    expect(bands.filter((b) => b.kind === "action")).toEqual([
+      { kind: "action", label: "backup", startS: 10, endS: 18 },
+      { kind: "action", label: "flush-cache", startS: 12, endS: 12.01 },
+    ]);
+  });
+});
