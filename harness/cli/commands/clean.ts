@@ -1,7 +1,7 @@
 /** `rehearse clean`: remove what earlier runs left behind (after a SIGKILL, say). */
-import { parseArgs } from "node:util";
 import { cleanLeftovers, Registry } from "../../../containers/index.ts";
-import { BadInputError, ExitCode } from "../../errors.ts";
+import { ExitCode } from "../../errors.ts";
+import { parseCliArgs } from "../parse-args.ts";
 import { stateDirFrom } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
@@ -18,16 +18,11 @@ Options:
   --no-docker              do not look for containers`;
 
 export async function cleanCommand(args: string[], world: World): Promise<number> {
-  let values: { json?: boolean; "state-dir"?: string; "no-docker"?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { json: { type: "boolean" }, "state-dir": { type: "string" }, "no-docker": { type: "boolean" } },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new BadInputError("invalid options", [(error as Error).message]);
-  }
+  const { values } = parseCliArgs({
+    args,
+    options: { json: { type: "boolean" }, "state-dir": { type: "string" }, "no-docker": { type: "boolean" } },
+    strict: true,
+  });
   // Listing and removing containers needs no bridge network, whatever the stack used.
   applyTestcontainersDefaults(world.env);
   const removed = await cleanLeftovers({

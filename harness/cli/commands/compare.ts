@@ -3,7 +3,6 @@
  * exit 99 with a table of what regressed, 0 when nothing did, 2 when the runs
  * cannot be compared (different scenarios or settings, an aborted run).
  */
-import { parseArgs } from "node:util";
 import {
   type CompareOptions,
   type Comparison,
@@ -13,6 +12,7 @@ import {
 } from "../../../reports/compare.ts";
 import { readReportFile } from "../../../reports/read-report.ts";
 import { BadInputError, ExitCode } from "../../errors.ts";
+import { parseCliArgs } from "../parse-args.ts";
 import { type World, writeLine } from "../world.ts";
 
 export const COMPARE_HELP = `Usage: rehearse compare <base.json> <new.json> [options]
@@ -40,13 +40,12 @@ export function readCompareFlags(values: { tolerance?: string; floor?: string },
 }
 
 export async function compareCommand(args: string[], world: World): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new BadInputError("invalid options", [(error as Error).message]);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs({
+    args,
+    options: { tolerance: { type: "string" }, floor: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
   const problems: string[] = [];
   const options = readCompareFlags(values, problems);
   if (positionals.length !== 2) problems.push("two reports are required: rehearse compare <base.json> <new.json>");
@@ -74,13 +73,4 @@ export function renderComparison(c: Comparison): string {
   }
   for (const u of c.unmatched) lines.push(`  note: ${u}`);
   return lines.join("\n");
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: { tolerance: { type: "string" }, floor: { type: "string" } },
-    allowPositionals: true,
-    strict: true,
-  });
 }

@@ -1,10 +1,10 @@
 /** `rehearse report <report.json> [--format f] [--out file] [--compare base.json]`: re-render an old run. */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
 import { readReportFile } from "../../../reports/read-report.ts";
 import { FORMAT_NAMES, type FormatName, RENDERERS } from "../../../reports/render/registry.ts";
 import { BadInputError } from "../../errors.ts";
+import { parseCliArgs } from "../parse-args.ts";
 import { type World, writeLine } from "../world.ts";
 import { readCompareFlags } from "./compare.ts";
 
@@ -18,13 +18,18 @@ Options:
   --compare <base.json>  include a comparison with an earlier run (--tolerance, --floor as for compare)`;
 
 export async function reportCommand(args: string[], world: World): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new BadInputError("invalid options", [(error as Error).message]);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs({
+    args,
+    options: {
+      format: { type: "string" },
+      out: { type: "string" },
+      compare: { type: "string" },
+      tolerance: { type: "string" },
+      floor: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
   const problems: string[] = [];
   const format = (values.format ?? "md") as FormatName;
   if (!FORMAT_NAMES.includes(format)) problems.push(`--format: '${format}' is not one of ${FORMAT_NAMES.join(", ")}`);
@@ -44,19 +49,4 @@ export async function reportCommand(args: string[], world: World): Promise<numbe
   else world.stdout.write(text);
   if (values.out) writeLine(world.stderr, `rehearse report: wrote ${values.out}`);
   return 0;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      format: { type: "string" },
-      out: { type: "string" },
-      compare: { type: "string" },
-      tolerance: { type: "string" },
-      floor: { type: "string" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
 }

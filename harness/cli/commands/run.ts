@@ -5,7 +5,6 @@
  * threshold failed or a run was invalid, 105 when stopped by a signal.
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { loadTargetFile, Registry } from "../../../containers/index.ts";
 import { secretsOf } from "../../../containers/urls.ts";
@@ -18,6 +17,7 @@ import { AbortedError, BadInputError, ExitCode } from "../../errors.ts";
 import { createLogger } from "../../log.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
+import { parseCliArgs } from "../parse-args.ts";
 import { Progress } from "../progress.ts";
 import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
@@ -155,22 +155,18 @@ function explicitPoolFlags(values: Record<string, unknown>) {
 }
 
 function parseOrThrow(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        ...STACK_OPTIONS,
-        out: { type: "string" },
-        "duration-scale": { type: "string" },
-        compare: { type: "string" },
-        tolerance: { type: "string" },
-        floor: { type: "string" },
-        "no-progress": { type: "boolean" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new BadInputError("invalid options", [(error as Error).message]);
-  }
+  return parseCliArgs({
+    args,
+    options: {
+      ...STACK_OPTIONS,
+      out: { type: "string" },
+      "duration-scale": { type: "string" },
+      compare: { type: "string" },
+      tolerance: { type: "string" },
+      floor: { type: "string" },
+      "no-progress": { type: "boolean" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
 }

@@ -3,12 +3,12 @@
  * SIGTERM, then tear down. A signal during start-up stops what already
  * started and exits 105 (the stack never came up).
  */
-import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { Registry, redactUrls, type StartedStack, startStack } from "../../../containers/index.ts";
 import { secretsOf } from "../../../containers/urls.ts";
 import { AbortedError, BadInputError, ExitCode } from "../../errors.ts";
 import { createLogger } from "../../log.ts";
+import { parseCliArgs } from "../parse-args.ts";
 import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
@@ -80,11 +80,7 @@ export async function upCommand(args: string[], world: World): Promise<number> {
 }
 
 function parseOrThrow(args: string[]) {
-  try {
-    return parseArgs({ args, options: { ...STACK_OPTIONS, json: { type: "boolean" } }, strict: true });
-  } catch (error) {
-    throw new BadInputError("invalid options", [(error as Error).message]);
-  }
+  return parseCliArgs({ args, options: { ...STACK_OPTIONS, json: { type: "boolean" } }, strict: true });
 }
 
 /** Stacks rehearse created carry a throwaway password and print it (you need it to connect);
