@@ -99,15 +99,7 @@ export class ContainerService implements ServiceHandle {
 
   /** The stop signal, up to STOP_GRACE_MS for the server to exit, then docker's kill. */
   async stop(): Promise<void> {
-    if (this.paused) await this.unpause();
-    if (!(await this.isRunning())) return;
-    try {
-      await this.docker.kill({ signal: this.stopSignal });
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error; // 409: not running any more
-    }
-    const deadline = performance.now() + STOP_GRACE_MS;
-    while (performance.now() < deadline && (await this.isRunning())) await sleep(50);
+    if (!(await this.signalAndWait(this.stopSignal))) return;
     try {
       await this.docker.stop({ t: 0 });
     } catch (error) {
@@ -115,15 +107,23 @@ export class ContainerService implements ServiceHandle {
     }
   }
 
+  /** SIGKILL: the container's main process dies at once, as in a crash. */
   async kill(): Promise<void> {
+    await this.signalAndWait("SIGKILL");
+  }
+
+  /** Sends `signal` to a running container and waits up to STOP_GRACE_MS for it to exit; false if it was not running. */
+  private async signalAndWait(signal: NodeJS.Signals): Promise<boolean> {
     if (this.paused) await this.unpause();
+    if (!(await this.isRunning())) return false;
     try {
-      await this.docker.kill({ signal: "SIGKILL" });
+      await this.docker.kill({ signal });
     } catch (error) {
       if (statusOf(error) !== 409) throw error; // 409: not running any more
     }
     const deadline = performance.now() + STOP_GRACE_MS;
     while (performance.now() < deadline && (await this.isRunning())) await sleep(50);
+    return true;
   }
 
   async start(): Promise<void> {
