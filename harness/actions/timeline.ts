@@ -80,7 +80,7 @@ export function planActions(
 /** Runs every action on schedule from `startAtMs`; resolves when all have ended (and been reverted). */
 export async function runActions(
   actions: PlannedAction[],
-  context: ActionContext,
+  context: Omit<ActionContext, "signal">,
   startAtMs: number,
   originMs: number,
   signal: AbortSignal,
@@ -105,7 +105,7 @@ export async function runActions(
       let result: ActionResult;
       onChange(action.name, true);
       try {
-        const run = await action.kind.run(context, action.options, { durationMs: action.durationMs });
+        const run = await action.kind.run({ ...context, signal }, action.options, { durationMs: action.durationMs });
         result = { ...run.result };
         if (run.revert) {
           // The fault lasts its duration, or until the run is aborted; it is undone either way.

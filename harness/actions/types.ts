@@ -2,18 +2,16 @@
 import type { Redis } from "ioredis";
 import type { StartedStack } from "../../containers/types.ts";
 import type { DbSettings } from "../clients/db.ts";
-import type { Op } from "../runner/run-load.ts";
 
 export interface ActionContext {
   stack: StartedStack;
   /** The harness's own Redis connection (not the workload's). */
   redis: Redis;
   cachePrefix: string;
-  /** The scenario's file (deploy workers load its ops in their own process), its ops and client settings. */
+  /** The scenario's file (deploy workers load its ops in their own process) and client settings. */
   scenarioFile: string;
-  ops: Record<string, Op>;
   client: DbSettings;
-  /** Aborted when the run stops: long actions give up their remaining work. */
+  /** Aborted when the run stops: long actions give up their remaining work (set by runActions). */
   signal: AbortSignal;
 }
 
