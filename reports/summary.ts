@@ -1,8 +1,8 @@
 /** The short console summary of a run: a pure function of report.json. */
+import { signed } from "./render/format.ts";
 import type { RunReport } from "./report.ts";
 
 const pad = (text: string, width: number) => text.padEnd(width);
-const signed = (n: number) => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
 
 export function renderSummary(report: RunReport): string {
   const lines: string[] = [];

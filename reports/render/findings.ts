@@ -6,6 +6,7 @@
  */
 import type { Delta } from "../deltas.ts";
 import type { RunReport } from "../report.ts";
+import { fmtMs } from "./format.ts";
 
 export interface Finding {
   /** Higher is worse; used for ordering only. */
@@ -21,12 +22,6 @@ const MIN_DELTA_MS = 5;
 const MIN_DELTA_RATIO = 0.2;
 /** An action that ended within this long of a phase's start belongs to the phase before. */
 const OVERLAP_MS = 500;
-
-export function fmtMs(ms: number): string {
-  if (ms >= 1000) return `${Number((ms / 1000).toFixed(ms >= 10_000 ? 0 : 1))} s`;
-  if (ms >= 10) return `${Math.round(ms)} ms`;
-  return `${Number(ms.toFixed(1))} ms`;
-}
 
 const pct = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
 

@@ -11,7 +11,8 @@ import type { Delta } from "../deltas.ts";
 import type { RunReport } from "../report.ts";
 import { chartData } from "./chart-data.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
-import { findings, fmtMs } from "./findings.ts";
+import { findings } from "./findings.ts";
+import { fmtMs, hitRatioDelta, recoveryText, signed } from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
 
 const require = createRequire(import.meta.url);
@@ -43,14 +44,13 @@ export function severity(delta: number, base: number): "bad" | "warn" | "good" |
   return "";
 }
 
-const signed = (n: number) => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
 const td = (text: string | number, cls = "") => `<td${cls ? ` class="${cls}"` : ""}>${h(String(text))}</td>`;
 const table = (head: string[], rows: string[]) =>
   `<table><thead><tr>${head.map((c) => `<th>${h(c)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
 
 function deltaRow(d: Delta, last: string | undefined): string {
-  const recovery = d.phase === last ? "end of run" : d.recoveryMs === null ? "not recovered" : fmtMs(d.recoveryMs);
-  const hit = d.deltaCacheHitRatio === null ? "" : `${signed(d.deltaCacheHitRatio * 100)} pts`;
+  const recovery = recoveryText(d, last);
+  const hit = hitRatioDelta(d);
   const errCls = d.deltaErrorRate > 0.01 ? "bad" : d.deltaErrorRate > 0.001 ? "warn" : "";
   return `<tr>${td(d.phase)}${td(d.op)}${td(`${d.baselineP95Ms} → ${d.p95Ms}`)}${td(signed(d.deltaP95Ms), severity(d.deltaP95Ms, d.baselineP95Ms))}${td(signed(d.deltaP99Ms), severity(d.deltaP99Ms, d.baselineP99Ms))}${td(`${d.baselinePoolWaitP95Ms} → ${d.poolWaitP95Ms}`)}${td(signed(d.deltaPoolWaitP95Ms), severity(d.deltaPoolWaitP95Ms, d.baselinePoolWaitP95Ms))}${td(`${signed(d.deltaErrorRate * 100)}%`, errCls)}${td(hit, d.deltaCacheHitRatio !== null && d.deltaCacheHitRatio < -0.05 ? "warn" : "")}${td(d.peakClWaiting, d.peakClWaiting > 0 ? "warn" : "")}${td(fmtMs(d.peakMaxWaitMs))}${td(recovery, d.recoveryMs === null && d.phase !== last ? "bad" : "")}</tr>`;
 }

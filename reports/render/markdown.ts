@@ -2,11 +2,10 @@
 import type { Comparison } from "../compare.ts";
 import type { RunReport } from "../report.ts";
 import { escapeMdCell as cell } from "./escape.ts";
-import { findings, fmtMs } from "./findings.ts";
+import { findings } from "./findings.ts";
+import { hitRatioDelta, recoveryText, signed } from "./format.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
-
-const signed = (n: number) => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
 
 export function renderMarkdown(report: RunReport, comparison?: Comparison): string {
   const lines: string[] = [];
@@ -36,10 +35,8 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
     );
     const last = report.phases.at(-1)?.name;
     for (const d of report.deltas) {
-      const recovery = d.phase === last ? "end of run" : d.recoveryMs === null ? "not recovered" : fmtMs(d.recoveryMs);
-      const hit = d.deltaCacheHitRatio === null ? "" : `${signed(d.deltaCacheHitRatio * 100)} pts`;
       lines.push(
-        `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${signed(d.deltaErrorRate * 100)}% | ${hit} | ${d.peakClWaiting} | ${recovery} |`,
+        `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${signed(d.deltaErrorRate * 100)}% | ${hitRatioDelta(d)} | ${d.peakClWaiting} | ${recoveryText(d, last)} |`,
       );
     }
   }

@@ -1,0 +1,23 @@
+/** Number and delta formatting the console summary and the renderers share, so they read the same. */
+import type { Delta } from "../deltas.ts";
+
+/** "+12.3" / "-4": one decimal, sign always shown. */
+export const signed = (n: number): string => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
+
+/** "0.4 ms", "37 ms", "1.8 s", "12 s". */
+export function fmtMs(ms: number): string {
+  if (ms >= 1000) return `${Number((ms / 1000).toFixed(ms >= 10_000 ? 0 : 1))} s`;
+  if (ms >= 10) return `${Math.round(ms)} ms`;
+  return `${Number(ms.toFixed(1))} ms`;
+}
+
+/** A delta row's recovery: the last phase has no "after", null is "not recovered". */
+export function recoveryText(d: Delta, lastPhase: string | undefined): string {
+  if (d.phase === lastPhase) return "end of run";
+  return d.recoveryMs === null ? "not recovered" : fmtMs(d.recoveryMs);
+}
+
+/** Δ cache hit ratio in points, empty for an op without cache lookups. */
+export function hitRatioDelta(d: Delta): string {
+  return d.deltaCacheHitRatio === null ? "" : `${signed(d.deltaCacheHitRatio * 100)} pts`;
+}
