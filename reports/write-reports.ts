@@ -16,9 +16,10 @@ export function writeReports(
   const file = join(dir, "report.json");
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   if (comparison) writeFileSync(join(dir, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
-  for (const renderer of Object.values(RENDERERS)) {
-    writeFileSync(join(dir, renderer.file), renderer.render(report, comparison));
+  for (const [name, renderer] of Object.entries(RENDERERS)) {
+    const text = renderer.render(report, comparison);
+    writeFileSync(join(dir, renderer.file), text);
+    if (name === "md" && env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, text);
   }
-  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, RENDERERS.md.render(report, comparison));
   return file;
 }
