@@ -3,21 +3,7 @@
  * second; without one (CI), a plain line every few seconds.
  */
 import type { Writable } from "node:stream";
-
-export interface ProgressState {
-  scenario: string;
-  elapsedMs: number;
-  phase: string;
-  phaseLeftMs: number | null;
-  runLeftMs: number | null;
-  /** Completions in the last second. */
-  ratePerS: number;
-  /** Worst op's p95 and pool-wait p95 in the last second. */
-  p95Ms: number | null;
-  poolWaitP95Ms: number | null;
-  errors: number;
-  actions: string[];
-}
+import type { ProgressState } from "../run/progress-state.ts";
 
 const PLAIN_EVERY_MS = 5_000;
 

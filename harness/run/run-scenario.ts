@@ -15,14 +15,13 @@ import {
 import { computeDeltas } from "../../reports/deltas.ts";
 import { opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
 import { runActions } from "../actions/timeline.ts";
-import type { ProgressState } from "../cli/progress.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
-import type { OpSeconds } from "../metrics/per-second.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
 import { Sampler } from "../sampler/sampler.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { seed, seedPool } from "../workloads/saas/schema.ts";
+import { type ProgressState, progressState } from "./progress-state.ts";
 
 /** The cache client's settings; they change what cache latency means, so the report records them.
  * No commandTimeout: ioredis arms a timer for any number, 0 included (it would fail every command). */
@@ -97,7 +96,6 @@ async function seedAndLoad(
     const loadStartAt = performance.now() + 20;
     const actionsStop = new AbortController();
     const runningActions: string[] = [];
-    const lastPhaseEnd = scenario.phases.at(-1)?.endMs ?? Number.POSITIVE_INFINITY;
     const stopActions = () => actionsStop.abort();
     options.signal.addEventListener("abort", stopActions, { once: true });
     const actionsDone = runActions(
@@ -144,25 +142,16 @@ async function seedAndLoad(
               errors: all.reduce((n, s) => n + s.errorCount, 0),
               dropped: all.reduce((n, s) => n + s.dropped, 0),
             };
-            if (!options.onProgress) return;
-            const elapsedMs = performance.now() - loadStartAt;
-            const phase = scenario.phases.find((p) => elapsedMs < p.endMs) ?? scenario.phases.at(-1);
-            const lastOf = (pick: (s: OpSeconds) => (number | null)[]) =>
-              [...perSecond.ops.values()].map((s) => pick(s).at(-1) ?? null);
-            const worst = (values: (number | null)[]) =>
-              values.some((v) => v !== null) ? Math.max(...values.map((v) => v ?? 0)) : null;
-            options.onProgress({
-              scenario: scenario.name,
-              elapsedMs,
-              phase: phase?.name ?? "run",
-              phaseLeftMs: phase && Number.isFinite(phase.endMs) ? phase.endMs - elapsedMs : null,
-              runLeftMs: Number.isFinite(lastPhaseEnd) ? lastPhaseEnd - elapsedMs : null,
-              ratePerS: [...perSecond.ops.values()].reduce((n, s) => n + (s.count.at(-1) ?? 0), 0),
-              p95Ms: worst(lastOf((s) => s.p95Ms)),
-              poolWaitP95Ms: worst(lastOf((s) => s.poolWaitP95Ms)),
-              errors: totals.errors,
-              actions: [...runningActions],
-            });
+            options.onProgress?.(
+              progressState({
+                scenario: scenario.name,
+                phases: scenario.phases,
+                elapsedMs: performance.now() - loadStartAt,
+                perSecond,
+                errors: totals.errors,
+                actions: runningActions,
+              }),
+            );
           },
         },
       );
