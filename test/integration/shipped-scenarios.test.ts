@@ -9,20 +9,37 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Delta } from "../../reports/deltas.ts";
+import type { RunReport } from "../../reports/report.ts";
 import { deployWorkerProcesses, readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
 
 const scenario = (name: string) => fileURLToPath(new URL(`../../scenarios/${name}.ts`, import.meta.url));
 
-/** Runs a shipped scenario scaled down; returns its report and exit code. */
+/** A run whose generator says its numbers are wrong (status invalid) is run once more. */
+const ATTEMPTS = 2;
+/** Room for both attempts. */
+const TEST_TIMEOUT_MS = 330_000;
+
+/**
+ * Runs a shipped scenario scaled down; returns its report and exit code. The deltas are asserted
+ * on a run the generator vouches for: on these shared 2-core machines a second-long stall of the
+ * generator itself (CPU steal) can land in a short baseline, and the tool then marks the run
+ * invalid rather than publishing its numbers (seen once in CI: baseline p95 67 ms from a 2 s stall,
+ * 4% of iterations late). The last attempt is returned whatever its status.
+ */
 async function runScaled(name: string, provider: string, scale: string, timeoutMs: number) {
-  const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-  const run = await runRehearse(
-    ["run", scenario(name), "--provider", provider, "--out", out, "--duration-scale", scale],
-    testEnv(newStateDir()),
-    timeoutMs,
-  );
-  return { report: readReport(out, name), code: run.code };
+  let last: { report: RunReport; code: number | null } | undefined;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = await runRehearse(
+      ["run", scenario(name), "--provider", provider, "--out", out, "--duration-scale", scale],
+      testEnv(newStateDir()),
+      timeoutMs,
+    );
+    last = { report: readReport(out, name), code: run.code };
+    if (last.report.status !== "invalid") break;
+  }
+  return last as { report: RunReport; code: number | null };
 }
 
 function expectRecoveryMeasured(delta: Delta | undefined): void {
@@ -32,67 +49,83 @@ function expectRecoveryMeasured(delta: Delta | undefined): void {
 }
 
 describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (provider) => {
-  it("cold-cache: the flush drops the hit ratio and raises the dashboard's p95, and recovery is timed", async () => {
-    const { report, code } = await runScaled("cold-cache", provider, "0.6", 120_000);
-    expect(report.actions[0]).toMatchObject({ name: "flush-cache", result: { scope: "prefix" } });
-    expect(Number(report.actions[0]?.result.keysRemoved)).toBeGreaterThan(50);
-    const fault = report.deltas.find((d) => d.phase === "fault" && d.op === "dashboard");
-    expect(fault?.deltaCacheHitRatio).toBeLessThan(-0.05);
-    expect(fault?.deltaP95Ms).toBeGreaterThan(0);
-    // A scaled-down recovery window on a busy 2-core CI machine can be short: null is a valid answer.
-    expectRecoveryMeasured(fault);
-    expect([0, 99]).toContain(code);
-  });
+  it(
+    "cold-cache: the flush drops the hit ratio and raises the dashboard's p95, and recovery is timed",
+    async () => {
+      const { report, code } = await runScaled("cold-cache", provider, "0.6", 120_000);
+      expect(report.actions[0]).toMatchObject({ name: "flush-cache", result: { scope: "prefix" } });
+      expect(Number(report.actions[0]?.result.keysRemoved)).toBeGreaterThan(50);
+      const fault = report.deltas.find((d) => d.phase === "fault" && d.op === "dashboard");
+      expect(fault?.deltaCacheHitRatio).toBeLessThan(-0.05);
+      expect(fault?.deltaP95Ms).toBeGreaterThan(0);
+      // A scaled-down recovery window on a busy 2-core CI machine can be short: null is a valid answer.
+      expectRecoveryMeasured(fault);
+      expect([0, 99]).toContain(code);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it("backup-overlap: the dump succeeds and restores with matching row counts; reads and writes slow", async () => {
-    const { report } = await runScaled("backup-overlap", provider, "0.6", 150_000);
-    expect(report.actions[0]?.result).toMatchObject({
-      exitCode: 0,
-      restoreExitCode: 0,
-      rowCountsOk: true,
-      tablesChecked: 4,
-    });
-    expect(Number(report.actions[0]?.result.bytes)).toBeGreaterThan(1_000_000);
-    expect(Number(report.actions[0]?.result.timeToUsableMs)).toBeGreaterThan(0);
-    const during = report.deltas.filter((d) => d.phase === "backup");
-    expect(during.map((d) => d.op).sort()).toEqual(["export", "search", "write"]);
-    expect(Math.max(...during.map((d) => d.deltaP95Ms))).toBeGreaterThan(0);
-  });
+  it(
+    "backup-overlap: the dump succeeds and restores with matching row counts; reads and writes slow",
+    async () => {
+      const { report } = await runScaled("backup-overlap", provider, "0.6", 150_000);
+      expect(report.actions[0]?.result).toMatchObject({
+        exitCode: 0,
+        restoreExitCode: 0,
+        rowCountsOk: true,
+        tablesChecked: 4,
+      });
+      expect(Number(report.actions[0]?.result.bytes)).toBeGreaterThan(1_000_000);
+      expect(Number(report.actions[0]?.result.timeToUsableMs)).toBeGreaterThan(0);
+      const during = report.deltas.filter((d) => d.phase === "backup");
+      expect(during.map((d) => d.op).sort()).toEqual(["export", "search", "write"]);
+      expect(Math.max(...during.map((d) => d.deltaP95Ms))).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it("deploy-burst: the migration and 120 new connections make pool wait and p95 rise; workers are gone after", async () => {
-    const { report } = await runScaled("deploy-burst", provider, "0.5", 150_000);
-    expect(report.actions[0]).toMatchObject({
-      name: "deploy-burst",
-      result: { migrated: true, workers: 30, connections: 120, warmIterations: 600, warmErrors: 0 },
-    });
-    const search = report.deltas.find((d) => d.phase === "deploy" && d.op === "search");
-    // The migration holds its lock 1 s: searches queue behind it and the client pool fills.
-    expect(search?.deltaPoolWaitP95Ms).toBeGreaterThan(50);
-    expect(search?.deltaP95Ms).toBeGreaterThan(50);
-    expectRecoveryMeasured(search);
-    // The per-second series shows the stall inside the deploy phase.
-    const deploy = report.phases.find((p) => p.name === "deploy");
-    const seconds = report.perSecond.ops.search?.poolWaitP95Ms ?? [];
-    const inDeploy = seconds.filter((_, s) => {
-      const t = report.perSecond.originMs + s * 1000;
-      return deploy !== undefined && t >= deploy.startMs && t < deploy.endMs + 1000;
-    });
-    expect(Math.max(...inDeploy.map((v) => v ?? 0))).toBeGreaterThan(50);
-    expect(deployWorkerProcesses()).toEqual([]);
-  });
+  it(
+    "deploy-burst: the migration and 120 new connections make pool wait and p95 rise; workers are gone after",
+    async () => {
+      const { report } = await runScaled("deploy-burst", provider, "0.5", 150_000);
+      expect(report.actions[0]).toMatchObject({
+        name: "deploy-burst",
+        result: { migrated: true, workers: 30, connections: 120, warmIterations: 600, warmErrors: 0 },
+      });
+      const search = report.deltas.find((d) => d.phase === "deploy" && d.op === "search");
+      // The migration holds its lock 1 s: searches queue behind it and the client pool fills.
+      expect(search?.deltaPoolWaitP95Ms).toBeGreaterThan(50);
+      expect(search?.deltaP95Ms).toBeGreaterThan(50);
+      expectRecoveryMeasured(search);
+      // The per-second series shows the stall inside the deploy phase.
+      const deploy = report.phases.find((p) => p.name === "deploy");
+      const seconds = report.perSecond.ops.search?.poolWaitP95Ms ?? [];
+      const inDeploy = seconds.filter((_, s) => {
+        const t = report.perSecond.originMs + s * 1000;
+        return deploy !== undefined && t >= deploy.startMs && t < deploy.endMs + 1000;
+      });
+      expect(Math.max(...inDeploy.map((v) => v ?? 0))).toBeGreaterThan(50);
+      expect(deployWorkerProcesses()).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it("growth-incident: hit ratio falls, p95 rises and PgBouncer clients wait while the backup runs", async () => {
-    const { report } = await runScaled("growth-incident", provider, "0.5", 150_000);
-    const byName = Object.fromEntries(report.actions.map((a) => [a.name, a.result]));
-    expect(byName.backup).toMatchObject({ exitCode: 0 });
-    expect(byName.maxmemory).toMatchObject({ value: "1400kb", reverted: true });
-    expect(Number(byName.maxmemory?.evictedKeys)).toBeGreaterThan(0);
-    const incident = report.deltas.filter((d) => d.phase === "incident");
-    const dashboard = incident.find((d) => d.op === "dashboard");
-    expect(dashboard?.deltaCacheHitRatio).toBeLessThan(-0.05);
-    expect(Math.max(...incident.map((d) => d.deltaP95Ms))).toBeGreaterThan(0);
-    // The pool of 6 server connections hits its limit: clients queue in PgBouncer.
-    expect(dashboard?.peakClWaiting).toBeGreaterThan(0);
-    expectRecoveryMeasured(dashboard);
-  });
+  it(
+    "growth-incident: hit ratio falls, p95 rises and PgBouncer clients wait while the backup runs",
+    async () => {
+      const { report } = await runScaled("growth-incident", provider, "0.5", 150_000);
+      const byName = Object.fromEntries(report.actions.map((a) => [a.name, a.result]));
+      expect(byName.backup).toMatchObject({ exitCode: 0 });
+      expect(byName.maxmemory).toMatchObject({ value: "1400kb", reverted: true });
+      expect(Number(byName.maxmemory?.evictedKeys)).toBeGreaterThan(0);
+      const incident = report.deltas.filter((d) => d.phase === "incident");
+      const dashboard = incident.find((d) => d.op === "dashboard");
+      expect(dashboard?.deltaCacheHitRatio).toBeLessThan(-0.05);
+      expect(Math.max(...incident.map((d) => d.deltaP95Ms))).toBeGreaterThan(0);
+      // The pool of 6 server connections hits its limit: clients queue in PgBouncer.
+      expect(dashboard?.peakClWaiting).toBeGreaterThan(0);
+      expectRecoveryMeasured(dashboard);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
