@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 // Two suites: unit (pure logic, no servers, seconds) and integration (real
 // Postgres, PgBouncer and Redis; containers and native processes). No retries:
-// they hide timing bugs.
+// they hide timing bugs. (A few tests repeat a load once when the generator
+// itself marks it invalid, never because an assertion failed.)
 export default defineConfig({
   test: {
     retry: 0,

@@ -50,6 +50,35 @@ async function freezeOnSchedule(stack: StartedStack, t0: number): Promise<number
   return lengths;
 }
 
+/** One load of RATE SELECT 1/s for DURATION_MS with PgBouncer frozen on schedule. */
+async function measureOnce(stack: StartedStack) {
+  const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: POOL });
+  const ops = {
+    select: async ({ db }: { db: { query: (sql: string) => Promise<unknown> } }) => db.query("SELECT 1"),
+  };
+  const executors = planLoad(
+    {
+      steady: {
+        executor: "constant-arrival-rate",
+        rate: RATE,
+        duration: `${DURATION_MS}ms`,
+        preAllocatedVUs: 50,
+        maxVUs: 2_000,
+        exec: "select",
+      },
+    },
+    ops,
+    "accuracy test",
+  );
+  const t0 = performance.now() + 5;
+  const [outcome, freezes] = await Promise.all([
+    runLoad(executors, ops, { pool, redis: {} as never, cachePrefix: "acc:" }),
+    freezeOnSchedule(stack, t0),
+  ]);
+  await pool.end();
+  return { outcome, freezes };
+}
+
 const within10 = (measured: number, predicted: number) => Math.abs(measured - predicted) / predicted;
 
 describe.each(providersUnderTest())("open-loop accuracy against ground truth, real stack (%s)", (provider) => {
@@ -62,31 +91,11 @@ describe.each(providersUnderTest())("open-loop accuracy against ground truth, re
   });
 
   it("reports the share of slow requests, p95/p99 and where the time went as predicted", async () => {
-    const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: POOL });
-    const ops = {
-      select: async ({ db }: { db: { query: (sql: string) => Promise<unknown> } }) => db.query("SELECT 1"),
-    };
-    const executors = planLoad(
-      {
-        steady: {
-          executor: "constant-arrival-rate",
-          rate: RATE,
-          duration: `${DURATION_MS}ms`,
-          preAllocatedVUs: 50,
-          maxVUs: 2_000,
-          exec: "select",
-        },
-      },
-      ops,
-      "accuracy test",
-    );
-    const t0 = performance.now() + 5;
-    const [outcome, freezes] = await Promise.all([
-      runLoad(executors, ops, { pool, redis: {} as never, cachePrefix: "acc:" }),
-      freezeOnSchedule(stack, t0),
-    ]);
-    await pool.end();
-
+    // Ground truth is compared with a run whose generator kept its schedule: when it says it was late
+    // (invalid: starved of CPU, as on a busy shared 2-core VM), the run is repeated once.
+    let run = await measureOnce(stack);
+    if (!run.outcome.generator.valid) run = await measureOnce(stack);
+    const { outcome, freezes } = run;
     const series = outcome.store.all()[0];
     if (!series) throw new Error("no series recorded");
     const latency = series.trends.latency;
