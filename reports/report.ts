@@ -57,7 +57,8 @@ export interface RunReport {
   versions: Record<ServiceName, string>;
   settings: Record<string, unknown>;
   client: DbSettings & { cachePrefix: string; redis: Record<string, boolean | number | null> };
-  seed: Record<string, number> | null;
+  /** The seeded shape (events, accounts, projects, jobs), seconds spent, whether it was checkpointed. */
+  seed: Record<string, number | boolean> | null;
   phases: { name: string; startMs: number; endMs: number }[];
   ops: OpReport[];
   deltas: Delta[];
