@@ -3,7 +3,7 @@
  * exits 0 with report.json; a failed threshold exits 99; SIGINT mid-run
  * exits 105 with the report written, marked aborted, and nothing left.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -31,6 +31,8 @@ const FREEZE = fileURLToPath(new URL("../fixtures/scenarios/freeze.ts", import.m
 const ACTIONS = fileURLToPath(new URL("../fixtures/scenarios/actions.ts", import.meta.url));
 const CHAOS = fileURLToPath(new URL("../fixtures/scenarios/chaos.ts", import.meta.url));
 const BURST_ABORT = fileURLToPath(new URL("../fixtures/scenarios/burst-abort.ts", import.meta.url));
+const SEEDED = fileURLToPath(new URL("../fixtures/scenarios/seeded.ts", import.meta.url));
+
 describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provider) => {
   it("passes: exit 0, report.json with the contract's fields", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
@@ -57,6 +59,26 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const report = readReport(out);
     expect(report.status).toBe("failed");
     expect(report.thresholds.find((t) => !t.ok)?.actual).toBeGreaterThan(0.001);
+  });
+
+  it("run --compare: a second run of a seeded scenario is compared with the first, not refused", async () => {
+    const first = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const second = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    await runRehearse(["run", SEEDED, "--provider", provider, "--out", first], testEnv(newStateDir()), 90_000);
+    const base = readReport(first, "seeded");
+    expect(base.seed).toMatchObject({ events: 20_000, checkpointed: true });
+    const run = await runRehearse(
+      ["run", SEEDED, "--provider", provider, "--out", second, "--compare", join(first, "seeded", "report.json")],
+      testEnv(newStateDir()),
+      90_000,
+    );
+    // Seeding took a different time; that does not make the runs incomparable (it once did).
+    expect(run.stderr).not.toContain("cannot be compared");
+    expect([0, 99]).toContain(run.code);
+    expect(run.stdout).toMatch(/rehearse compare: seeded: \d+ regression\(s\) in 3 checks/);
+    expect(JSON.parse(readFileSync(join(second, "seeded", "comparison.json"), "utf8"))).toMatchObject({
+      rows: [{ phase: "run", op: "search" }, {}, {}],
+    });
   });
 
   it("SIGINT during start-up: exit 105, an aborted report with no numbers, nothing left", async () => {

@@ -55,6 +55,16 @@ describe("incompatibilities", () => {
     expect(incompatibilities(sampleReport(), sampleReport())).toEqual([]);
   });
 
+  it("seeding time differs on every run: only the seeded shape must match", () => {
+    const next = sampleReport();
+    next.seed = { ...next.seed, seconds: 9.87, checkpointed: false };
+    expect(incompatibilities(sampleReport(), next)).toEqual([]);
+    next.seed = { ...next.seed, events: 2000 };
+    expect(incompatibilities(sampleReport(), next)).toEqual([
+      'seed differ: {"events":1000,"accounts":10,"projects":50,"jobs":100} vs {"events":2000,"accounts":10,"projects":50,"jobs":100}',
+    ]);
+  });
+
   it("names every reason two runs cannot be compared", () => {
     const next = sampleReport();
     next.scenario = "other";
