@@ -1,4 +1,5 @@
 /** The short console summary of a run: a pure function of report.json. */
+import { hostCpuLine } from "./host-cpu.ts";
 import { signed } from "./render/format.ts";
 import type { RunReport } from "./report.ts";
 
@@ -40,5 +41,7 @@ export function renderSummary(report: RunReport): string {
   lines.push(
     `  generator: ${g.achievedRate.toFixed(1)}/${g.targetRate.toFixed(1)} it/s, dispatch lag p99 ${g.dispatchLagP99Ms} ms, dropped ${g.droppedIterations}, ${g.valid ? "valid" : "INVALID"}`,
   );
+  const host = hostCpuLine(report);
+  if (host) lines.push(`  ${host}`);
   return lines.join("\n");
 }

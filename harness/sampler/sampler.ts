@@ -1,11 +1,13 @@
 /**
  * The 1 s sampler: PgBouncer pools and stats, Postgres activity and buffer
- * hits, Redis INFO, and the generator's own counters, each tick stamped on
+ * hits, Redis INFO, the generator's own counters and the host's CPU (busy,
+ * I/O wait, steal), each tick stamped on
  * the same monotonic clock as the iteration samples. A probe still busy from
  * the last tick is skipped (a frozen server must not pile up queries); a
  * probe that fails logs once and keeps going. Bounded: at most MAX_SAMPLES.
  */
 import type { StackUrls } from "../../containers/types.ts";
+import { HostCpu, type HostCpuSample } from "./host-cpu.ts";
 import { PgBouncerProbe, type PgBouncerSample, PostgresProbe, type PostgresSample, RedisProbe } from "./probes.ts";
 import type { RedisInfo } from "./redis-info.ts";
 
@@ -24,6 +26,8 @@ export interface TimelineSample {
   postgres?: PostgresSample;
   redis?: RedisInfo;
   generator?: GeneratorSample;
+  /** The CPU of the machine running rehearse over the last interval (Linux only). */
+  host?: HostCpuSample;
 }
 
 type ProbeName = "pgbouncer" | "postgres" | "redis";
@@ -44,6 +48,7 @@ export class Sampler {
   private readonly busy = new Set<ProbeName>();
   private readonly warned = new Set<ProbeName>();
   private timer: NodeJS.Timeout | undefined;
+  private hostCpu: HostCpu | undefined;
   private pending = new Set<Promise<void>>();
   private stopped: Promise<TimelineSample[]> | undefined;
 
@@ -58,6 +63,7 @@ export class Sampler {
 
   start(): void {
     const interval = this.options.intervalMs ?? 1_000;
+    this.hostCpu = new HostCpu();
     this.timer = setInterval(() => {
       if (this.samples.length >= MAX_SAMPLES) return;
       const tick = this.tick();
@@ -69,6 +75,8 @@ export class Sampler {
   private async tick(): Promise<void> {
     const sample: TimelineSample = { tMs: Math.round(performance.now() - this.options.originMs) };
     if (this.options.generator) sample.generator = this.options.generator();
+    const host = this.hostCpu?.read();
+    if (host) sample.host = host;
     this.samples.push(sample);
     await Promise.all((Object.keys(this.probes) as ProbeName[]).map((name) => this.read(name, sample)));
   }

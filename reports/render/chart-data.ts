@@ -73,6 +73,17 @@ export function chartData(report: RunReport): { charts: Chart[]; bands: Band[] }
       x: tx,
       series: [{ label: "hit ratio", values: hitRatio }],
     },
+    {
+      id: "host-cpu",
+      title: "Host CPU (the machine running rehearse)",
+      unit: "%",
+      x: tx,
+      series: [
+        { label: "busy", values: samples.map((s) => s.host?.busyPct ?? null) },
+        { label: "steal", values: samples.map((s) => s.host?.stealPct ?? null) },
+        { label: "I/O wait", values: samples.map((s) => s.host?.iowaitPct ?? null) },
+      ],
+    },
   ];
   const bands: Band[] = [
     ...report.phases.map((p) => ({

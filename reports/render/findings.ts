@@ -5,6 +5,7 @@
  * says it is background work (job, worker, cron, queue, batch).
  */
 import type { Delta } from "../deltas.ts";
+import { hostCpuByPhase, NOISY_STEAL_PCT } from "../host-cpu.ts";
 import type { RunReport } from "../report.ts";
 import { fmtMs } from "./format.ts";
 
@@ -111,6 +112,15 @@ export function findings(report: RunReport): Finding[] {
         text: `the ${a.name}'s migration gave up on its lock: ${r.migrationError}`,
       });
     }
+  }
+  for (const h of hostCpuByPhase(report)) {
+    if (h.stealPctMax < NOISY_STEAL_PCT) continue;
+    out.push({
+      score: 0.02,
+      phase: h.phase,
+      op: "",
+      text: `the host lost up to ${h.stealPctMax}% of its CPU to other machines (steal) in ${h.phase} (mean ${h.stealPctMean}%): latency changes of a few ms there may be noise, not the fault`,
+    });
   }
   return out.sort((a, b) => b.score - a.score);
 }

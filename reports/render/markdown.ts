@@ -1,5 +1,6 @@
 /** report.md: a compact summary for CI (status, thresholds, deltas, recovery, findings, comparison). */
 import type { Comparison } from "../compare.ts";
+import { hostCpuLine } from "../host-cpu.ts";
 import type { RunReport } from "../report.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
@@ -14,6 +15,8 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
   lines.push(
     `${cell(report.provider)} · ${(report.durationMs / 1000).toFixed(1)} s · started ${report.startedAt} · generator ${report.generator.valid ? "valid" : "**INVALID**"} (${Number(report.generator.achievedRate.toFixed(1))}/${Number(report.generator.targetRate.toFixed(1))} it/s, dispatch lag p99 ${report.generator.dispatchLagP99Ms} ms)`,
   );
+  const host = hostCpuLine(report);
+  if (host) lines.push("", host);
   for (const reason of report.statusReasons) lines.push(`- ${cell(reason)}`);
   const found = findings(report).slice(0, 8);
   if (found.length > 0) {

@@ -48,6 +48,12 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(report.generator.valid).toBe(true);
     expect(report.client).toMatchObject({ poolSize: 10, redis: { enableAutoPipelining: false } });
     expect(report.timeline.length).toBeGreaterThanOrEqual(1);
+    // The host's CPU each second (Linux): busy, I/O wait and steal as shares of the whole machine.
+    for (const { host } of report.timeline) {
+      expect(host?.busyPct).toBeGreaterThan(0);
+      expect((host?.busyPct ?? 0) + (host?.iowaitPct ?? 0) + (host?.stealPct ?? 0)).toBeLessThanOrEqual(100.1);
+    }
+    expect(run.stdout).toMatch(/host CPU: run \d+(\.\d)?% busy, steal ≤ \d+(\.\d)?%/);
   });
 
   it("a failed threshold: exit 99, status failed, the actual value reported", async () => {

@@ -63,7 +63,7 @@ describe("report.html in headless Chromium", () => {
       page.on("request", (r) => requests.push(r.url()));
       const url = pathToFileURL(join(out, "cold-cache", "report.html")).href;
       await page.goto(url, { waitUntil: "load", timeout: 30_000 });
-      await page.waitForFunction(() => (window as { rehearseCharts?: unknown[] }).rehearseCharts?.length === 5, null, {
+      await page.waitForFunction(() => (window as { rehearseCharts?: unknown[] }).rehearseCharts?.length === 6, null, {
         timeout: 10_000,
       });
       const charts = await page.evaluate(() =>
@@ -81,7 +81,14 @@ describe("report.html in headless Chromium", () => {
         }),
       );
       const bands = report.phases.length + report.actions.length;
-      expect(charts.map((c: ChartState) => c.id)).toEqual(["latency", "pool-wait", "throughput", "pgbouncer", "cache"]);
+      expect(charts.map((c: ChartState) => c.id)).toEqual([
+        "latency",
+        "pool-wait",
+        "throughput",
+        "pgbouncer",
+        "cache",
+        "host-cpu",
+      ]);
       for (const chart of charts as ChartState[]) {
         expect(chart.points, chart.id).toBeGreaterThan(5);
         expect(chart.bands, chart.id).toBe(bands);

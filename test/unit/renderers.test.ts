@@ -91,7 +91,7 @@ describe("html", () => {
   });
   it("charts the series over the run with phases and action windows as bands", () => {
     const { charts, bands } = chartData(sampleReport());
-    expect(charts.map((c) => c.id)).toEqual(["latency", "pool-wait", "throughput", "pgbouncer", "cache"]);
+    expect(charts.map((c) => c.id)).toEqual(["latency", "pool-wait", "throughput", "pgbouncer", "cache", "host-cpu"]);
     expect(charts[0]?.x).toHaveLength(30);
     expect(charts[0]?.series[0]?.values[15]).toBe(340);
     expect(charts[4]?.series[0]?.values[5]).toBe(90);
