@@ -66,7 +66,7 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
   );
 
   it(
-    "backup-overlap: the dump succeeds and restores with matching row counts; reads and writes slow",
+    "backup-overlap: the dump succeeds and restores with matching row counts; writes slow while it runs",
     async () => {
       const { report } = await runScaled("backup-overlap", provider, "0.6", 150_000);
       expect(report.actions[0]?.result).toMatchObject({
@@ -79,7 +79,13 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
       expect(Number(report.actions[0]?.result.timeToUsableMs)).toBeGreaterThan(0);
       const during = report.deltas.filter((d) => d.phase === "backup");
       expect(during.map((d) => d.op).sort()).toEqual(["export", "search", "write"]);
-      expect(Math.max(...during.map((d) => d.deltaP95Ms))).toBeGreaterThan(0);
+      for (const d of during) expectRecoveryMeasured(d);
+      // Commits wait behind the dump's reads and the restore's writes: the median write slows (1.5–3.2 ms
+      // → 2.9–4.9 ms in 18 of 18 runs here). Not p95: the backup adds 5–12 ms to it, the same size as what
+      // CPU steal from other guests adds to a 12 s baseline on a noisy day (seen: baseline write p95 26 ms
+      // with 12% steal, backup 15 ms) — the report's host-CPU line shows when that happened.
+      const writeP50 = (phase: string) => report.ops.find((o) => o.op === "write" && o.phase === phase)?.latencyMs.p50;
+      expect(writeP50("backup")).toBeGreaterThan(writeP50("baseline") ?? Number.POSITIVE_INFINITY);
     },
     TEST_TIMEOUT_MS,
   );
