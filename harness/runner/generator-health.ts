@@ -71,7 +71,10 @@ export class GeneratorMonitor {
     const wallMs = performance.now() - this.wallStart;
     return {
       // The sampled intervals include the sampling timer's own period; report only the delay beyond it.
-      eventLoopDelayP99Ms: Math.max(0, Math.round(this.loopDelay.percentile(99) / 1e3) / 1e3 - LOOP_RESOLUTION_MS),
+      eventLoopDelayP99Ms: Math.max(
+        0,
+        Math.round(this.loopDelay.percentile(99) / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e3,
+      ),
       cpuPercent: wallMs > 0 ? Math.round(((cpu.user + cpu.system) / 1e3 / wallMs) * 1000) / 10 : 0,
     };
   }
