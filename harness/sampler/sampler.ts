@@ -1,8 +1,8 @@
 /**
  * The 1 s sampler: PgBouncer pools and stats, Postgres activity and buffer
  * hits, Redis INFO, the generator's own counters and the host's CPU (busy,
- * I/O wait, steal), each tick stamped on
- * the same monotonic clock as the iteration samples. A probe still busy from
+ * I/O wait, steal), each tick stamped on the same monotonic clock as the
+ * iteration samples. A probe still busy from
  * the last tick is skipped (a frozen server must not pile up queries); a
  * probe that fails logs once and keeps going. Bounded: at most MAX_SAMPLES.
  */

@@ -113,8 +113,11 @@ export function findings(report: RunReport): Finding[] {
       });
     }
   }
+  // Phases before the baseline (the one before the first compared phase) are warm-up: not measured.
+  const firstCompared = report.phases.findIndex((p) => p.name === report.deltas[0]?.phase);
+  const measured = new Set(report.phases.slice(Math.max(0, firstCompared - 1)).map((p) => p.name));
   for (const h of hostCpuByPhase(report)) {
-    if (h.stealPctMax < NOISY_STEAL_PCT) continue;
+    if (h.stealPctMax < NOISY_STEAL_PCT || !measured.has(h.phase)) continue;
     out.push({
       score: 0.02,
       phase: h.phase,

@@ -48,6 +48,19 @@ describe("host CPU in the report", () => {
     expect(renderMarkdown(sampleReport())).toContain("host CPU: baseline 40% busy, steal ≤ 15%");
   });
 
+  it("steal in a warm-up phase (before the baseline, not measured) is no finding", () => {
+    const report = sampleReport();
+    report.phases = [
+      { name: "warmup", startMs: 0, endMs: 5_000 },
+      ...report.phases.slice(0, 1),
+      ...report.phases.slice(1),
+    ];
+    report.phases[1] = { name: "baseline", startMs: 5_000, endMs: 10_000 };
+    const steal = findings(report).filter((f) => f.text.includes("steal"));
+    expect(steal.map((f) => f.phase)).toEqual([]);
+    expect(hostCpuLine(report)).toContain("warmup 40% busy, steal ≤ 15%");
+  });
+
   it("no host samples (an old report, or not Linux): no line, no finding", () => {
     const report = sampleReport();
     report.timeline = report.timeline.map(({ host: _host, ...rest }) => rest);
