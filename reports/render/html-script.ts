@@ -1,7 +1,8 @@
 /**
  * The HTML report's in-page script (plain browser JavaScript, as a string):
  * one uPlot chart per series set, with phases shaded in grey and action
- * windows in orange, both labelled. It marks each chart's root with what it
+ * windows in orange, both labelled; cursors and zoom move together across
+ * charts. It marks each chart's root with what it
  * drew (data-points, data-bands) so a browser test can check the page.
  */
 export const CHART_SCRIPT = `
@@ -32,6 +33,16 @@ export const CHART_SCRIPT = `
       },
     };
   }
+  // Zooming one chart (drag to select) zooms them all to the same seconds; the cursor moves in all.
+  var syncingZoom = false;
+  function syncZoom(u, key) {
+    if (key !== "x" || syncingZoom) return;
+    syncingZoom = true;
+    window.rehearseCharts.forEach(function (c) {
+      if (c.chart !== u) c.chart.setScale("x", { min: u.scales.x.min, max: u.scales.x.max });
+    });
+    syncingZoom = false;
+  }
   data.charts.forEach(function (chart) {
     var root = document.getElementById("chart-" + chart.id);
     var points = 0;
@@ -47,6 +58,8 @@ export const CHART_SCRIPT = `
       series: [{ label: "s" }].concat(chart.series.map(function (s, i) {
         return { label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: false };
       })),
+      cursor: { sync: { key: "rehearse" } },
+      hooks: { setScale: [syncZoom] },
       plugins: [bandsPlugin(data.bands, root)],
     };
     var u = new uPlot(opts, [chart.x].concat(chart.series.map(function (s) { return s.values; })), root);

@@ -99,6 +99,27 @@ describe("report.html in headless Chromium", () => {
       expect(requests).toEqual([url]);
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, "report-cold-cache.png"), fullPage: true });
+      // Zooming the first chart zooms every chart to the same seconds; the cursor follows across charts.
+      const over = await page.locator(".chart .u-over").first().boundingBox();
+      if (over) await page.mouse.move(over.x + over.width / 2, over.y + over.height / 2);
+      const synced = await page.evaluate(async () => {
+        type U = {
+          scales: { x: { min: number; max: number } };
+          cursor: { left: number };
+          setScale: (key: string, range: { min: number; max: number }) => void;
+        };
+        const all = (window as unknown as { rehearseCharts: { chart: U }[] }).rehearseCharts.map((c) => c.chart);
+        const cursors = all.map((u) => u.cursor.left);
+        all[0]?.setScale("x", { min: 5, max: 15 });
+        // uPlot applies scale changes in a microtask batch: let it commit and redraw.
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50)));
+        return all.map((u, i) => ({ min: u.scales.x.min, max: u.scales.x.max, cursor: cursors[i] }));
+      });
+      expect(synced).toHaveLength(6);
+      for (const chart of synced) {
+        expect(chart).toMatchObject({ min: 5, max: 15 });
+        expect(chart.cursor).toBeGreaterThan(0); // a hidden cursor sits at -10
+      }
     } finally {
       await browser.close();
     }
