@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Delta } from "../../reports/deltas.ts";
+import { hostCpuLine } from "../../reports/host-cpu.ts";
 import type { RunReport } from "../../reports/report.ts";
 import { deployWorkerProcesses, readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
@@ -37,6 +38,9 @@ async function runScaled(name: string, provider: string, scale: string, timeoutM
       timeoutMs,
     );
     last = { report: readReport(out, name), code: run.code };
+    // In the CI log: why a run was repeated, and how noisy the machine was (steal per phase).
+    const why = last.report.statusReasons.length > 0 ? ` (${last.report.statusReasons.join("; ")})` : "";
+    console.log(`${name} on ${provider}, attempt ${attempt}: ${last.report.status}${why}; ${hostCpuLine(last.report)}`);
     if (last.report.status !== "invalid") break;
   }
   return last as { report: RunReport; code: number | null };
