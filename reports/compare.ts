@@ -5,7 +5,7 @@
  * ms is +125% and nothing a user feels). Runs that cannot be compared are
  * refused with the reasons (the CLI exits 2).
  */
-import type { RunReport } from "./report.ts";
+import { measuredPhases, type RunReport } from "./report.ts";
 
 export interface CompareOptions {
   /** Relative tolerance in percent. */
@@ -78,8 +78,10 @@ export function compareReports(base: RunReport, next: RunReport, options: Compar
   const rows: ComparisonRow[] = [];
   const unmatched: string[] = [];
   const key = (o: { op: string; phase: string }) => `${o.phase}\u0000${o.op}`;
-  const baseOps = new Map(base.ops.map((o) => [key(o), o]));
-  for (const o of next.ops) {
+  // Warm-up phases are not measured (a cold start is expected to be slow): not compared either.
+  const measured = measuredPhases(next);
+  const baseOps = new Map(base.ops.filter((o) => measured.has(o.phase)).map((o) => [key(o), o]));
+  for (const o of next.ops.filter((op) => measured.has(op.phase))) {
     const b = baseOps.get(key(o));
     baseOps.delete(key(o));
     if (!b) {

@@ -60,6 +60,9 @@ export interface RunReport {
   /** The seeded shape (events, accounts, projects, jobs), seconds spent, whether it was checkpointed. */
   seed: Record<string, number | boolean> | null;
   phases: { name: string; startMs: number; endMs: number }[];
+  /** The phase the others are compared with; phases before it are warm-up: not judged, not compared.
+   * Absent in reports written before 0.1.0 had it (then every phase counts). */
+  baseline?: string;
   ops: OpReport[];
   deltas: Delta[];
   timeline: TimelineSample[];
@@ -166,4 +169,10 @@ export function abortedBeforeLoad(
       reasons: ["no load was run"],
     },
   };
+}
+
+/** The phases that are measured: the baseline and what follows it (every phase when none is named). */
+export function measuredPhases(report: Pick<RunReport, "phases" | "baseline">): Set<string> {
+  const from = report.phases.findIndex((p) => p.name === report.baseline);
+  return new Set(report.phases.slice(Math.max(0, from)).map((p) => p.name));
 }

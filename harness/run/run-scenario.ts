@@ -196,6 +196,7 @@ async function seedAndLoad(
       ],
       scenario: scenario.name,
       scenarioFile: scenario.file,
+      baseline: scenario.baseline,
       provider: stack.provider,
       startedAt,
       durationMs: Math.round(outcome.durationMs),

@@ -6,7 +6,7 @@
  */
 import type { Delta } from "../deltas.ts";
 import { hostCpuByPhase, NOISY_STEAL_PCT } from "../host-cpu.ts";
-import type { RunReport } from "../report.ts";
+import { measuredPhases, type RunReport } from "../report.ts";
 import { fmtMs } from "./format.ts";
 
 export interface Finding {
@@ -113,9 +113,7 @@ export function findings(report: RunReport): Finding[] {
       });
     }
   }
-  // Phases before the baseline (the one before the first compared phase) are warm-up: not measured.
-  const firstCompared = report.phases.findIndex((p) => p.name === report.deltas[0]?.phase);
-  const measured = new Set(report.phases.slice(Math.max(0, firstCompared - 1)).map((p) => p.name));
+  const measured = measuredPhases(report);
   for (const h of hostCpuByPhase(report)) {
     if (h.stealPctMax < NOISY_STEAL_PCT || !measured.has(h.phase)) continue;
     out.push({

@@ -40,6 +40,28 @@ describe("compareReports", () => {
     expect(compareReports(base, next, { tolerancePct: 20, floorMs: 1 }).regressions).toHaveLength(1);
   });
 
+  it("phases before the baseline (warm-up) are not compared", () => {
+    const withWarmup = (p95: number) => {
+      const report = sampleReport();
+      report.phases = [{ name: "warmup", startMs: -5_000, endMs: 0 }, ...report.phases];
+      report.ops = [
+        { ...report.ops[0], phase: "warmup", latencyMs: { p50: 1, p95, p99: p95, max: p95 } },
+        ...report.ops,
+      ] as RunReport["ops"];
+      return report;
+    };
+    const c = compareReports(withWarmup(30), withWarmup(300), DEFAULT_COMPARE);
+    expect(c.regressions).toEqual([]);
+    expect(c.rows.some((r) => r.phase === "warmup")).toBe(false);
+    expect(c.unmatched).toEqual([]);
+    // A report without a named baseline (written before it had one): every phase counts.
+    const old = withWarmup(300);
+    delete old.baseline;
+    const base = withWarmup(30);
+    delete base.baseline;
+    expect(compareReports(base, old, DEFAULT_COMPARE).regressions.map((r) => r.phase)).toEqual(["warmup", "warmup"]);
+  });
+
   it("notes op × phase pairs only one run has", () => {
     const next = sampleReport();
     next.ops = next.ops.filter((o) => o.phase !== "after");
