@@ -21,7 +21,7 @@ const BACKGROUND = /job|worker|cron|queue|batch/i;
 /** A p95 change below both of these is noise, not a finding. */
 const MIN_DELTA_MS = 5;
 const MIN_DELTA_RATIO = 0.2;
-/** An action that ended within this long of a phase's start belongs to the phase before. */
+/** An action that began before a phase and ended within this long of its start belongs to the phase before. */
 const OVERLAP_MS = 500;
 
 const pct = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
@@ -33,7 +33,11 @@ function when(report: RunReport, phase: string): string {
     ? [
         ...new Set(
           report.actions
-            .filter((a) => a.startMs < span.endMs && a.endMs >= span.startMs + OVERLAP_MS)
+            .filter((a) =>
+              a.startMs >= span.startMs
+                ? a.startMs < span.endMs // began in the phase (an instant flush included)
+                : a.endMs >= span.startMs + OVERLAP_MS,
+            )
             .map((a) => a.name),
         ),
       ]

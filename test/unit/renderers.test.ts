@@ -25,6 +25,17 @@ describe("findings", () => {
     expect(list.some((f) => f.op === ODD_OP)).toBe(false);
     expect(list.at(-1)?.text).toBe("the backup took 8 s for 19.0 MB");
   });
+
+  it("names the actions of a phase: an instant one at its very start, not one that only spilled 200 ms in", () => {
+    const report = sampleReport();
+    report.actions = [
+      { name: "freeze", startMs: 4_000, endMs: 10_200, result: {} },
+      { name: "flush-cache", startMs: 10_000, endMs: 10_000, result: { scope: "prefix", keysRemoved: 40 } },
+    ];
+    expect(findings(report)[0]?.text).toMatch(
+      /^dashboard failed 3% of requests \(baseline 0%\) in fault \(while flush-cache ran\);/,
+    );
+  });
 });
 
 describe("markdown", () => {
