@@ -61,7 +61,7 @@ export interface RunReport {
   seed: Record<string, number | boolean> | null;
   phases: { name: string; startMs: number; endMs: number }[];
   /** The phase the others are compared with; phases before it are warm-up: not judged, not compared.
-   * Absent in reports written before 0.1.0 had it (then every phase counts). */
+   * Absent in older reports: then every phase counts. */
   baseline?: string;
   ops: OpReport[];
   deltas: Delta[];
