@@ -86,7 +86,7 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
       for (const d of during) expectRecoveryMeasured(d);
       // Commits wait behind the dump's reads and the restore's writes: the median write slows (1.5–3.2 ms
       // → 2.9–4.9 ms in 18 of 18 runs here). Not p95: the backup adds 5–12 ms to it, the same size as what
-      // CPU steal from other guests adds to a 12 s baseline on a noisy day (seen: baseline write p95 26 ms
+      // CPU steal from other guests adds to a short baseline on a noisy day (seen: baseline write p95 26 ms
       // with 12% steal, backup 15 ms) — the report's host-CPU line shows when that happened.
       const writeP50 = (phase: string) => report.ops.find((o) => o.op === "write" && o.phase === phase)?.latencyMs.p50;
       expect(writeP50("backup")).toBeGreaterThan(writeP50("baseline") ?? Number.POSITIVE_INFINITY);
