@@ -1,7 +1,9 @@
 /**
  * steady-state: the reference SaaS workload at a steady open-loop rate, no
  * faults. The warm baseline every other rehearsal is compared against, and a
- * quick check that the stack and generator are healthy.
+ * quick check that the stack and generator are healthy. The first seconds
+ * warm the cache (every dashboard misses: p95 ~1 s while the misses queue for
+ * the pool) and are not judged: the thresholds look at the steady phase.
  *   npm run rehearse -- run scenarios/steady-state.ts
  */
 import { defineScenario } from "../harness/scenario/define.ts";
@@ -11,12 +13,17 @@ export default defineScenario({
   stack: { pgbouncer: { poolMode: "transaction", defaultPoolSize: 20 } },
   seed: { scale: 200_000 },
   workload: { reference: "saas", client: { poolSize: 20 } },
+  phases: [
+    { name: "warmup", duration: "5s" },
+    { name: "steady", duration: "20s" },
+  ],
+  baseline: "steady",
   scenarios: {
     dashboards: {
       executor: "constant-arrival-rate",
       exec: "dashboard",
       rate: 200,
-      duration: "20s",
+      duration: "25s",
       preAllocatedVUs: 20,
       maxVUs: 500,
     },
@@ -24,7 +31,7 @@ export default defineScenario({
       executor: "constant-arrival-rate",
       exec: "search",
       rate: 100,
-      duration: "20s",
+      duration: "25s",
       preAllocatedVUs: 10,
       maxVUs: 300,
     },
@@ -32,16 +39,16 @@ export default defineScenario({
       executor: "constant-arrival-rate",
       exec: "write",
       rate: 30,
-      duration: "20s",
+      duration: "25s",
       preAllocatedVUs: 5,
       maxVUs: 100,
     },
-    workers: { executor: "constant-vus", exec: "job", vus: 4, duration: "20s" },
+    workers: { executor: "constant-vus", exec: "job", vus: 4, duration: "25s" },
   },
   thresholds: {
-    "latency{op:dashboard}": ["p(95)<100"],
-    "latency{op:search}": ["p(95)<100"],
+    "latency{op:dashboard,phase:steady}": ["p(95)<100"],
+    "latency{op:search,phase:steady}": ["p(95)<100"],
     errors: ["rate<0.01"],
-    cache_hits: ["rate>0.5"],
+    "cache_hits{phase:steady}": ["rate>0.5"],
   },
 });

@@ -22,28 +22,29 @@ const ATTEMPTS = 2;
 const TEST_TIMEOUT_MS = 330_000;
 
 /**
- * Runs a shipped scenario scaled down; returns its report and exit code. The deltas are asserted
+ * Runs a shipped scenario (scaled down, with runScaled); returns its report, exit code and stdout. The deltas are asserted
  * on a run the generator vouches for: on these shared 2-core machines a second-long stall of the
  * generator itself (CPU steal) can land in a short baseline, and the tool then marks the run
  * invalid rather than publishing its numbers (seen once in CI: baseline p95 67 ms from a 2 s stall,
  * 4% of iterations late). The last attempt is returned whatever its status.
  */
 async function runScaled(name: string, provider: string, scale: string, timeoutMs: number) {
-  let last: { report: RunReport; code: number | null } | undefined;
+  return runShipped(name, ["--provider", provider, "--duration-scale", scale], timeoutMs);
+}
+
+async function runShipped(name: string, flags: string[], timeoutMs: number) {
+  let last: { report: RunReport; code: number | null; stdout: string } | undefined;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-    const run = await runRehearse(
-      ["run", scenario(name), "--provider", provider, "--out", out, "--duration-scale", scale],
-      testEnv(newStateDir()),
-      timeoutMs,
-    );
-    last = { report: readReport(out, name), code: run.code };
+    const run = await runRehearse(["run", scenario(name), "--out", out, ...flags], testEnv(newStateDir()), timeoutMs);
+    last = { report: readReport(out, name), code: run.code, stdout: run.stdout };
+    const provider = last.report.provider;
     // In the CI log: why a run was repeated, and how noisy the machine was (steal per phase).
     const why = last.report.statusReasons.length > 0 ? ` (${last.report.statusReasons.join("; ")})` : "";
     console.log(`${name} on ${provider}, attempt ${attempt}: ${last.report.status}${why}; ${hostCpuLine(last.report)}`);
     if (last.report.status !== "invalid") break;
   }
-  return last as { report: RunReport; code: number | null };
+  return last as { report: RunReport; code: number | null; stdout: string };
 }
 
 function expectRecoveryMeasured(delta: Delta | undefined): void {
@@ -51,6 +52,22 @@ function expectRecoveryMeasured(delta: Delta | undefined): void {
   const recovery = delta?.recoveryMs ?? null;
   expect(recovery === null || (Number.isInteger(recovery) && recovery >= 0)).toBe(true);
 }
+
+describe("the README's first command", () => {
+  it(
+    "run scenarios/steady-state.ts on the embedded default, full length: passes, exit 0",
+    async () => {
+      const { report, code, stdout } = await runShipped("steady-state", [], 120_000);
+      expect(stdout).toContain("steady-state on");
+      expect(report.thresholds.filter((t) => !t.ok)).toEqual([]);
+      expect(report.phases.map((p) => p.name)).toEqual(["warmup", "steady"]);
+      expect(report.baseline).toBe("steady");
+      expect(code).toBe(0);
+      expect(report.status).toBe("passed");
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
 
 describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (provider) => {
   it(
