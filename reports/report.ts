@@ -172,7 +172,7 @@ export function abortedBeforeLoad(
 }
 
 /** The phases that are measured: the baseline and what follows it (every phase when none is named). */
-export function measuredPhases(report: Pick<RunReport, "phases" | "baseline">): Set<string> {
-  const from = report.phases.findIndex((p) => p.name === report.baseline);
-  return new Set(report.phases.slice(Math.max(0, from)).map((p) => p.name));
+export function measuredPhases(run: { phases: { name: string }[]; baseline?: string }): Set<string> {
+  const from = run.phases.findIndex((p) => p.name === run.baseline);
+  return new Set(run.phases.slice(Math.max(0, from)).map((p) => p.name));
 }

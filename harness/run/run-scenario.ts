@@ -13,7 +13,7 @@ import {
   startStack,
 } from "../../containers/index.ts";
 import { computeDeltas } from "../../reports/deltas.ts";
-import { opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
+import { measuredPhases, opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
 import { runActions } from "../actions/timeline.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
@@ -127,14 +127,7 @@ async function seedAndLoad(
           phases: scenario.phases,
           startAtMs: loadStartAt,
           // Phases before the baseline are warm-up: the generator is judged on what is measured.
-          measuredPhases: scenario.phases
-            .slice(
-              Math.max(
-                0,
-                scenario.phases.findIndex((p) => p.name === scenario.baseline),
-              ),
-            )
-            .map((p) => p.name),
+          measuredPhases: [...measuredPhases(scenario)],
           onTick: (store, perSecond) => {
             const all = store.all();
             totals = {
