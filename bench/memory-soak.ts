@@ -5,8 +5,8 @@
  * Usage: node bench/memory-soak.ts [duration, default 10m] [provider, default native]
  */
 import { Redis } from "ioredis";
+import { parseDuration } from "../core/duration.ts";
 import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
-import { parseDuration } from "../harness/duration.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
 import { type Op, planLoad, runLoad } from "../harness/runner/run-load.ts";
 import { newStateDir, startTestStack } from "../test/helpers/stack.ts";

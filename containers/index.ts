@@ -1,7 +1,9 @@
+export { redactUrl } from "../core/redact.ts";
 export { cleanLeftovers } from "./clean.ts";
 export { loadTargetFile, type Target } from "./external/target-file.ts";
 export { Registry } from "./registry.ts";
 export * from "./settings.ts";
-export { checkStackOptions, type ProviderChoice, type StartStackOptions, startStack } from "./start-stack.ts";
+export { NoProviderError, type ProviderChoice, type StartStackOptions, startStack } from "./start-stack.ts";
+export { ImageUnavailableError } from "./testcontainers/container-service.ts";
 export * from "./types.ts";
-export { redactUrl, redactUrls } from "./urls.ts";
+export { redactUrls } from "./urls.ts";

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { AbortedError } from "../harness/errors.ts";
+import { AbortedError } from "../core/errors.ts";
 
 const PROBE_TIMEOUT_MS = 2_000;
 

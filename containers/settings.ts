@@ -3,7 +3,9 @@
  * configures (PgBouncer pools, images, networking) is explicit here so a
  * report can record what latency was measured against.
  */
-import type { ServiceName } from "./types.ts";
+import { z } from "zod";
+import { describeIssues } from "../core/validation.ts";
+import { SERVICE_NAMES, type ServiceName } from "./types.ts";
 
 export type PoolMode = "session" | "transaction" | "statement";
 
@@ -102,8 +104,104 @@ export interface StackOverrides {
   startTimeoutMs?: number;
 }
 
-export function resolveStackSettings(overrides: StackOverrides = {}): StackSettings {
-  const base = defaultStackSettings();
+export const POOL_MODES = ["session", "transaction", "statement"] as const;
+export const MAXMEMORY_POLICIES = [
+  "noeviction",
+  "allkeys-lru",
+  "allkeys-lfu",
+  "allkeys-random",
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-random",
+  "volatile-ttl",
+] as const;
+
+const count = (min: number, max: number) =>
+  z
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be ≥ ${min}` })
+    .max(max, { error: `must be ≤ ${max}` });
+const seconds = z
+  .number({ error: "must be a number of seconds" })
+  .min(0, { error: "must be ≥ 0" })
+  .max(86_400, { error: "must be ≤ 86400" });
+const oneOf = (values: readonly [string, ...string[]]) =>
+  z.enum(values, { error: (issue) => `${JSON.stringify(issue.input)} is not one of ${values.join(", ")}` });
+const perService = z
+  .strictObject(
+    Object.fromEntries(
+      SERVICE_NAMES.map((s) => [s, z.string().trim().min(1, { error: "must not be empty" })]),
+    ) as Record<ServiceName, z.ZodString>,
+  )
+  .partial();
+
+/** Every value a server will be handed is checked here, so none can make it fail to start or hang. */
+const StackOverridesSchema = z.strictObject({
+  pgbouncer: z
+    .strictObject({
+      poolMode: oneOf(POOL_MODES),
+      defaultPoolSize: count(1, 10_000),
+      minPoolSize: count(0, 10_000),
+      reservePoolSize: count(0, 10_000),
+      reservePoolTimeout: seconds,
+      maxClientConn: count(1, 100_000),
+      maxDbConnections: count(0, 100_000),
+      queryWaitTimeout: seconds,
+      serverLoginRetry: seconds,
+    })
+    .partial()
+    .optional(),
+  postgres: z
+    .strictObject({
+      config: z.record(
+        z.string().regex(/^[a-z_][a-z0-9_.]*$/, { error: "must be a server setting name such as shared_buffers" }),
+        z.string().regex(/^[^\n\r\0]*$/, { error: "must be one line of text" }),
+        { error: 'must be { setting: "value" } with string values' },
+      ),
+    })
+    .partial()
+    .optional(),
+  redis: z
+    .strictObject({
+      maxmemory: z
+        .string()
+        .regex(/^(\d+(b|k|kb|m|mb|g|gb)?)?$/i, { error: 'must be a size such as "256mb" (or "" for none)' }),
+      maxmemoryPolicy: oneOf(MAXMEMORY_POLICIES),
+    })
+    .partial()
+    .optional(),
+  containers: z
+    .strictObject({ images: perService, users: perService, network: oneOf(["host", "bridge"]) })
+    .partial()
+    .optional(),
+  startTimeoutMs: count(1, 600_000).optional(),
+});
+
+/** Problems of one layer of overrides (a scenario's `stack` block, the flags), each naming its field. */
+export function checkStackOverrides(value: unknown, where: string): string[] {
+  if (value === undefined) return [];
+  const parsed = StackOverridesSchema.safeParse(value);
+  return parsed.success ? [] : describeIssues(parsed.error.issues, where);
+}
+
+/** Problems that only show once the layers are merged. */
+export function checkStackSettings(settings: StackSettings): string[] {
+  const { minPoolSize, defaultPoolSize } = settings.pgbouncer;
+  return minPoolSize > defaultPoolSize
+    ? [`pgbouncer.minPoolSize: ${minPoolSize} is more than defaultPoolSize ${defaultPoolSize}`]
+    : [];
+}
+
+/** Layers merged over the defaults, later layers winning (defaults < scenario < flags). Unchecked: callers
+ * check each layer with `checkStackOverrides` first. */
+export function resolveStackSettings(...layers: (StackOverrides | undefined)[]): StackSettings {
+  let settings = defaultStackSettings();
+  for (const overrides of layers) if (overrides) settings = mergeOver(settings, overrides);
+  return settings;
+}
+
+function mergeOver(base: StackSettings, overrides: StackOverrides): StackSettings {
   return {
     pgbouncer: { ...base.pgbouncer, ...overrides.pgbouncer },
     postgres: { config: { ...base.postgres.config, ...overrides.postgres?.config } },

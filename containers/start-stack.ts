@@ -1,11 +1,11 @@
 /**
  * Chooses a provider and starts the stack. `auto` prefers testcontainers when
- * a Docker engine answers, then native servers found on this machine; the
- * target file is validated before anything is started.
+ * a Docker engine answers, then native servers found on this machine; an
+ * external target is used as given (loaded and validated by the caller).
  */
-import { BadInputError, RehearseError } from "../harness/errors.ts";
+import { BadInputError, RehearseError } from "../core/errors.ts";
 import { externalPlan } from "./external/provider.ts";
-import { loadTargetFile } from "./external/target-file.ts";
+import type { Target } from "./external/target-file.ts";
 import { findNativeBinaries, type NativeBinaries } from "./native/binaries.ts";
 import { nativePlan } from "./native/provider.ts";
 import { serviceUserFor } from "./native/service-user.ts";
@@ -21,17 +21,16 @@ export type ProviderChoice = ProviderName | "auto";
 export interface StartStackOptions {
   provider: ProviderChoice;
   settings: StackSettings;
-  /** Required for (and implies) the external provider. */
-  targetFile?: string;
+  /** An existing stack: required for (and implies) the external provider. */
+  target?: Target;
   registry: Registry;
   /** The caller's PATH: where native binaries are searched and what `exec` runs with. */
   path: string;
-  /** Environment for `${VAR}` in a target file. */
-  env: Record<string, string | undefined>;
   pgBindir?: string;
   signal?: AbortSignal;
 }
 
+/** Neither Docker nor native servers; the caller adds how to point at an existing stack. */
 export class NoProviderError extends RehearseError {
   constructor(missing: string[]) {
     super(
@@ -40,32 +39,24 @@ export class NoProviderError extends RehearseError {
         "  - testcontainers: no Docker engine answered (start dockerd, or set DOCKER_HOST)",
         `  - native: not found: ${missing.join("; ")}`,
         "    (Debian: apt-get install postgresql pgbouncer redis-server)",
-        "  - external: pass --target <file.json> with the URLs of an existing stack",
       ].join("\n"),
     );
     this.name = "NoProviderError";
   }
 }
 
-/** Everything that can be checked without starting anything. */
-export function checkStackOptions(provider: ProviderChoice, targetFile: string | undefined): void {
-  if (provider === "external" && !targetFile) {
-    throw new BadInputError("--provider external", ["needs --target <file.json>"]);
-  }
-  if (targetFile && provider !== "external" && provider !== "auto") {
-    throw new BadInputError("--target", [`a target file selects the external provider, not ${provider}`]);
-  }
-}
-
 export async function startStack(options: StartStackOptions): Promise<StartedStack> {
-  checkStackOptions(options.provider, options.targetFile);
   const plan = await planFor(options);
   return launchStack(plan, { timeoutMs: options.settings.startTimeoutMs, signal: options.signal });
 }
 
 async function planFor(options: StartStackOptions): Promise<LaunchPlan> {
-  const { settings, registry } = options;
-  if (options.targetFile) return externalPlan(loadTargetFile(options.targetFile, options.env), options.path);
+  const { settings, registry, target } = options;
+  if (target) {
+    if (options.provider !== "external" && options.provider !== "auto")
+      throw new BadInputError("provider", [`a target selects the external provider, not ${options.provider}`]);
+    return externalPlan(target, options.path);
+  }
   const native = () => findNativeBinaries({ path: options.path, pgBindir: options.pgBindir });
   const nativeWith = (binaries: NativeBinaries) =>
     nativePlan(settings, {
@@ -84,7 +75,7 @@ async function planFor(options: StartStackOptions): Promise<LaunchPlan> {
       return nativeWith(found);
     }
     case "external":
-      throw new BadInputError("--provider external", ["needs --target <file.json>"]);
+      throw new BadInputError("provider", ["the external provider needs a target (connection URLs)"]);
     case "auto": {
       const client = await tryDockerClient(3_000);
       if (client) return testcontainersPlan(settings, { client });

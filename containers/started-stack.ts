@@ -4,7 +4,8 @@
  * starts the services in parallel, waits until real queries answer, and owns
  * them until teardown.
  */
-import { AbortedError, StackStartError } from "../harness/errors.ts";
+import { AbortedError, messageOf, StackStartError } from "../core/errors.ts";
+import { scrub } from "../core/redact.ts";
 import { probePgBouncer, probePostgres, probeRedis, queryOnce, waitUntilReady } from "./probes.ts";
 import type {
   ExecOptions,
@@ -16,7 +17,6 @@ import type {
   StartedStack,
 } from "./types.ts";
 import { SERVICE_NAMES } from "./types.ts";
-import { scrub } from "./urls.ts";
 
 export interface LaunchPlan {
   id: string;
@@ -161,8 +161,4 @@ class RunningStack implements StartedStack {
   [Symbol.asyncDispose](): Promise<void> {
     return this.teardown();
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

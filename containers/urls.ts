@@ -1,5 +1,6 @@
 /** Connection URLs for a stack, and their redaction for anything printed. */
 import { randomBytes } from "node:crypto";
+import { redactUrl } from "../core/redact.ts";
 import type { Endpoint } from "./server-config.ts";
 import type { Credentials } from "./settings.ts";
 import type { StackUrls } from "./types.ts";
@@ -26,17 +27,6 @@ export function stackUrls(c: Credentials, at: { postgres: Endpoint; pgbouncer: E
   };
 }
 
-/** The URL with its password (if any) replaced by `***`. Unparseable input is hidden whole. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "<unparseable url>";
-  }
-}
-
 export function redactUrls(urls: StackUrls): StackUrls {
   return {
     postgres: redactUrl(urls.postgres),
@@ -44,27 +34,4 @@ export function redactUrls(urls: StackUrls): StackUrls {
     pgbouncerAdmin: redactUrl(urls.pgbouncerAdmin),
     redis: redactUrl(urls.redis),
   };
-}
-
-/** Passwords found in URLs, to scrub from free text such as server error messages. */
-export function secretsOf(urls: Iterable<string>): string[] {
-  const secrets = new Set<string>();
-  for (const url of urls) {
-    try {
-      const password = new URL(url).password;
-      if (password) {
-        secrets.add(password);
-        secrets.add(decodeURIComponent(password));
-      }
-    } catch {
-      // Not a URL: nothing to extract.
-    }
-  }
-  return [...secrets];
-}
-
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.replaceAll(secret, "***");
-  return out;
 }

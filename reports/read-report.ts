@@ -1,6 +1,6 @@
 /** Reads a report.json given on the command line: a missing, unreadable or foreign file is bad input (exit 2). */
 import { readFileSync } from "node:fs";
-import { BadInputError } from "../harness/errors.ts";
+import { BadInputError } from "../core/errors.ts";
 import { type RunReport, SCHEMA_VERSION } from "./report.ts";
 
 const REQUIRED = ["status", "scenario", "phases", "ops", "deltas", "thresholds", "generator"] as const;

@@ -4,12 +4,12 @@
  * an explicit per-action opt-in, which scenario actions will carry).
  */
 import { randomBytes } from "node:crypto";
-import { UnsupportedOperationError } from "../../harness/errors.ts";
+import { UnsupportedOperationError } from "../../core/errors.ts";
+import { secretsOf } from "../../core/redact.ts";
 import { execLocal } from "../exec-local.ts";
 import { serviceEnv } from "../service-env.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
-import { secretsOf } from "../urls.ts";
 import type { Target } from "./target-file.ts";
 
 const REFUSAL = "rehearse does not own this stack; chaos on an external target needs an explicit opt-in per action";

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { BadInputError } from "../../harness/errors.ts";
+import { BadInputError } from "../../core/errors.ts";
 import { ADMIN_DATABASE } from "../urls.ts";
 
 const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL");

@@ -9,7 +9,8 @@ import { appendFileSync, chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { StackStartError } from "../../harness/errors.ts";
+import { StackStartError } from "../../core/errors.ts";
+import { secretsOf } from "../../core/redact.ts";
 import { freeLoopbackPorts, LOOPBACK } from "../ports.ts";
 import type { Registry } from "../registry.ts";
 import {
@@ -24,7 +25,7 @@ import { serviceEnv } from "../service-env.ts";
 import type { Credentials, StackSettings } from "../settings.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ServiceName } from "../types.ts";
-import { newCredentials, secretsOf, stackUrls } from "../urls.ts";
+import { newCredentials, stackUrls } from "../urls.ts";
 import type { NativeBinaries } from "./binaries.ts";
 import { ProcessService, type ProcessSpec } from "./process-service.ts";
 import type { ServiceUser } from "./service-user.ts";

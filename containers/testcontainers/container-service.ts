@@ -3,6 +3,7 @@
  * entrypoint with `/bin/sh -c <script>` run as a named user, with the config
  * copied in, so official images and a locally built one start the same way.
  */
+
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   type ContainerRuntimeClient,
@@ -10,6 +11,7 @@ import {
   type StartedNetwork,
   type StartedTestContainer,
 } from "testcontainers";
+import { messageOf } from "../../core/errors.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
 import { demuxDockerLog, forceRemoveContainer, LABEL, stackLabels, statusOf } from "./docker.ts";
 
@@ -73,13 +75,7 @@ export class ContainerService implements ServiceHandle {
     try {
       return new ContainerService(spec, await container.start(), client);
     } catch (error) {
-      const flag = `--${spec.name}-image or $REHEARSE_IMAGE_${spec.name.toUpperCase()}`;
-      throw new Error(
-        `no container from image ${spec.image} (pull it, or choose another with ${flag}): ${messageOf(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw new ImageUnavailableError(spec.name, spec.image, error);
     }
   }
 
@@ -163,6 +159,15 @@ export class ContainerService implements ServiceHandle {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** No container could be made from the service's image (missing, unpullable, broken). */
+export class ImageUnavailableError extends Error {
+  readonly service: ServiceName;
+  readonly image: string;
+
+  constructor(service: ServiceName, image: string, cause: unknown) {
+    super(`no container from image ${image} (pull it, or choose another image): ${messageOf(cause)}`, { cause });
+    this.name = "ImageUnavailableError";
+    this.service = service;
+    this.image = image;
+  }
 }

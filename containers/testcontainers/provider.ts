@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { type ContainerRuntimeClient, StartedNetwork } from "testcontainers";
+import { secretsOf } from "../../core/redact.ts";
 import { freeLoopbackPorts, LOOPBACK } from "../ports.ts";
 import {
   type Endpoint,
@@ -22,7 +23,7 @@ import { serviceEnv } from "../service-env.ts";
 import type { Credentials, StackSettings } from "../settings.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ServiceName } from "../types.ts";
-import { newCredentials, secretsOf, stackUrls } from "../urls.ts";
+import { newCredentials, stackUrls } from "../urls.ts";
 import { ContainerService, type ContainerSpec } from "./container-service.ts";
 import { removeNetwork, stackLabels } from "./docker.ts";
 

@@ -5,7 +5,7 @@
  * cache flush limited to the workload's prefix runs without `allowExternal`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../../core/duration.ts";
 import { ACTION_KINDS } from "./kinds/index.ts";
 import type { ActionContext, ActionKind, ActionResult, ScenarioNames } from "./types.ts";
 

@@ -3,12 +3,14 @@
  * this one place (deep code throws; it never calls process.exit).
  */
 import { readFileSync } from "node:fs";
-import { exitCodeOf, RehearseError } from "../errors.ts";
+import { RehearseError } from "../../core/errors.ts";
 import { CLEAN_HELP, cleanCommand } from "./commands/clean.ts";
 import { COMPARE_HELP, compareCommand } from "./commands/compare.ts";
 import { REPORT_HELP, reportCommand } from "./commands/report.ts";
 import { RUN_HELP, runCommand } from "./commands/run.ts";
 import { UP_HELP, upCommand } from "./commands/up.ts";
+import { exitCodeOf, type Outcome, outcomeOfError } from "./exit-codes.ts";
+import { hintFor } from "./hints.ts";
 import { type World, writeLine } from "./world.ts";
 
 const USAGE = `Usage: rehearse <command> [options]
@@ -24,7 +26,7 @@ Commands:
 Exit codes: 0 ok, 1 internal failure, 2 bad input (nothing started),
 99 thresholds failed, run invalid or regression found, 105 stopped by signal.`;
 
-const COMMANDS: Record<string, { run: (args: string[], world: World) => Promise<number>; help: string }> = {
+const COMMANDS: Record<string, { run: (args: string[], world: World) => Promise<Outcome>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   up: { run: upCommand, help: UP_HELP },
   clean: { run: cleanCommand, help: CLEAN_HELP },
@@ -37,27 +39,28 @@ export async function main(argv: string[], world: World): Promise<number> {
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     const topic = command === "help" && rest[0] ? COMMANDS[rest[0]] : undefined;
     writeLine(world.stdout, topic ? topic.help : USAGE);
-    return 0;
+    return exitCodeOf("ok");
   }
   if (command === "--version" || command === "-v") {
     writeLine(world.stdout, version());
-    return 0;
+    return exitCodeOf("ok");
   }
   const entry = COMMANDS[command];
   if (!entry) {
     writeLine(world.stderr, `rehearse: unknown command '${command}'\n\n${USAGE}`);
-    return 2;
+    return exitCodeOf("bad-input");
   }
   if (rest.includes("--help") || rest.includes("-h")) {
     writeLine(world.stdout, entry.help);
-    return 0;
+    return exitCodeOf("ok");
   }
   try {
-    return await entry.run(rest, world);
+    return exitCodeOf(await entry.run(rest, world));
   } catch (error) {
     const message = error instanceof RehearseError ? error.message : ((error as Error)?.stack ?? String(error));
-    writeLine(world.stderr, `rehearse ${command}: ${message}`);
-    return exitCodeOf(error);
+    const hint = hintFor(error);
+    writeLine(world.stderr, `rehearse ${command}: ${message}${hint ? `\n${hint}` : ""}`);
+    return exitCodeOf(outcomeOfError(error));
   }
 }
 

@@ -7,13 +7,23 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import {
+  checkStackOverrides,
+  checkStackSettings,
+  loadTargetFile,
+  type NetworkMode,
+  type PoolMode,
   PROVIDER_NAMES,
   type ProviderChoice,
+  Registry,
   resolveStackSettings,
   type StackOverrides,
   type StackSettings,
+  type StartStackOptions,
+  type Target,
 } from "../../containers/index.ts";
-import { LOG_LEVELS, type LogLevel } from "../log.ts";
+import { BadInputError } from "../../core/errors.ts";
+import { LOG_LEVELS, type LogLevel } from "../../core/log.ts";
+import type { World } from "./world.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -53,6 +63,11 @@ type Values = { [K in keyof typeof STACK_OPTIONS]?: string | undefined };
 export interface StackFlags {
   provider: ProviderChoice;
   targetFile: string | undefined;
+  /** The target file, loaded and checked once, before anything starts. */
+  target: Target | undefined;
+  /** What the flags (and their environment defaults) set: the last layer over a scenario's `stack`. */
+  overrides: StackOverrides;
+  /** Defaults < flags: the stack `up` starts. */
   settings: StackSettings;
   pgBindir: string | undefined;
   stateDir: string;
@@ -73,56 +88,109 @@ export function logLevelFrom(value: string | undefined, problems: string[]): Log
   return "warn";
 }
 
-/** Reads stack flags; pushes a message per bad value onto `problems`. */
+/** Which flag (or variable) sets each stack setting, so a problem names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  "pgbouncer.poolMode": "pool-mode",
+  "pgbouncer.defaultPoolSize": "pool-size",
+  "pgbouncer.maxClientConn": "max-client-conn",
+  "containers.network": "network",
+  "containers.images.postgres": "postgres-image",
+  "containers.images.pgbouncer": "pgbouncer-image",
+  "containers.images.redis": "redis-image",
+  startTimeoutMs: "start-timeout",
+};
+
+/** Reads stack flags; pushes a message per bad value onto `problems`. Stack settings are checked by
+ * the same rules as a scenario's `stack` block (containers/settings.ts). */
 export function readStackFlags(
   values: Values,
   env: Record<string, string | undefined>,
   problems: string[],
 ): StackFlags {
-  const oneOf = <T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined => {
-    if (value === undefined) return undefined;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    problems.push(`--${flag}: '${value}' is not one of ${allowed.join(", ")}`);
-    return undefined;
-  };
-  const positiveInt = (flag: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (Number.isInteger(n) && n > 0) return n;
-    problems.push(`--${flag}: '${value}' is not a positive whole number`);
-    return undefined;
-  };
-
-  const provider = oneOf("provider", values.provider ?? env.REHEARSE_PROVIDER, ["auto", ...PROVIDER_NAMES]) ?? "auto";
-  const network = oneOf("network", values.network ?? env.REHEARSE_NETWORK, ["host", "bridge"] as const);
-  const poolMode = oneOf("pool-mode", values["pool-mode"], ["session", "transaction", "statement"] as const);
-  const startTimeout = positiveInt("start-timeout", values["start-timeout"]);
+  const provider =
+    oneOfFlag("provider", values.provider ?? env.REHEARSE_PROVIDER, ["auto", ...PROVIDER_NAMES], problems) ?? "auto";
+  const number = (raw: string | undefined) =>
+    raw === undefined ? undefined : raw.trim() === "" ? Number.NaN : Number(raw);
+  const timeoutS = number(values["start-timeout"]);
+  const network = values.network ?? env.REHEARSE_NETWORK;
   const overrides: StackOverrides = {
-    pgbouncer: {
-      ...(poolMode && { poolMode }),
-      ...definedOnly({
-        defaultPoolSize: positiveInt("pool-size", values["pool-size"]),
-        maxClientConn: positiveInt("max-client-conn", values["max-client-conn"]),
-      }),
-    },
+    pgbouncer: definedOnly({
+      poolMode: values["pool-mode"] as PoolMode | undefined,
+      defaultPoolSize: number(values["pool-size"]),
+      maxClientConn: number(values["max-client-conn"]),
+    }),
     containers: {
       images: definedOnly({
         postgres: values["postgres-image"] ?? env.REHEARSE_IMAGE_POSTGRES,
         pgbouncer: values["pgbouncer-image"] ?? env.REHEARSE_IMAGE_PGBOUNCER,
         redis: values["redis-image"] ?? env.REHEARSE_IMAGE_REDIS,
       }),
-      ...(network && { network }),
+      ...(network !== undefined && { network: network as NetworkMode }),
     },
-    ...(startTimeout && { startTimeoutMs: startTimeout * 1000 }),
+    ...(timeoutS !== undefined && { startTimeoutMs: timeoutS * 1000 }),
   };
+  const flagProblems = checkStackOverrides(overrides, "");
+  for (const problem of flagProblems) {
+    const [path = "", ...rest] = problem.split(": ");
+    const flag = FLAG_OF[path] ?? path;
+    const raw = values[flag as keyof Values] ?? (flag === "network" ? network : undefined);
+    problems.push(
+      `--${flag}: ${raw === undefined ? "" : `'${raw}' `}${rest.join(": ").replace(/^"[^"]*" is not/, "is not")}`,
+    );
+  }
+  if (provider === "external" && !values.target) problems.push("--provider external: needs --target <file.json>");
+  if (values.target && provider !== "external" && provider !== "auto")
+    problems.push(`--target: a target file selects the external provider, not ${provider}`);
   return {
     provider,
     targetFile: values.target,
-    settings: resolveStackSettings(overrides),
+    // Loaded only when the flags are otherwise sound, so a bad flag is not hidden behind a file error.
+    target: values.target && problems.length === 0 ? loadTargetFile(values.target, env) : undefined,
+    overrides,
+    settings: resolveStackSettings(flagProblems.length === 0 ? overrides : undefined),
     pgBindir: values["pg-bindir"] ?? env.PG_BINDIR,
     stateDir: stateDirFrom(values["state-dir"], env),
     logLevel: logLevelFrom(values["log-level"], problems),
   };
+}
+
+/** The one description of the stack to start, for `run` and `up` alike. */
+export function stackRequest(
+  flags: StackFlags,
+  settings: StackSettings,
+  world: World,
+  signal: AbortSignal,
+): StartStackOptions {
+  return {
+    provider: flags.target ? "external" : flags.provider,
+    settings,
+    ...(flags.target && { target: flags.target }),
+    registry: new Registry(flags.stateDir),
+    path: world.env.PATH ?? "",
+    ...(flags.pgBindir && { pgBindir: flags.pgBindir }),
+    signal,
+  };
+}
+
+/** Defaults < the scenario's `stack` block < flags, each layer already checked; then what only the
+ * merged settings can show. Throws before anything starts. */
+export function settingsFor(scenario: { file: string; stack: StackOverrides }, flags: StackFlags): StackSettings {
+  const settings = resolveStackSettings(scenario.stack, flags.overrides);
+  const problems = checkStackSettings(settings);
+  if (problems.length > 0) throw new BadInputError(`scenario ${scenario.file} with the flags given`, problems);
+  return settings;
+}
+
+function oneOfFlag<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  problems: string[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`--${flag}: '${value}' is not one of ${allowed.join(", ")}`);
+  return undefined;
 }
 
 function definedOnly<T extends Record<string, unknown>>(

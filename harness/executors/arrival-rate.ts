@@ -1,5 +1,5 @@
 /** constant-arrival-rate and ramping-arrival-rate (open loop). */
-import { formatDuration } from "../duration.ts";
+import { formatDuration } from "../../core/duration.ts";
 import { type Executor, newReader, type OpenLoopPlan, readBase } from "./executor.ts";
 import { arrivalOffsets } from "./schedule.ts";
 

@@ -1,5 +1,5 @@
 /** Reads a scenario's raw options field by field, collecting every problem (k6's Validate() style). */
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../../core/duration.ts";
 
 export class OptionsReader {
   readonly problems: string[] = [];

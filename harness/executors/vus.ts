@@ -1,5 +1,5 @@
 /** Closed-loop executors: constant-vus, ramping-vus, per-vu-iterations, shared-iterations. */
-import { formatDuration } from "../duration.ts";
+import { formatDuration } from "../../core/duration.ts";
 import { type ClosedLoopPlan, type Executor, newReader, readBase } from "./executor.ts";
 import { vuSteps } from "./schedule.ts";
 

@@ -5,13 +5,7 @@
  * built, marked aborted.
  */
 import { Redis } from "ioredis";
-import {
-  type ProviderChoice,
-  type Registry,
-  type StackSettings,
-  type StartedStack,
-  startStack,
-} from "../../containers/index.ts";
+import { type StartedStack, type StartStackOptions, startStack } from "../../containers/index.ts";
 import { computeDeltas } from "../../reports/deltas.ts";
 import { measuredPhases, opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
 import { runActions } from "../actions/timeline.ts";
@@ -28,14 +22,8 @@ import { type ProgressState, progressState } from "./progress-state.ts";
 const REDIS_CLIENT = { enableAutoPipelining: false, maxRetriesPerRequest: 1 } as const;
 
 export interface RunOptions {
-  provider: ProviderChoice;
-  targetFile: string | undefined;
-  /** The scenario's stack settings with the command line's container choices applied. */
-  settings: StackSettings;
-  registry: Registry;
-  path: string;
-  env: Record<string, string | undefined>;
-  pgBindir: string | undefined;
+  /** The stack to start: provider, settings (defaults < scenario < flags), the run's signal. */
+  stack: StartStackOptions;
   signal: AbortSignal;
   warn: (message: string) => void;
   /** Once a second while the load runs. */
@@ -45,16 +33,7 @@ export interface RunOptions {
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   // Node 22 cannot parse `await using` yet: try/finally it is.
-  const stack = await startStack({
-    provider: options.provider,
-    settings: options.settings,
-    targetFile: options.targetFile,
-    registry: options.registry,
-    path: options.path,
-    env: options.env,
-    pgBindir: options.pgBindir,
-    signal: options.signal,
-  });
+  const stack = await startStack(options.stack);
   try {
     return await seedAndLoad(scenario, options, stack, startedAt);
   } finally {
@@ -195,9 +174,9 @@ async function seedAndLoad(
       durationMs: Math.round(outcome.durationMs),
       versions: stack.versions,
       settings: {
-        pgbouncer: options.settings.pgbouncer,
-        postgres: options.settings.postgres,
-        redis: options.settings.redis,
+        pgbouncer: options.stack.settings.pgbouncer,
+        postgres: options.stack.settings.postgres,
+        redis: options.stack.settings.redis,
       },
       client: {
         ...scenario.client,

@@ -5,9 +5,9 @@
  */
 import type { Redis } from "ioredis";
 import type pg from "pg";
+import { BadInputError } from "../../core/errors.ts";
 import { type Cache, CacheView } from "../clients/cache.ts";
 import { type Db, DbView } from "../clients/db.ts";
-import { BadInputError } from "../errors.ts";
 import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
 import { fractionAboveMs, mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
 import { PerSecondLatency } from "../metrics/per-second.ts";

@@ -1,5 +1,5 @@
 /** --duration-scale: stretch or shrink every duration in the k6 scenario options. */
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../../core/duration.ts";
 
 const DURATION_FIELDS = ["duration", "startTime", "gracefulStop", "maxDuration", "gracefulRampDown"];
 

@@ -6,12 +6,12 @@
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { resolveStackSettings, type StackSettings } from "../../containers/settings.ts";
+import { checkStackOverrides, type StackOverrides } from "../../containers/settings.ts";
+import { parseDuration } from "../../core/duration.ts";
+import { BadInputError } from "../../core/errors.ts";
 import { DEFAULT_RECOVERY, type RecoveryRule } from "../../reports/deltas.ts";
 import { type PlannedAction, planActions } from "../actions/timeline.ts";
 import { type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
-import { parseDuration } from "../duration.ts";
-import { BadInputError } from "../errors.ts";
 import type { Executor } from "../executors/index.ts";
 import { type Op, type PhaseSpan, planLoad } from "../runner/run-load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
@@ -28,7 +28,8 @@ export interface LoadedScenario {
   recovery: RecoveryRule;
   actions: PlannedAction[];
   file: string;
-  settings: StackSettings;
+  /** The `stack` block, checked; merged with the defaults and the flags by the CLI (settingsFor). */
+  stack: StackOverrides;
   seedScale: number;
   ops: Record<string, Op>;
   executors: Executor[];
@@ -93,6 +94,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   const phases = readPhases(d, durationScale, problems);
   const baseline = d.baseline ?? phases[0]?.name ?? "run";
   if (!phases.some((p) => p.name === baseline)) problems.push(`baseline: no phase named '${baseline}'`);
+  problems.push(...checkStackOverrides(d.stack, "stack"));
   const recovery = readRecovery(d, problems);
   const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops) });
   const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
@@ -105,7 +107,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     recovery,
     actions,
     file: path,
-    settings: resolveStackSettings(d.stack),
+    stack: d.stack ?? {},
     seedScale,
     ops,
     executors,

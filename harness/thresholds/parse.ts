@@ -5,7 +5,7 @@
  * once so a bad file fails before anything starts.
  */
 import type { Threshold } from "k6/options";
-import { parseDuration } from "../duration.ts";
+import { parseDuration } from "../../core/duration.ts";
 
 export const METRICS = {
   latency: "trend",

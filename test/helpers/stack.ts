@@ -67,7 +67,6 @@ export async function startTestStack(
     settings,
     registry: new Registry(stateDir),
     path: env.PATH ?? "",
-    env,
     pgBindir: env.PG_BINDIR,
   });
 }

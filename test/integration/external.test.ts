@@ -8,9 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Registry, resolveStackSettings, type StartedStack, startStack } from "../../containers/index.ts";
+import {
+  loadTargetFile,
+  Registry,
+  resolveStackSettings,
+  type StartedStack,
+  startStack,
+} from "../../containers/index.ts";
 import { queryOnce } from "../../containers/probes.ts";
-import { StackStartError, UnsupportedOperationError } from "../../harness/errors.ts";
+import { StackStartError, UnsupportedOperationError } from "../../core/errors.ts";
 import { runRehearse, startRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../helpers/stack.ts";
 
@@ -45,11 +51,10 @@ describe("external provider against a real stack", () => {
   const external = (env: Record<string, string>) =>
     startStack({
       provider: "external",
-      targetFile,
+      target: loadTargetFile(targetFile, env),
       settings: resolveStackSettings(),
       registry: new Registry(stateDir),
       path: process.env.PATH ?? "",
-      env,
     });
 
   it("connects, runs local tools against the target, and refuses chaos", async () => {

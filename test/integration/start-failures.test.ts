@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
-import { StackStartError } from "../../harness/errors.ts";
+import { StackStartError } from "../../core/errors.ts";
 import { newStateDir, providersUnderTest, registeredTempDirs, startTestStack } from "../helpers/stack.ts";
 
 async function containersOwnedByThisProcess(): Promise<string[]> {

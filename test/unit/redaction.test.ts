@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { redactUrl, scrub, secretsOf } from "../../containers/urls.ts";
-import { createLogger } from "../../harness/log.ts";
+import { createLogger } from "../../core/log.ts";
+import { redactUrl, scrub, secretsOf } from "../../core/redact.ts";
 
 const URL_WITH_SECRET = "postgres://app:hunter2-SECRET@127.0.0.1:6432/app";
 

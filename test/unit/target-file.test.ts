@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isLoopbackHost, loadTargetFile } from "../../containers/external/target-file.ts";
-import { BadInputError } from "../../harness/errors.ts";
+import { BadInputError } from "../../core/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rehearse-unit-target-"));
 let n = 0;

@@ -1,6 +1,6 @@
 /** Option checks the action kinds share; each returns problems naming the field (`actions[2].service: ...`). */
 import { SERVICE_NAMES, type ServiceName } from "../../../containers/types.ts";
-import { parseDuration } from "../../duration.ts";
+import { parseDuration } from "../../../core/duration.ts";
 
 import type { ScenarioNames } from "../types.ts";
 

@@ -1,6 +1,6 @@
 /** `rehearse clean`: remove what earlier runs left behind (after a SIGKILL, say). */
 import { cleanLeftovers, Registry } from "../../../containers/index.ts";
-import { ExitCode } from "../../errors.ts";
+import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { stateDirFrom } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
@@ -17,7 +17,7 @@ Options:
   --state-dir <dir>        where leftovers are registered          [$REHEARSE_STATE_DIR]
   --no-docker              do not look for containers`;
 
-export async function cleanCommand(args: string[], world: World): Promise<number> {
+export async function cleanCommand(args: string[], world: World): Promise<Outcome> {
   const { values } = parseCliArgs({
     args,
     options: { json: { type: "boolean" }, "state-dir": { type: "string" }, "no-docker": { type: "boolean" } },
@@ -36,5 +36,5 @@ export async function cleanCommand(args: string[], world: World): Promise<number
   } else {
     for (const line of removed) writeLine(world.stdout, `rehearse clean: ${line}`);
   }
-  return ExitCode.ok;
+  return "ok";
 }

@@ -1,9 +1,11 @@
 /** `rehearse report <report.json> [--format f] [--out file] [--compare base.json]`: re-render an old run. */
+
 import { writeFileSync } from "node:fs";
+import { BadInputError } from "../../../core/errors.ts";
 import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
 import { readReportFile } from "../../../reports/read-report.ts";
 import { FORMAT_NAMES, type FormatName, RENDERERS } from "../../../reports/render/registry.ts";
-import { BadInputError } from "../../errors.ts";
+import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { type World, writeLine } from "../world.ts";
 import { readCompareFlags } from "./compare.ts";
@@ -17,7 +19,7 @@ Options:
   --out <file>         write there instead of stdout
   --compare <base.json>  include a comparison with an earlier run (--tolerance, --floor as for compare)`;
 
-export async function reportCommand(args: string[], world: World): Promise<number> {
+export async function reportCommand(args: string[], world: World): Promise<Outcome> {
   const { values, positionals } = parseCliArgs({
     args,
     options: {
@@ -48,5 +50,5 @@ export async function reportCommand(args: string[], world: World): Promise<numbe
   if (values.out) writeFileSync(values.out, text);
   else world.stdout.write(text);
   if (values.out) writeLine(world.stderr, `rehearse report: wrote ${values.out}`);
-  return 0;
+  return "ok";
 }

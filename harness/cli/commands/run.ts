@@ -6,20 +6,21 @@
  */
 import { join } from "node:path";
 import { pino } from "pino";
-import { loadTargetFile, Registry } from "../../../containers/index.ts";
-import { secretsOf } from "../../../containers/urls.ts";
+import type { StackSettings } from "../../../containers/index.ts";
+import { AbortedError, BadInputError } from "../../../core/errors.ts";
+import { createLogger } from "../../../core/log.ts";
+import { secretsOf } from "../../../core/redact.ts";
 import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
 import { readReportFile } from "../../../reports/read-report.ts";
-import { abortedBeforeLoad, type RunReport } from "../../../reports/report.ts";
+import { abortedBeforeLoad } from "../../../reports/report.ts";
 import { renderSummary } from "../../../reports/summary.ts";
 import { writeReports } from "../../../reports/write-reports.ts";
-import { AbortedError, BadInputError, ExitCode } from "../../errors.ts";
-import { createLogger } from "../../log.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
+import { type Outcome, outcomeOfRun, worstOf } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { Progress } from "../progress.ts";
-import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS } from "../stack-flags.ts";
+import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS, settingsFor, stackRequest } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
 import { readCompareFlags, renderComparison } from "./compare.ts";
@@ -39,7 +40,7 @@ Options:
 ${STACK_FLAGS_HELP}
   (--pool-mode, --pool-size and --max-client-conn override the scenario's stack settings.)`;
 
-export async function runCommand(args: string[], world: World): Promise<number> {
+export async function runCommand(args: string[], world: World): Promise<Outcome> {
   const { values, positionals } = parseOrThrow(args);
   const problems: string[] = [];
   const flags = readStackFlags(values, world.env, problems);
@@ -69,8 +70,9 @@ export async function runCommand(args: string[], world: World): Promise<number> 
   }
   if (flags.settings.containers.network === "host") applyTestcontainersDefaults(world.env);
 
+  const settings = new Map(scenarios.map((s) => [s, settingsFor(s, flags)]));
   // An external target's passwords are scrubbed from free-text logs; stacks rehearse makes use throwaway ones.
-  const target = flags.targetFile ? loadTargetFile(flags.targetFile, world.env) : undefined;
+  const target = flags.target;
   const secrets = target ? secretsOf([target.postgres, target.pgbouncer, target.pgbouncerAdmin, target.redis]) : [];
   const out = values.out ?? "rehearse-out";
   // Logs go to <out>/rehearse.log; --log-level sends them to stderr instead.
@@ -89,24 +91,13 @@ export async function runCommand(args: string[], world: World): Promise<number> 
     writeLine(world.stderr, `rehearse run: ${signal}: stopping, writing the report, tearing down`);
     controller.abort();
   });
-  let exitCode: number = ExitCode.ok;
+  let outcome: Outcome = "ok";
   try {
     for (const scenario of scenarios) {
       if (controller.signal.aborted) break;
       const startedAt = new Date().toISOString();
       const report = await runScenario(scenario, {
-        provider: flags.provider,
-        targetFile: flags.targetFile,
-        settings: {
-          ...scenario.settings,
-          pgbouncer: { ...scenario.settings.pgbouncer, ...explicitPoolFlags(values) },
-          containers: flags.settings.containers,
-          startTimeoutMs: flags.settings.startTimeoutMs,
-        },
-        registry: new Registry(flags.stateDir),
-        path: world.env.PATH ?? "",
-        env: world.env,
-        pgBindir: flags.pgBindir,
+        stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, controller.signal),
         signal: controller.signal,
         warn: (message) => log.warn(message),
         onProgress: progress ? (state) => progress.update(state) : undefined,
@@ -123,7 +114,7 @@ export async function runCommand(args: string[], world: World): Promise<number> 
         const why = incompatibilities(base, report);
         if (why.length > 0) {
           writeLine(world.stderr, `rehearse run: --compare: the runs cannot be compared:\n  ${why.join("\n  ")}`);
-          exitCode = Math.max(exitCode, ExitCode.badInput);
+          outcome = worstOf(outcome, "bad-input");
         } else comparison = compareReports(base, report, compareOptions);
       }
       const file = writeReports(out, report, comparison, world.env);
@@ -131,27 +122,13 @@ export async function runCommand(args: string[], world: World): Promise<number> 
       writeLine(world.stdout, renderSummary(report));
       if (comparison) writeLine(world.stdout, renderComparison(comparison));
       writeLine(world.stdout, `  report: ${file} (and report.html, report.md, junit.xml, findings.txt)`);
-      exitCode = Math.max(exitCode, exitCodeFor(report));
-      if (comparison && comparison.regressions.length > 0) exitCode = Math.max(exitCode, ExitCode.thresholdsFailed);
+      outcome = worstOf(outcome, outcomeOfRun(report.status));
+      if (comparison && comparison.regressions.length > 0) outcome = worstOf(outcome, "failed");
     }
   } finally {
     unsubscribe();
   }
-  return exitCode;
-}
-
-function exitCodeFor(report: RunReport): number {
-  if (report.status === "aborted") return ExitCode.aborted;
-  if (report.status === "failed" || report.status === "invalid") return ExitCode.thresholdsFailed;
-  return ExitCode.ok;
-}
-
-function explicitPoolFlags(values: Record<string, unknown>) {
-  const out: Record<string, unknown> = {};
-  if (values["pool-mode"] !== undefined) out.poolMode = values["pool-mode"];
-  if (values["pool-size"] !== undefined) out.defaultPoolSize = Number(values["pool-size"]);
-  if (values["max-client-conn"] !== undefined) out.maxClientConn = Number(values["max-client-conn"]);
-  return out;
+  return outcome;
 }
 
 function parseOrThrow(args: string[]) {

@@ -4,12 +4,13 @@
  * started and exits 105 (the stack never came up).
  */
 import { pino } from "pino";
-import { Registry, redactUrls, type StartedStack, startStack } from "../../../containers/index.ts";
-import { secretsOf } from "../../../containers/urls.ts";
-import { AbortedError, BadInputError, ExitCode } from "../../errors.ts";
-import { createLogger } from "../../log.ts";
+import { redactUrls, type StartedStack, startStack } from "../../../containers/index.ts";
+import { AbortedError, BadInputError } from "../../../core/errors.ts";
+import { createLogger } from "../../../core/log.ts";
+import { secretsOf } from "../../../core/redact.ts";
+import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
-import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS } from "../stack-flags.ts";
+import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS, stackRequest } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
 
@@ -24,7 +25,7 @@ Options:
   --json                   print one JSON line: {"provider","postgres","pgbouncer","redis",...}
 ${STACK_FLAGS_HELP}`;
 
-export async function upCommand(args: string[], world: World): Promise<number> {
+export async function upCommand(args: string[], world: World): Promise<Outcome> {
   const { values } = parseOrThrow(args);
   const problems: string[] = [];
   const flags = readStackFlags(values, world.env, problems);
@@ -49,16 +50,7 @@ export async function upCommand(args: string[], world: World): Promise<number> {
   try {
     const started = performance.now();
     log.info({ provider: flags.provider }, "starting stack");
-    stack = await startStack({
-      provider: flags.provider,
-      settings: flags.settings,
-      targetFile: flags.targetFile,
-      registry: new Registry(flags.stateDir),
-      path: world.env.PATH ?? "",
-      env: world.env,
-      pgBindir: flags.pgBindir,
-      signal: controller.signal,
-    });
+    stack = await startStack(stackRequest(flags, flags.settings, world, controller.signal));
     secrets = secretsOf([stack.urls.postgres, stack.urls.pgbouncer, stack.urls.redis]);
     const seconds = (performance.now() - started) / 1000;
     log.info({ id: stack.id, provider: stack.provider, seconds }, "stack ready");
@@ -66,11 +58,11 @@ export async function upCommand(args: string[], world: World): Promise<number> {
     // Containers hold no handle in this process: without this timer Node would exit here.
     const keepAlive = setInterval(() => {}, 60_000);
     await stopped.finally(() => clearInterval(keepAlive));
-    return ExitCode.ok;
+    return "ok";
   } catch (error) {
     if (error instanceof AbortedError) {
       writeLine(world.stderr, "rehearse up: stopped by signal during start-up; everything started was removed");
-      return ExitCode.aborted;
+      return "aborted";
     }
     throw error;
   } finally {

@@ -1,6 +1,6 @@
 /** pino logger with connection secrets redacted wherever they appear. */
 import { type DestinationStream, type Logger, pino } from "pino";
-import { redactUrl, scrub } from "../containers/urls.ts";
+import { redactUrl, scrub } from "./redact.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,25 +1,18 @@
 /**
- * Error classes with exit codes, mapped to the process exit in one place
- * (harness/cli/main.ts). Deep code throws; it never calls process.exit.
+ * Error classes with codes. Deep code throws; it never calls process.exit:
+ * the CLI maps a code to the process exit in one table (harness/cli/exit-codes.ts).
  */
 
-/** k6-compatible exit codes (see VISION.md, CLI contract). */
-export const ExitCode = {
-  ok: 0,
-  internal: 1,
-  badInput: 2,
-  thresholdsFailed: 99,
-  aborted: 105,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/** What went wrong, as the exit-code table knows it. */
+export type ErrorCode = "internal" | "bad-input" | "aborted";
 
 export class RehearseError extends Error {
-  readonly exitCode: ExitCode = ExitCode.internal;
+  readonly code: ErrorCode = "internal";
 }
 
 /** A problem in what the user gave us: flags, target file, scenario. Nothing was started. */
 export class BadInputError extends RehearseError {
-  override readonly exitCode = ExitCode.badInput;
+  override readonly code = "bad-input";
   readonly problems: string[];
 
   constructor(source: string, problems: string[]) {
@@ -42,7 +35,7 @@ export class StackStartError extends RehearseError {
 
 /** The operation was stopped by a signal (or an AbortSignal). */
 export class AbortedError extends RehearseError {
-  override readonly exitCode = ExitCode.aborted;
+  override readonly code = "aborted";
 
   constructor(message = "aborted") {
     super(message);
@@ -58,6 +51,10 @@ export class UnsupportedOperationError extends RehearseError {
   }
 }
 
-export function exitCodeOf(error: unknown): ExitCode {
-  return error instanceof RehearseError ? error.exitCode : ExitCode.internal;
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function errorCodeOf(error: unknown): ErrorCode {
+  return error instanceof RehearseError ? error.code : "internal";
 }
