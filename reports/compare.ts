@@ -5,7 +5,7 @@
  * ms is +125% and nothing a user feels). Runs that cannot be compared are
  * refused with the reasons (the CLI exits 2).
  */
-import { measuredPhases, type RunReport } from "./report.ts";
+import { measuredPhases, type RunReport } from "./schema.ts";
 
 export interface CompareOptions {
   /** Relative tolerance in percent. */

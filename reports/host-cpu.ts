@@ -4,7 +4,7 @@
  * noise the run did not cause; when a phase had much of it, small deltas are
  * not evidence of anything.
  */
-import type { RunReport } from "./report.ts";
+import type { RunReport } from "./schema.ts";
 
 export interface PhaseHostCpu {
   phase: string;

@@ -1,7 +1,7 @@
 /** Reads a report.json given on the command line: a missing, unreadable or foreign file is bad input (exit 2). */
 import { readFileSync } from "node:fs";
 import { BadInputError } from "../core/errors.ts";
-import { type RunReport, SCHEMA_VERSION } from "./report.ts";
+import { type RunReport, SCHEMA_VERSION } from "./schema.ts";
 
 const REQUIRED = ["status", "scenario", "phases", "ops", "deltas", "thresholds", "generator"] as const;
 

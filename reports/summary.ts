@@ -1,7 +1,7 @@
 /** The short console summary of a run: a pure function of report.json. */
 import { hostCpuLine } from "./host-cpu.ts";
 import { signed } from "./render/format.ts";
-import type { RunReport } from "./report.ts";
+import type { RunReport } from "./schema.ts";
 
 const pad = (text: string, width: number) => text.padEnd(width);
 

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Comparison } from "./compare.ts";
 import { RENDERERS } from "./render/registry.ts";
-import type { RunReport } from "./report.ts";
+import type { RunReport } from "./schema.ts";
 
 export function writeReports(
   out: string,

@@ -6,8 +6,7 @@
  */
 import { Redis } from "ioredis";
 import { type StartedStack, type StartStackOptions, startStack } from "../../containers/index.ts";
-import { computeDeltas } from "../../reports/deltas.ts";
-import { measuredPhases, opReports, type RunReport, SCHEMA_VERSION, statusOf } from "../../reports/report.ts";
+import { measuredPhases, type RunReport, SCHEMA_VERSION } from "../../reports/schema.ts";
 import { runActions } from "../actions/timeline.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
@@ -15,6 +14,8 @@ import { Sampler } from "../sampler/sampler.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { seed, seedPool } from "../workloads/saas/schema.ts";
+import { opReports, statusOf } from "./build-report.ts";
+import { computeDeltas } from "./deltas.ts";
 import { type ProgressState, progressState } from "./progress-state.ts";
 
 /** The cache client's settings; they change what cache latency means, so the report records them.

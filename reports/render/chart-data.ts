@@ -1,5 +1,5 @@
 /** The HTML report's time series, built from report.json: per-op series per second, sampler series, and bands. */
-import type { RunReport } from "../report.ts";
+import type { RunReport } from "../schema.ts";
 
 export interface ChartSeries {
   label: string;

@@ -4,9 +4,10 @@
  * pool wait, then server-side signals. An op is user-facing unless its name
  * says it is background work (job, worker, cron, queue, batch).
  */
-import type { Delta } from "../deltas.ts";
+
 import { hostCpuByPhase, NOISY_STEAL_PCT } from "../host-cpu.ts";
-import { measuredPhases, type RunReport } from "../report.ts";
+import type { Delta } from "../schema.ts";
+import { measuredPhases, type RunReport } from "../schema.ts";
 import { fmtMs } from "./format.ts";
 
 export interface Finding {

@@ -1,5 +1,5 @@
 /** Number and delta formatting the console summary and the renderers share, so they read the same. */
-import type { Delta } from "../deltas.ts";
+import type { Delta } from "../schema.ts";
 
 /** "+12.3" / "-4": one decimal, sign always shown. */
 export const signed = (n: number): string => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;

@@ -7,8 +7,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Comparison } from "../compare.ts";
-import type { Delta } from "../deltas.ts";
-import type { RunReport } from "../report.ts";
+import type { Delta, RunReport } from "../schema.ts";
 import { chartData } from "./chart-data.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";

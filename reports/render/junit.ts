@@ -3,7 +3,7 @@
  * and one per regression check when comparing; failures carry the actual value.
  */
 import type { Comparison } from "../compare.ts";
-import type { RunReport } from "../report.ts";
+import type { RunReport } from "../schema.ts";
 import { escapeXml as x } from "./escape.ts";
 
 interface Case {

@@ -1,7 +1,7 @@
 /** report.md: a compact summary for CI (status, thresholds, deltas, recovery, findings, comparison). */
 import type { Comparison } from "../compare.ts";
 import { hostCpuLine } from "../host-cpu.ts";
-import type { RunReport } from "../report.ts";
+import type { RunReport } from "../schema.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
 import { hitRatioDelta, recoveryText, signed } from "./format.ts";

@@ -1,6 +1,6 @@
 /** Report formats by name: each a pure function of report.json (and a comparison, when there is one). */
 import type { Comparison } from "../compare.ts";
-import type { RunReport } from "../report.ts";
+import type { RunReport } from "../schema.ts";
 import { findings } from "./findings.ts";
 import { renderHtml } from "./html.ts";
 import { renderJunit } from "./junit.ts";

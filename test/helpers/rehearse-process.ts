@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
-import type { RunReport } from "../../reports/report.ts";
+import type { RunReport } from "../../reports/schema.ts";
 import { registeredTempDirs } from "./stack.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/rehearse.js", import.meta.url));

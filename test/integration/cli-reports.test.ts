@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunReport } from "../../reports/report.ts";
+import type { RunReport } from "../../reports/schema.ts";
 import { sampleReport } from "../fixtures/reports/sample-report.ts";
 import { runRehearse } from "../helpers/rehearse-process.ts";
 

@@ -3,17 +3,20 @@
  * each fault phase moves its deltas in the direction the scenario promises,
  * and recovery is measured (a number, or null: "not recovered").
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { Delta } from "../../reports/deltas.ts";
 import { hostCpuLine } from "../../reports/host-cpu.ts";
-import type { RunReport } from "../../reports/report.ts";
+import type { Delta, RunReport } from "../../reports/schema.ts";
+import { keyPaths } from "../helpers/key-paths.ts";
 import { deployWorkerProcesses, readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
 
+const COLD_CACHE_KEYS = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../fixtures/reports/cold-cache-keys.json", import.meta.url)), "utf8"),
+) as string[];
 const scenario = (name: string) => fileURLToPath(new URL(`../../scenarios/${name}.ts`, import.meta.url));
 
 /** A run whose generator says its numbers are wrong (status invalid) is run once more. */
@@ -74,6 +77,8 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
     "cold-cache: the flush drops the hit ratio and raises the dashboard's p95, and recovery is timed",
     async () => {
       const { report, code } = await runScaled("cold-cache", provider, "0.6", 120_000);
+      // report.json keeps its fields: the key paths recorded from a run before the engine/schema split.
+      expect(keyPaths(report)).toEqual(COLD_CACHE_KEYS);
       expect(report.actions[0]).toMatchObject({ name: "flush-cache", result: { scope: "prefix" } });
       expect(Number(report.actions[0]?.result.keysRemoved)).toBeGreaterThan(50);
       const fault = report.deltas.find((d) => d.phase === "fault" && d.op === "dashboard");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareReports, DEFAULT_COMPARE, incompatibilities } from "../../reports/compare.ts";
-import type { RunReport } from "../../reports/report.ts";
+import type { RunReport } from "../../reports/schema.ts";
 import { sampleReport } from "../fixtures/reports/sample-report.ts";
 
 /** The sample with one op × phase's latency p95 (and p99) replaced. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PerSecondLatency } from "../../harness/metrics/per-second.ts";
-import { computeDeltas, recoverySeconds } from "../../reports/deltas.ts";
-import type { OpReport } from "../../reports/report.ts";
+import { computeDeltas, recoverySeconds } from "../../harness/run/deltas.ts";
+import type { OpReport } from "../../reports/schema.ts";
 
 describe("recoverySeconds", () => {
   const series = [10, 10, 300, 250, 90, 12, 11, 40, 12, 11, 10, 10, 10];

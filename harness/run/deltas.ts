@@ -4,33 +4,9 @@
  * cl_waiting and maxwait in the phase), and recovery time: from the end of
  * the phase until the per-second p95 is back within tolerance of the
  * baseline p95 and stays there for `stableForS` seconds (null: it did not).
- * A pure function of the report's pieces.
+ * A pure function of the report's pieces (the engine computes them; report.json carries them).
  */
-import type { TimelineSample } from "../harness/sampler/sampler.ts";
-import type { OpReport } from "./report.ts";
-
-export interface Delta {
-  phase: string;
-  op: string;
-  p95Ms: number;
-  baselineP95Ms: number;
-  deltaP95Ms: number;
-  p99Ms: number;
-  baselineP99Ms: number;
-  deltaP99Ms: number;
-  poolWaitP95Ms: number;
-  baselinePoolWaitP95Ms: number;
-  deltaPoolWaitP95Ms: number;
-  errorRate: number;
-  deltaErrorRate: number;
-  /** null when the op made no cache lookups. */
-  cacheHitRatio: number | null;
-  deltaCacheHitRatio: number | null;
-  peakClWaiting: number;
-  peakMaxWaitMs: number;
-  /** ms from the end of this phase until p95 is back; null = not recovered (or no later data). */
-  recoveryMs: number | null;
-}
+import type { Delta, OpReport, TimelineSample } from "../../reports/schema.ts";
 
 export interface Phase {
   name: string;

@@ -1,83 +1,20 @@
 /**
- * report.json (schema version 1): the fields VISION.md promises other tools.
- * Built as a pure function of what the run produced; histograms are stored
- * encoded so runs can be merged and compared without loss.
+ * The engine's side of report.json: per-op entries from the metrics store,
+ * the run's status, and the report of a run stopped before its load. The
+ * shape is reports/schema.ts; this module fills it.
  */
-import type { ProviderName, ServiceName } from "../containers/types.ts";
-import type { ActionRecord } from "../harness/actions/timeline.ts";
-import type { ErrorClass } from "../harness/clients/classify-error.ts";
-import type { DbSettings } from "../harness/clients/db.ts";
-import { encodeHistogram, mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
-import type { OpSeconds } from "../harness/metrics/per-second.ts";
-import { type Series, TRENDS, type Trend } from "../harness/metrics/store.ts";
-import type { GeneratorHealth } from "../harness/runner/generator-health.ts";
-import type { TimelineSample } from "../harness/sampler/sampler.ts";
-import type { ThresholdResult } from "../harness/thresholds/evaluate.ts";
-import type { Delta } from "./deltas.ts";
-
-export const SCHEMA_VERSION = 1;
-
-export type RunStatus = "passed" | "failed" | "invalid" | "aborted";
-
-export interface Quantiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export interface OpReport {
-  op: string;
-  phase: string;
-  count: number;
-  errors: number;
-  errorsByClass: Record<ErrorClass, number>;
-  dropped: number;
-  interrupted: number;
-  cacheHits: number;
-  cacheMisses: number;
-  latencyMs: Quantiles;
-  poolWaitMs: Quantiles;
-  dispatchLagMs: Quantiles;
-  serviceMs: Quantiles;
-  histograms: Record<Trend, string>;
-}
-
-export interface RunReport {
-  schemaVersion: typeof SCHEMA_VERSION;
-  status: RunStatus;
-  /** Why the status is not `passed`, in words. */
-  statusReasons: string[];
-  scenario: string;
-  scenarioFile: string;
-  /** The provider that ran; `auto` only when stopped before the stack was up (so none was chosen). */
-  provider: ProviderName | "auto";
-  startedAt: string;
-  durationMs: number;
-  versions: Record<ServiceName, string>;
-  settings: Record<string, unknown>;
-  client: DbSettings & { cachePrefix: string; redis: Record<string, boolean | number | null> };
-  /** The seeded shape (events, accounts, projects, jobs), seconds spent, whether it was checkpointed. */
-  seed: Record<string, number | boolean> | null;
-  phases: { name: string; startMs: number; endMs: number }[];
-  /** The phase the others are compared with; phases before it are warm-up: not judged, not compared.
-   * Absent in older reports: then every phase counts. */
-  baseline?: string;
-  ops: OpReport[];
-  deltas: Delta[];
-  timeline: TimelineSample[];
-  /** Per op, one entry per second of load from `originMs` (the sampler's clock): rolling p95 and the rest. */
-  perSecond: { originMs: number; intervalMs: number; ops: Record<string, OpSeconds> };
-  actions: ActionRecord[];
-  thresholds: { metric: string; expression: string; ok: boolean; actual: number }[];
-  generator: GeneratorHealth;
-}
+import type { ProviderName } from "../../containers/types.ts";
+import { type OpReport, type Quantiles, type RunReport, type RunStatus, SCHEMA_VERSION } from "../../reports/schema.ts";
+import type { ErrorClass } from "../clients/classify-error.ts";
+import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
+import { type Series, TRENDS, type Trend } from "../metrics/store.ts";
+import type { GeneratorHealth } from "../runner/generator-health.ts";
+import type { ThresholdResult } from "../thresholds/evaluate.ts";
 
 const quantiles = (series: Series[], trend: Trend): Quantiles => {
   const p = percentilesMs(mergeHistograms(series.map((s) => s.trends[trend])));
   return { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
 };
-
 /** One entry per op and phase (the series' `phase` tag), merging the scenarios that ran the op. */
 export function opReports(series: Series[]): OpReport[] {
   const groups = new Map<string, { op: string; phase: string; list: Series[] }>();
@@ -169,10 +106,4 @@ export function abortedBeforeLoad(
       reasons: ["no load was run"],
     },
   };
-}
-
-/** The phases that are measured: the baseline and what follows it (every phase when none is named). */
-export function measuredPhases(run: { phases: { name: string }[]; baseline?: string }): Set<string> {
-  const from = run.phases.findIndex((p) => p.name === run.baseline);
-  return new Set(run.phases.slice(Math.max(0, from)).map((p) => p.name));
 }

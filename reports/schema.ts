@@ -1,0 +1,178 @@
+/**
+ * report.json, schema version 1: the wire format other tools read (field
+ * names are a contract: see the README). The engine writes it and every
+ * renderer reads it; this module imports nothing from either, so a rename
+ * in the engine fails the build instead of silently changing the schema.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+export type RunStatus = "passed" | "failed" | "invalid" | "aborted";
+
+export type ProviderName = "testcontainers" | "native" | "external";
+export type ServiceName = "postgres" | "pgbouncer" | "redis";
+export type ErrorClass = "timeout" | "connection" | "pool_timeout" | "query" | "other";
+export type Trend = "latency" | "dispatch_lag" | "pool_wait" | "service_time";
+
+export interface Quantiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface OpReport {
+  op: string;
+  phase: string;
+  count: number;
+  errors: number;
+  errorsByClass: Record<ErrorClass, number>;
+  dropped: number;
+  interrupted: number;
+  cacheHits: number;
+  cacheMisses: number;
+  latencyMs: Quantiles;
+  poolWaitMs: Quantiles;
+  dispatchLagMs: Quantiles;
+  serviceMs: Quantiles;
+  histograms: Record<Trend, string>;
+}
+
+/** Per-phase change against the baseline, per op. */
+export interface Delta {
+  phase: string;
+  op: string;
+  p95Ms: number;
+  baselineP95Ms: number;
+  deltaP95Ms: number;
+  p99Ms: number;
+  baselineP99Ms: number;
+  deltaP99Ms: number;
+  poolWaitP95Ms: number;
+  baselinePoolWaitP95Ms: number;
+  deltaPoolWaitP95Ms: number;
+  errorRate: number;
+  deltaErrorRate: number;
+  /** null when the op made no cache lookups. */
+  cacheHitRatio: number | null;
+  deltaCacheHitRatio: number | null;
+  peakClWaiting: number;
+  peakMaxWaitMs: number;
+  /** ms from the end of this phase until p95 is back; null = not recovered (or no later data). */
+  recoveryMs: number | null;
+}
+
+/** One second of server-side signals, on the run's clock. */
+export interface TimelineSample {
+  /** ms since the run's origin. */
+  tMs: number;
+  pgbouncer?: {
+    clActive: number;
+    clWaiting: number;
+    svActive: number;
+    svIdle: number;
+    svLogin: number;
+    maxWaitMs: number;
+    totalXactCount: number;
+    totalWaitTimeUs: number;
+  };
+  postgres?: {
+    /** Backends by state (active, idle, idle in transaction...). */
+    byState: Record<string, number>;
+    /** Active backends waiting, by wait_event_type. */
+    waiting: Record<string, number>;
+    blksHit: number;
+    blksRead: number;
+  };
+  redis?: {
+    keyspaceHits: number;
+    keyspaceMisses: number;
+    evictedKeys: number;
+    usedMemoryBytes: number;
+    connectedClients: number;
+  };
+  generator?: { iterations: number; errors: number; dropped: number };
+  /** The CPU of the machine running rehearse over the last interval (Linux only). */
+  host?: { busyPct: number; iowaitPct: number; stealPct: number };
+}
+
+/** Per op, one entry per second of load. */
+export interface OpSeconds {
+  p95Ms: (number | null)[];
+  poolWaitP95Ms: (number | null)[];
+  count: number[];
+  errors: number[];
+}
+
+export interface ActionRecord {
+  name: string;
+  /** ms on the report's clock (the sampler's origin). */
+  startMs: number;
+  endMs: number;
+  result: Record<string, string | number | boolean | null>;
+}
+
+export interface GeneratorReport {
+  targetRate: number;
+  achievedRate: number;
+  droppedIterations: number;
+  dispatchLagP99Ms: number;
+  lateIterations: number;
+  lateShare: number;
+  eventLoopDelayP99Ms: number;
+  cpuPercent: number;
+  valid: boolean;
+  reasons: string[];
+}
+
+export interface ClientReport {
+  poolSize: number;
+  acquireTimeoutMs: number;
+  queryTimeoutMs: number;
+  statementTimeoutMs: number;
+  cachePrefix: string;
+  redis: Record<string, boolean | number | null>;
+}
+
+export interface ThresholdRow {
+  metric: string;
+  expression: string;
+  ok: boolean;
+  actual: number;
+}
+
+export interface RunReport {
+  schemaVersion: typeof SCHEMA_VERSION;
+  status: RunStatus;
+  /** Why the status is not `passed`, in words. */
+  statusReasons: string[];
+  scenario: string;
+  scenarioFile: string;
+  /** The provider that ran; `auto` only when stopped before the stack was up (so none was chosen). */
+  provider: ProviderName | "auto";
+  startedAt: string;
+  durationMs: number;
+  versions: Record<ServiceName, string>;
+  settings: Record<string, unknown>;
+  client: ClientReport;
+  /** The seeded shape (events, accounts, projects, jobs), seconds spent, whether it was checkpointed. */
+  seed: Record<string, number | boolean> | null;
+  phases: { name: string; startMs: number; endMs: number }[];
+  /** The phase the others are compared with; phases before it are warm-up: not judged, not compared.
+   * Absent in older reports: then every phase counts. */
+  baseline?: string;
+  ops: OpReport[];
+  deltas: Delta[];
+  timeline: TimelineSample[];
+  /** Per op, one entry per second of load from `originMs` (the sampler's clock): rolling p95 and the rest. */
+  perSecond: { originMs: number; intervalMs: number; ops: Record<string, OpSeconds> };
+  actions: ActionRecord[];
+  thresholds: ThresholdRow[];
+  generator: GeneratorReport;
+}
+
+/** The phases that are measured: the baseline and what follows it (every phase when none is named). */
+export function measuredPhases(run: { phases: { name: string }[]; baseline?: string }): Set<string> {
+  const from = run.phases.findIndex((p) => p.name === run.baseline);
+  return new Set(run.phases.slice(Math.max(0, from)).map((p) => p.name));
+}
