@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execLocal } from "../containers/exec-local.ts";
 import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
+import type { Op } from "../harness/clients/op-context.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
-import { type Op, planLoad, runLoad } from "../harness/runner/run-load.ts";
+import { planLoad, runLoad } from "../harness/runner/run-load.ts";
 import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);

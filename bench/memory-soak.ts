@@ -7,8 +7,9 @@
 import { Redis } from "ioredis";
 import { parseDuration } from "../core/duration.ts";
 import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
+import type { Op } from "../harness/clients/op-context.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
-import { type Op, planLoad, runLoad } from "../harness/runner/run-load.ts";
+import { planLoad, runLoad } from "../harness/runner/run-load.ts";
 import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 
 const DURATION = process.argv[2] ?? "10m";

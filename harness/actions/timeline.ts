@@ -6,8 +6,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseDuration } from "../../core/duration.ts";
+import type { RunClock } from "../run/run-clock.ts";
 import { ACTION_KINDS } from "./kinds/index.ts";
-import type { ActionContext, ActionKind, ActionResult, ScenarioNames } from "./types.ts";
+import type { ActionContext, ActionResult, BoundAction, ScenarioNames } from "./types.ts";
 
 export interface ActionSpec {
   /** Offset from the start of the load, e.g. "20s". */
@@ -25,8 +26,8 @@ export interface PlannedAction {
   atMs: number;
   durationMs: number | undefined;
   allowExternal: boolean;
-  kind: ActionKind;
-  options: Record<string, unknown>;
+  /** The action's options, parsed once into its kind's typed value and bound to its runner. */
+  action: BoundAction;
 }
 
 export interface ActionRecord {
@@ -62,38 +63,38 @@ export function planActions(
     const durationMs = duration === undefined ? undefined : parseDuration(duration);
     if (typeof durationMs === "string") problems.push(`${where}.duration: ${durationMs}`);
     if (kind.needsDuration && duration === undefined) problems.push(`${where}.duration: ${action} needs one`);
-    problems.push(...kind.validate(options, where, names));
-    if (typeof atMs === "number" && typeof durationMs !== "string") {
+    const optionProblems = kind.validate(options, where, names);
+    problems.push(...optionProblems);
+    if (typeof atMs === "number" && typeof durationMs !== "string" && optionProblems.length === 0) {
       planned.push({
         name: action,
         atMs: atMs * scale,
         durationMs: durationMs === undefined ? undefined : durationMs * scale,
         allowExternal: allowExternal === true,
-        kind,
-        options,
+        action: kind.bind(options),
       });
     }
   });
   return planned;
 }
 
-/** Runs every action on schedule from `startAtMs`; resolves when all have ended (and been reverted). */
+/** Runs every action on schedule on the run's clock; resolves when all have ended (and been reverted). */
 export async function runActions(
   actions: PlannedAction[],
   context: Omit<ActionContext, "signal">,
-  startAtMs: number,
-  originMs: number,
+  clock: RunClock,
   signal: AbortSignal,
   /** Told when each action starts and ends (live progress). */
   onChange: (name: string, running: boolean) => void = () => {},
 ): Promise<ActionRecord[]> {
-  const clock = () => Math.round(performance.now() - originMs);
   const records = await Promise.all(
     actions.map(async (action): Promise<ActionRecord | undefined> => {
-      await sleep(Math.max(0, startAtMs + action.atMs - performance.now()), undefined, { signal }).catch(() => {});
+      await sleep(Math.max(0, clock.dueAt(action.atMs) - performance.now()), undefined, { signal }).catch(() => {});
       if (signal.aborted) return undefined; // never started: nothing to undo
-      const startMs = clock();
-      const guarded = context.stack.provider === "external" && !action.allowExternal && !prefixFlush(action);
+      // Never before its scheduled ms (a timer may fire a fraction early): it belongs to the phase it was
+      // scheduled into, whose start is computed from the same offset.
+      const startMs = Math.max(clock.atLoadOffset(action.atMs), clock.elapsed());
+      const guarded = context.stack.provider === "external" && !action.allowExternal && !action.action.safeOnExternal;
       if (guarded) {
         return {
           name: action.name,
@@ -105,7 +106,7 @@ export async function runActions(
       let result: ActionResult;
       onChange(action.name, true);
       try {
-        const run = await action.kind.run({ ...context, signal }, action.options, { durationMs: action.durationMs });
+        const run = await action.action.run({ ...context, signal }, { durationMs: action.durationMs });
         result = { ...run.result };
         if (run.revert) {
           // The fault lasts its duration, or until the run is aborted; it is undone either way.
@@ -120,12 +121,8 @@ export async function runActions(
         result = { error: (error as Error).message };
       }
       onChange(action.name, false);
-      return { name: action.name, startMs, endMs: clock(), result };
+      return { name: action.name, startMs, endMs: Math.max(startMs, clock.elapsed()), result };
     }),
   );
   return records.filter((r): r is ActionRecord => r !== undefined);
-}
-
-function prefixFlush(action: PlannedAction): boolean {
-  return action.name === "flush-cache" && action.options.scope !== "all";
 }

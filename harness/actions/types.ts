@@ -34,10 +34,48 @@ export interface ScenarioNames {
   ops: string[];
 }
 
-export interface ActionKind {
-  /** Options besides at/action/duration; each problem named (`actions[2].service: ...`). */
-  validate(options: Record<string, unknown>, where: string, names: ScenarioNames): string[];
+/** A problem check over an action's raw options; each problem names its field (`actions[2].service: ...`). */
+export type Check = (options: Record<string, unknown>, where: string, names: ScenarioNames) => string[];
+
+/**
+ * One kind of action, as its module defines it (k6's config-per-executor): the raw options are
+ * checked, then parsed once into the kind's own typed value `T`, which is all `run` ever sees.
+ */
+export interface ActionKindSpec<T> {
   /** true: the action needs a duration and is reverted at its end. */
   needsDuration: boolean;
-  run(context: ActionContext, options: Record<string, unknown>, timing: ActionTiming): Promise<ActionRun>;
+  /** Options besides at/action/duration: every problem, each named. */
+  validate: Check;
+  /** Only called when `validate` found nothing. */
+  parse(options: Record<string, unknown>): T;
+  run(context: ActionContext, options: T, timing: ActionTiming): Promise<ActionRun>;
+  /** Harmless on a stack rehearse does not own, so it needs no opt-in there (a prefix-limited flush). */
+  safeOnExternal?: (options: T) => boolean;
+}
+
+/** An action with its options parsed and bound, ready for the timeline. */
+export interface BoundAction {
+  run(context: ActionContext, timing: ActionTiming): Promise<ActionRun>;
+  safeOnExternal: boolean;
+}
+
+/** A kind with its option type hidden, so kinds of different types sit in one registry. */
+export interface ActionKind {
+  needsDuration: boolean;
+  validate: Check;
+  bind(options: Record<string, unknown>): BoundAction;
+}
+
+export function actionKind<T>(spec: ActionKindSpec<T>): ActionKind {
+  return {
+    needsDuration: spec.needsDuration,
+    validate: spec.validate,
+    bind(raw) {
+      const options = spec.parse(raw);
+      return {
+        run: (context, timing) => spec.run(context, options, timing),
+        safeOnExternal: spec.safeOnExternal?.(options) ?? false,
+      };
+    },
+  };
 }

@@ -3,13 +3,17 @@
  * the run's status, and the report of a run stopped before its load. The
  * shape is reports/schema.ts; this module fills it.
  */
+import type { StackSettings, StartedStack } from "../../containers/index.ts";
 import type { ProviderName } from "../../containers/types.ts";
 import { type OpReport, type Quantiles, type RunReport, type RunStatus, SCHEMA_VERSION } from "../../reports/schema.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
 import { type Series, TRENDS, type Trend } from "../metrics/store.ts";
 import type { GeneratorHealth } from "../runner/generator-health.ts";
-import type { ThresholdResult } from "../thresholds/evaluate.ts";
+import type { LoadedScenario } from "../scenario/load.ts";
+import { evaluateThresholds, type ThresholdResult } from "../thresholds/evaluate.ts";
+import { computeDeltas } from "./deltas.ts";
+import { REDIS_CLIENT, type Rehearsal } from "./rehearsal.ts";
 
 const quantiles = (series: Series[], trend: Trend): Quantiles => {
   const p = percentilesMs(mergeHistograms(series.map((s) => s.trends[trend])));
@@ -105,5 +109,76 @@ export function abortedBeforeLoad(
       valid: false,
       reasons: ["no load was run"],
     },
+  };
+}
+
+export interface ReportInput {
+  scenario: LoadedScenario;
+  stack: Pick<StartedStack, "provider" | "versions">;
+  settings: StackSettings;
+  startedAt: string;
+  seed: RunReport["seed"];
+  rehearsal: Rehearsal;
+  /** Stopped by a signal. */
+  aborted: boolean;
+}
+
+/** report.json from what a run produced: phases and actions on the run's clock, ops, deltas, verdict. */
+export function buildRunReport(input: ReportInput): RunReport {
+  const { scenario, rehearsal } = input;
+  const { clock, outcome } = rehearsal;
+  const thresholds = evaluateThresholds(scenario.thresholds, outcome.store, outcome.durationMs);
+  // A threshold that aborted the run fails it (exit 99); only a signal makes it aborted (exit 105).
+  const { status, reasons } = statusOf({
+    aborted: input.aborted,
+    stoppedByThreshold: outcome.abortedBy.length > 0,
+    generator: outcome.generator,
+    thresholds,
+  });
+  // The open-ended default phase ends with the load.
+  const phases = scenario.phases.map((p) => ({
+    name: p.name,
+    startMs: clock.atLoadOffset(p.startMs),
+    endMs: clock.atLoadOffset(Math.min(p.endMs, outcome.durationMs)),
+  }));
+  const ops = opReports(outcome.store.all());
+  const deltas = computeDeltas({
+    phases,
+    baseline: scenario.baseline,
+    ops,
+    timeline: rehearsal.timeline,
+    perSecondP95: outcome.perSecond.p95,
+    perSecondOriginMs: clock.loadStartMs,
+    rule: scenario.recovery,
+  });
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    status,
+    statusReasons: [
+      ...outcome.abortedBy.map((t) => `stopped early: ${t.metric} ${t.expression} failed (actual ${t.actual})`),
+      ...reasons,
+    ],
+    scenario: scenario.name,
+    scenarioFile: scenario.file,
+    baseline: scenario.baseline,
+    provider: input.stack.provider,
+    startedAt: input.startedAt,
+    durationMs: Math.round(outcome.durationMs),
+    versions: input.stack.versions,
+    settings: { pgbouncer: input.settings.pgbouncer, postgres: input.settings.postgres, redis: input.settings.redis },
+    client: {
+      ...scenario.client,
+      cachePrefix: scenario.cachePrefix,
+      redis: { ...REDIS_CLIENT, commandTimeoutMs: null },
+    },
+    seed: input.seed,
+    phases,
+    ops,
+    deltas,
+    timeline: rehearsal.timeline,
+    perSecond: { originMs: clock.loadStartMs, intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) },
+    actions: rehearsal.actions,
+    thresholds: thresholds.map(({ metric, expression, ok, actual }) => ({ metric, expression, ok, actual })),
+    generator: outcome.generator,
   };
 }

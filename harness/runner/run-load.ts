@@ -3,11 +3,8 @@
  * calling the named op with instrumented `db` and `cache` clients. Returns
  * the metrics store and the generator's verdict on itself.
  */
-import type { Redis } from "ioredis";
-import type pg from "pg";
 import { BadInputError } from "../../core/errors.ts";
-import { type Cache, CacheView } from "../clients/cache.ts";
-import { type Db, DbView } from "../clients/db.ts";
+import { type Op, type OpTargets, opContext } from "../clients/op-context.ts";
 import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
 import { fractionAboveMs, mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
 import { PerSecondLatency } from "../metrics/per-second.ts";
@@ -25,22 +22,6 @@ import {
 import type { ScenarioRun } from "./iteration.ts";
 import type { LoopOutcome } from "./open-loop.ts";
 import { runOpenLoop } from "./open-loop.ts";
-
-export interface OpContext {
-  db: Db;
-  cache: Cache;
-  vu: number;
-  iteration: number;
-}
-
-export type Op = (ctx: OpContext) => Promise<unknown>;
-
-export interface LoadTargets {
-  pool: pg.Pool;
-  redis: Redis;
-  /** Every cache key the workload touches starts with it (flushes can be limited to it). */
-  cachePrefix: string;
-}
 
 /** Executors for every scenario, or a BadInputError listing every problem (options, unknown ops). */
 export function planLoad(
@@ -91,7 +72,7 @@ const ABORT_CHECK_INTERVAL_MS = 1_000;
 export async function runLoad(
   executors: Executor[],
   ops: Record<string, Op>,
-  targets: LoadTargets,
+  targets: OpTargets,
   options: {
     signal?: AbortSignal;
     tolerance?: HealthTolerance;
@@ -138,13 +119,7 @@ export async function runLoad(
       const last = byPhase[byPhase.length - 1] as (typeof byPhase)[number];
       const run: ScenarioRun = {
         op: executor.exec,
-        iterate: ({ vu, iteration, timer }) =>
-          op({
-            db: new DbView(targets.pool, timer),
-            cache: new CacheView(targets.redis, timer, targets.cachePrefix),
-            vu,
-            iteration,
-          }),
+        iterate: ({ vu, iteration, timer }) => op(opContext(targets, timer, vu, iteration)),
         // Phases are few: a linear scan is cheaper than anything cleverer.
         seriesAt: (intendedMs) => (byPhase.find((p) => intendedMs < p.endAtMs) ?? last).series,
         perSecond,

@@ -6,7 +6,7 @@ import type { Scenario, Threshold } from "k6/options";
 import type { StackOverrides } from "../../containers/settings.ts";
 import type { ActionSpec } from "../actions/timeline.ts";
 import type { DbSettings } from "../clients/db.ts";
-import type { Op } from "../runner/run-load.ts";
+import type { Op } from "../clients/op-context.ts";
 
 export interface ScenarioDefinition {
   /** Defaults to the file name. */

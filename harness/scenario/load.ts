@@ -11,14 +11,14 @@ import { parseDuration } from "../../core/duration.ts";
 import { BadInputError } from "../../core/errors.ts";
 import { type PlannedAction, planActions } from "../actions/timeline.ts";
 import { type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
+import type { Op } from "../clients/op-context.ts";
 import type { Executor } from "../executors/index.ts";
 import { DEFAULT_RECOVERY, type RecoveryRule } from "../run/deltas.ts";
-import { type Op, type PhaseSpan, planLoad } from "../runner/run-load.ts";
+import { type PhaseSpan, planLoad } from "../runner/run-load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
-import { saasOps } from "../workloads/saas/ops.ts";
-import { seedShape } from "../workloads/saas/schema.ts";
 import type { ScenarioDefinition } from "./define.ts";
 import { scaleDurations } from "./duration-scale.ts";
+import { scenarioOps } from "./scenario-ops.ts";
 
 export interface LoadedScenario {
   name: string;
@@ -65,10 +65,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   if (!Number.isInteger(seedScale) || seedScale < 0) problems.push("seed.scale: must be a whole number ≥ 0");
   if (workload.reference === "saas" && seedScale === 0)
     problems.push("seed.scale: the saas workload needs seeded data");
-  const ops: Record<string, Op> = {
-    ...(workload.reference === "saas" ? saasOps(seedShape(seedScale), workload.cacheTtlSeconds) : {}),
-    ...workload.ops,
-  };
+  const ops = scenarioOps(d);
   for (const [name, op] of Object.entries(ops))
     if (typeof op !== "function") problems.push(`workload.ops.${name}: must be a function`);
   const ttl = workload.cacheTtlSeconds;

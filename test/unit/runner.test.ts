@@ -5,9 +5,10 @@
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
+import type { Op } from "../../harness/clients/op-context.ts";
 import type { ScenarioOptions } from "../../harness/executors/index.ts";
 import { percentilesMs } from "../../harness/metrics/histogram.ts";
-import { type Op, planLoad, runLoad } from "../../harness/runner/run-load.ts";
+import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
 import { parseThresholds } from "../../harness/thresholds/parse.ts";
 
 // Ops here never touch db or cache; the clients are only wrapped, never called.

@@ -3,28 +3,22 @@
  * workers are: their connection handshakes and warm-up work then compete with
  * the load generator for CPU, as they would on a host, without stalling its
  * event loop (in-process, 120 SCRAM handshakes made the generator late).
- * Loads the scenario for its ops, opens every worker's pool and Redis
+ * Imports the scenario's ops (the parent validated it), opens every worker's pool and Redis
  * connection at once, warms, reports, then holds its connections until told
  * to stop, or until rehearse goes away (the IPC channel closes).
  */
 import { Redis } from "ioredis";
-import type pg from "pg";
-import { CacheView } from "../../clients/cache.ts";
-import { createDbPool, DbView, warmPool } from "../../clients/db.ts";
+import { createDbPool, warmPool } from "../../clients/db.ts";
 import { IterationTimer } from "../../clients/iteration-timer.ts";
-import { loadScenario } from "../../scenario/load.ts";
+import { type OpTargets, opContext } from "../../clients/op-context.ts";
+import { importScenarioOps } from "../../scenario/scenario-ops.ts";
 import type { ActionResult } from "../types.ts";
 import type { ChildMessage, FleetConfig, ParentMessage } from "./protocol.ts";
 
 /** Worker iterations are numbered apart from the load's, reproducibly. */
 const ITERATION_BASE = 2_000_000;
 
-interface Worker {
-  pool: pg.Pool;
-  redis: Redis;
-}
-
-const workers: Worker[] = [];
+const workers: OpTargets[] = [];
 let stopping = false;
 
 function send(message: ChildMessage): void {
@@ -43,8 +37,8 @@ async function closeAndExit(code: number): Promise<never> {
 }
 
 async function warm(config: FleetConfig): Promise<ActionResult> {
-  const scenario = await loadScenario(config.scenarioFile, 1);
-  const op = config.warmOp ? scenario.ops[config.warmOp] : undefined;
+  const ops = await importScenarioOps(config.scenarioFile);
+  const op = config.warmOp ? ops[config.warmOp] : undefined;
   const iterations = op ? config.warmIterations : 0;
   const deadline = performance.now() + config.warmLimitMs;
   const connectMs: number[] = [];
@@ -58,6 +52,7 @@ async function warm(config: FleetConfig): Promise<ActionResult> {
       const worker = {
         pool: createDbPool(config.pgbouncerUrl, { ...config.client, poolSize: config.poolSize }),
         redis: new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }),
+        cachePrefix: config.cachePrefix,
       };
       worker.redis.on("error", () => {});
       workers.push(worker);
@@ -73,12 +68,7 @@ async function warm(config: FleetConfig): Promise<ActionResult> {
             // Nothing reads the timings of a warm-up: one throwaway timer serves both views.
             const timer = new IterationTimer();
             try {
-              await op({
-                db: new DbView(worker.pool, timer),
-                cache: new CacheView(worker.redis, timer, config.cachePrefix),
-                vu: w + 1,
-                iteration: ITERATION_BASE + w * iterations + i,
-              });
+              await op(opContext(worker, timer, w + 1, ITERATION_BASE + w * iterations + i));
               warmed++;
             } catch (error) {
               warmErrors++;

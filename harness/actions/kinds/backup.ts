@@ -1,6 +1,6 @@
 /** An overlapping backup: a real pg_dump while the load runs, with an optional restore drill. */
 import { queryOnce } from "../../../containers/probes.ts";
-import type { ActionKind, ActionResult, ActionRun } from "../types.ts";
+import { type ActionResult, type ActionRun, actionKind } from "../types.ts";
 import { all, onlyOptions } from "./options.ts";
 
 /** Where the dump goes: where the service's tools run (in the container, or this machine's temp dir). */
@@ -35,16 +35,17 @@ function withDatabase(url: string, database: string): string {
  * database, the time until it answers, and every table's row count checked against the live
  * database before and after the dump (a snapshot's count lies between them).
  */
-export const backup: ActionKind = {
+export const backup = actionKind({
   needsDuration: false,
   validate: all(onlyOptions(["restore"]), (options, where) =>
     options.restore === undefined || typeof options.restore === "boolean"
       ? []
       : [`${where}.restore: must be true or false`],
   ),
-  async run({ stack }, options): Promise<ActionRun> {
+  parse: (options) => ({ restore: options.restore === true }),
+  async run({ stack }, { restore: drill }): Promise<ActionRun> {
     const live = stack.urls.postgres;
-    const before = options.restore ? await tableCounts(live) : undefined;
+    const before = drill ? await tableCounts(live) : undefined;
     const t0 = performance.now();
     const dump = await stack.exec("postgres", ["sh", "-c", `pg_dump -Fc -f ${DUMP_FILE} && wc -c < ${DUMP_FILE}`], {
       timeoutMs: 30 * 60_000,
@@ -94,4 +95,4 @@ export const backup: ActionKind = {
         .catch(() => {});
     }
   },
-};
+});

@@ -1,17 +1,24 @@
 /** Cold-cache actions on Redis: flush (prefix or all), maxmemory squeeze, CLIENT PAUSE. */
-import type { ActionContext, ActionKind, ActionRun } from "../types.ts";
+
+import { MAXMEMORY_POLICIES } from "../../../containers/settings.ts";
+import { type ActionContext, type ActionRun, actionKind } from "../types.ts";
 import { all, oneOf, onlyOptions } from "./options.ts";
 
 const SCAN_BATCH = 1_000;
 const MAX_SCAN_ROUNDS = 100_000; // bounded: 100M keys
 
 /** Deletes the workload's keys (SCAN + UNLINK, bounded) or everything (FLUSHALL). */
-export const flushCache: ActionKind = {
+export const flushCache = actionKind({
   needsDuration: false,
   validate: all(onlyOptions(["scope", "mode"]), oneOf("scope", ["prefix", "all"]), oneOf("mode", ["async", "sync"])),
-  async run({ redis, cachePrefix }: ActionContext, options): Promise<ActionRun> {
-    const mode = options.mode === "sync" ? "SYNC" : "ASYNC";
-    if (options.scope === "all") {
+  parse: (options) => ({
+    scope: options.scope === "all" ? ("all" as const) : ("prefix" as const),
+    mode: options.mode === "sync" ? ("SYNC" as const) : ("ASYNC" as const),
+  }),
+  // Only the workload's own keys: the one action allowed on a stack rehearse does not own.
+  safeOnExternal: ({ scope }) => scope === "prefix",
+  async run({ redis, cachePrefix }: ActionContext, { scope, mode }): Promise<ActionRun> {
+    if (scope === "all") {
       const before = await redis.dbsize();
       if (mode === "SYNC") await redis.flushall("SYNC");
       else await redis.flushall("ASYNC");
@@ -27,23 +34,24 @@ export const flushCache: ActionKind = {
     }
     return { result: { scope: "prefix", prefix: cachePrefix, mode: mode.toLowerCase(), keysRemoved: removed } };
   },
-};
+});
 
 /** Squeezes Redis' maxmemory (forcing evictions under an eviction policy); restores it after. */
-export const maxmemory: ActionKind = {
+export const maxmemory = actionKind({
   needsDuration: true,
-  validate: all(onlyOptions(["value", "policy"]), (options, where) =>
+  validate: all(onlyOptions(["value", "policy"]), oneOf("policy", MAXMEMORY_POLICIES), (options, where) =>
     typeof options.value === "string" && /^\d+(b|kb|mb|gb)?$/i.test(options.value)
       ? []
       : [`${where}.value: must be a size such as "2mb"`],
   ),
+  parse: (options) => ({ value: String(options.value), policy: options.policy as string | undefined }),
   async run({ redis }, options) {
     const [, oldValue = "0"] = (await redis.config("GET", "maxmemory")) as string[];
     const [, oldPolicy = "noeviction"] = (await redis.config("GET", "maxmemory-policy")) as string[];
-    await redis.config("SET", "maxmemory", String(options.value));
-    if (typeof options.policy === "string") await redis.config("SET", "maxmemory-policy", options.policy);
+    await redis.config("SET", "maxmemory", options.value);
+    if (options.policy !== undefined) await redis.config("SET", "maxmemory-policy", options.policy);
     return {
-      result: { value: String(options.value), previous: oldValue, policy: String(options.policy ?? oldPolicy) },
+      result: { value: options.value, previous: oldValue, policy: options.policy ?? oldPolicy },
       revert: async () => {
         await redis.config("SET", "maxmemory", oldValue);
         await redis.config("SET", "maxmemory-policy", oldPolicy);
@@ -52,7 +60,7 @@ export const maxmemory: ActionKind = {
       },
     };
   },
-};
+});
 
 /**
  * Redis CLIENT PAUSE for the action's duration: `all` holds every command (a stalled cache),
@@ -60,11 +68,11 @@ export const maxmemory: ActionKind = {
  * UNPAUSE ends a `write` pause early on abort, while an `all` pause holds UNPAUSE too and ends
  * on its timeout (at most the duration).
  */
-export const redisClientPause: ActionKind = {
+export const redisClientPause = actionKind({
   needsDuration: true,
   validate: all(onlyOptions(["mode"]), oneOf("mode", ["all", "write"])),
-  async run({ redis }, options, { durationMs }) {
-    const mode = options.mode === "write" ? "WRITE" : "ALL";
+  parse: (options) => ({ mode: options.mode === "write" ? ("WRITE" as const) : ("ALL" as const) }),
+  async run({ redis }, { mode }, { durationMs }) {
     const ms = Math.max(1, Math.round(durationMs ?? 0));
     await redis.call("CLIENT", "PAUSE", String(ms), mode);
     return {
@@ -75,4 +83,4 @@ export const redisClientPause: ActionKind = {
       },
     };
   },
-};
+});

@@ -7,8 +7,8 @@
  * do. The workers live in a process of their own (see deploy-workers/child.ts).
  */
 import { startFleet } from "../deploy-workers/fleet.ts";
-import type { ActionKind, ActionResult } from "../types.ts";
-import { migrationChecks, migrationSpec, runMigration } from "./migration.ts";
+import { type ActionResult, actionKind } from "../types.ts";
+import { type MigrationSpec, migrationChecks, migrationSpec, runMigration } from "./migration.ts";
 import { all, intOption, oneOf, onlyOptions } from "./options.ts";
 
 const DEFAULT_POOL_SIZE = 5;
@@ -16,7 +16,16 @@ const DEFAULT_WARM_ITERATIONS = 20;
 /** Bounds the warm-up whatever the op does. */
 const WARM_LIMIT_MS = 120_000;
 
-export const deployBurst: ActionKind = {
+interface DeployBurst {
+  workers: number;
+  poolSize: number;
+  warmOp: string | null;
+  warmIterations: number;
+  migration: MigrationSpec | undefined;
+  pgbouncer: "pause" | "restart" | undefined;
+}
+
+export const deployBurst = actionKind({
   needsDuration: false,
   validate: all(
     onlyOptions(["workers", "poolSize", "warmOp", "warmIterations", "migration", "pgbouncer"]),
@@ -36,6 +45,15 @@ export const deployBurst: ActionKind = {
       return all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks)(m, `${where}.migration`, names);
     },
   ),
+  parse: (options): DeployBurst => ({
+    workers: options.workers as number,
+    poolSize: (options.poolSize as number | undefined) ?? DEFAULT_POOL_SIZE,
+    warmOp: typeof options.warmOp === "string" ? options.warmOp : null,
+    warmIterations: (options.warmIterations as number | undefined) ?? DEFAULT_WARM_ITERATIONS,
+    migration:
+      options.migration === undefined ? undefined : migrationSpec(options.migration as Record<string, unknown>),
+    pgbouncer: options.pgbouncer as DeployBurst["pgbouncer"],
+  }),
   async run({ stack, scenarioFile, client, cachePrefix, signal }, options, { durationMs }) {
     const result: ActionResult = {};
     const t0 = performance.now();
@@ -45,10 +63,7 @@ export const deployBurst: ActionKind = {
     }
     if (options.pgbouncer === "pause") await stack.pgbouncerAdmin("PAUSE");
     try {
-      if (options.migration !== undefined) {
-        const spec = migrationSpec(options.migration as Record<string, unknown>);
-        Object.assign(result, await runMigration(stack.urls.postgres, spec));
-      }
+      if (options.migration) Object.assign(result, await runMigration(stack.urls.postgres, options.migration));
     } finally {
       if (options.pgbouncer === "pause") {
         await stack.pgbouncerAdmin("RESUME");
@@ -62,10 +77,10 @@ export const deployBurst: ActionKind = {
         redisUrl: stack.urls.redis,
         cachePrefix,
         client,
-        workers: options.workers as number,
-        poolSize: (options.poolSize as number | undefined) ?? DEFAULT_POOL_SIZE,
-        warmOp: typeof options.warmOp === "string" ? options.warmOp : null,
-        warmIterations: (options.warmIterations as number | undefined) ?? DEFAULT_WARM_ITERATIONS,
+        workers: options.workers,
+        poolSize: options.poolSize,
+        warmOp: options.warmOp,
+        warmIterations: options.warmIterations,
         warmLimitMs: WARM_LIMIT_MS,
       },
       signal,
@@ -84,4 +99,4 @@ export const deployBurst: ActionKind = {
       },
     };
   },
-};
+});

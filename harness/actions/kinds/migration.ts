@@ -6,7 +6,7 @@
  */
 import pg from "pg";
 import { classifyError } from "../../clients/classify-error.ts";
-import type { ActionKind, ActionResult } from "../types.ts";
+import { type ActionResult, actionKind } from "../types.ts";
 import { all, durationMsOf, durationOption, onlyOptions } from "./options.ts";
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
@@ -67,10 +67,11 @@ export async function runMigration(postgresUrl: string, spec: MigrationSpec): Pr
   }
 }
 
-export const migration: ActionKind = {
+export const migration = actionKind({
   needsDuration: false,
   validate: all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks),
-  async run({ stack }, options) {
-    return { result: await runMigration(stack.urls.postgres, migrationSpec(options)) };
+  parse: migrationSpec,
+  async run({ stack }, spec) {
+    return { result: await runMigration(stack.urls.postgres, spec) };
   },
-};
+});

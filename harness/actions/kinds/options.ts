@@ -2,9 +2,7 @@
 import { SERVICE_NAMES, type ServiceName } from "../../../containers/types.ts";
 import { parseDuration } from "../../../core/duration.ts";
 
-import type { ScenarioNames } from "../types.ts";
-
-export type Check = (options: Record<string, unknown>, where: string, names: ScenarioNames) => string[];
+import type { Check } from "../types.ts";
 
 export function serviceOption(options: Record<string, unknown>, where: string): string[] {
   return SERVICE_NAMES.includes(options.service as ServiceName)

@@ -1,12 +1,14 @@
 /** PgBouncer admin actions: PAUSE/RESUME, RECONNECT, and RELOAD with new pool settings. */
+import { POOL_MODES } from "../../../containers/settings.ts";
 import type { StartedStack } from "../../../containers/types.ts";
-import type { ActionKind, ActionResult } from "../types.ts";
+import { type ActionResult, actionKind } from "../types.ts";
 import { all, intOption, oneOf, onlyOptions } from "./options.ts";
 
 /** PgBouncer's PAUSE (waits for running transactions, then holds new ones) and RESUME. */
-export const pgbouncerPause: ActionKind = {
+export const pgbouncerPause = actionKind({
   needsDuration: true,
   validate: onlyOptions([]),
+  parse: () => ({}),
   async run({ stack }) {
     await stack.pgbouncerAdmin("PAUSE");
     return {
@@ -17,18 +19,19 @@ export const pgbouncerPause: ActionKind = {
       },
     };
   },
-};
+});
 
 /** RECONNECT: every server connection is closed once released and opened afresh (a failover's cost). */
-export const pgbouncerReconnect: ActionKind = {
+export const pgbouncerReconnect = actionKind({
   needsDuration: false,
   validate: onlyOptions([]),
+  parse: () => ({}),
   async run({ stack }) {
     const before = await serverConnections(stack);
     await stack.pgbouncerAdmin("RECONNECT");
     return { result: { command: "RECONNECT", serverConnectionsBefore: before } };
   },
-};
+});
 
 async function serverConnections(stack: StartedStack): Promise<number> {
   const rows = await stack.pgbouncerAdmin("SHOW POOLS");
@@ -82,7 +85,7 @@ async function settingsNow(stack: StartedStack, keys: string[]): Promise<Record<
  * from SHOW CONFIG. With a duration the old ini comes back, with another RELOAD, at its end.
  * Needs a stack rehearse started: on an external target the ini is not ours to edit.
  */
-export const pgbouncerReload: ActionKind = {
+export const pgbouncerReload = actionKind({
   needsDuration: false,
   validate: all(
     onlyOptions(Object.keys(RELOADABLE)),
@@ -91,15 +94,15 @@ export const pgbouncerReload: ActionKind = {
     intOption("reservePoolSize", 0, 10_000),
     intOption("maxClientConn", 1, 1_000_000),
     intOption("maxDbConnections", 0, 10_000),
-    oneOf("poolMode", ["session", "transaction", "statement"]),
+    oneOf("poolMode", POOL_MODES),
     (options, where) =>
       Object.keys(options).length === 0 ? [`${where}: name at least one of ${Object.keys(RELOADABLE).join(", ")}`] : [],
   ),
-  async run({ stack }, options, { durationMs }) {
+  /** PgBouncer's own setting names → the values to write. */
+  parse: (options): Record<string, string> =>
+    Object.fromEntries(Object.entries(options).map(([name, value]) => [RELOADABLE[name as Reloadable], String(value)])),
+  async run({ stack }, values, { durationMs }) {
     if (stack.provider === "external") throw new Error("pgbouncer-reload edits the ini of a stack rehearse started");
-    const values = Object.fromEntries(
-      Object.entries(options).map(([name, value]) => [RELOADABLE[name as Reloadable], String(value)]),
-    );
     const keys = Object.keys(values);
     const before = await settingsNow(stack, keys);
     const original = await readIni(stack);
@@ -120,4 +123,4 @@ export const pgbouncerReload: ActionKind = {
       },
     };
   },
-};
+});

@@ -1,25 +1,27 @@
 /** Service faults on any of the three services: restart, freeze (SIGSTOP / docker pause), kill (SIGKILL). */
 import type { ServiceName } from "../../../containers/types.ts";
-import type { ActionKind } from "../types.ts";
+import { actionKind } from "../types.ts";
 import { all, onlyOptions, serviceOption } from "./options.ts";
 
 const serviceOnly = all(onlyOptions(["service"]), serviceOption);
+const parseService = (options: Record<string, unknown>) => ({ service: options.service as ServiceName });
 
-export const restart: ActionKind = {
+export const restart = actionKind({
   needsDuration: false,
   validate: serviceOnly,
-  async run({ stack }, options) {
+  parse: parseService,
+  async run({ stack }, { service }) {
     const t0 = performance.now();
-    await stack.restart(options.service as ServiceName);
-    return { result: { service: String(options.service), downMs: Math.round(performance.now() - t0) } };
+    await stack.restart(service);
+    return { result: { service, downMs: Math.round(performance.now() - t0) } };
   },
-};
+});
 
-export const freeze: ActionKind = {
+export const freeze = actionKind({
   needsDuration: true,
   validate: serviceOnly,
-  async run({ stack }, options) {
-    const service = options.service as ServiceName;
+  parse: parseService,
+  async run({ stack }, { service }) {
     await stack.pause(service);
     return {
       result: { service },
@@ -29,17 +31,17 @@ export const freeze: ActionKind = {
       },
     };
   },
-};
+});
 
 /**
  * A crash: SIGKILL, no shutdown. The service stays down for the duration (or is started again
  * at once, as a supervisor would), then waits until it answers; Postgres runs crash recovery.
  */
-export const kill: ActionKind = {
+export const kill = actionKind({
   needsDuration: false,
   validate: serviceOnly,
-  async run({ stack }, options) {
-    const service = options.service as ServiceName;
+  parse: parseService,
+  async run({ stack }, { service }) {
     const t0 = performance.now();
     await stack.kill(service);
     return {
@@ -50,4 +52,4 @@ export const kill: ActionKind = {
       },
     };
   },
-};
+});

@@ -3,7 +3,7 @@
  * number (reproducible) with a skew toward low ids, so a few accounts are
  * hot, as in real apps, and the cache has something to do.
  */
-import type { Op } from "../../runner/run-load.ts";
+import type { Op } from "../../clients/op-context.ts";
 import { EVENT_KINDS, type SeedShape } from "./schema.ts";
 
 /** A deterministic pseudo-random number in [0, 1) for iteration n (splitmix-style hash). */

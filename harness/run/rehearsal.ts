@@ -1,0 +1,129 @@
+/**
+ * The measured part of a run: the workload's clients, the 1 s sampler, the
+ * load and the action timeline, all on one RunClock. Actions get their own
+ * Redis connection (the workload's may be the one a fault blocks) and end,
+ * reverting what they did, with the load.
+ */
+import { Redis } from "ioredis";
+import type { StartedStack } from "../../containers/index.ts";
+import { type ActionRecord, measuredPhases } from "../../reports/schema.ts";
+import { runActions } from "../actions/timeline.ts";
+import { createDbPool, warmPool } from "../clients/db.ts";
+import type { MetricsStore } from "../metrics/store.ts";
+import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
+import { type GeneratorSample, Sampler, type TimelineSample } from "../sampler/sampler.ts";
+import type { LoadedScenario } from "../scenario/load.ts";
+import { type ProgressState, progressState } from "./progress-state.ts";
+import { RunClock } from "./run-clock.ts";
+
+/** The cache client's settings; they change what cache latency means, so the report records them.
+ * No commandTimeout: ioredis arms a timer for any number, 0 included (it would fail every command). */
+export const REDIS_CLIENT = { enableAutoPipelining: false, maxRetriesPerRequest: 1 } as const;
+
+/** Load and actions start this long after the sampler, so its first tick sees the quiet before. */
+const LOAD_LEAD_MS = 20;
+
+export interface Rehearsal {
+  clock: RunClock;
+  outcome: LoadOutcome;
+  actions: ActionRecord[];
+  timeline: TimelineSample[];
+}
+
+export interface RehearsalOptions {
+  signal: AbortSignal;
+  warn: (message: string) => void;
+  onProgress?: ((state: ProgressState) => void) | undefined;
+}
+
+export async function rehearse(
+  scenario: LoadedScenario,
+  stack: StartedStack,
+  options: RehearsalOptions,
+): Promise<Rehearsal> {
+  const pool = createDbPool(stack.urls.pgbouncer, scenario.client);
+  // A cold pool would show its SCRAM handshakes as pool wait in the first second of every run.
+  await warmPool(pool, scenario.client.poolSize);
+  const redis = new Redis(stack.urls.redis, REDIS_CLIENT);
+  redis.on("error", () => {});
+  const actionRedis = new Redis(stack.urls.redis, REDIS_CLIENT);
+  actionRedis.on("error", () => {});
+  const clock = new RunClock(LOAD_LEAD_MS);
+  let totals: GeneratorSample = { iterations: 0, errors: 0, dropped: 0 };
+  const sampler = new Sampler({
+    urls: stack.urls,
+    originMs: clock.originMs,
+    generator: () => totals,
+    warn: options.warn,
+  });
+  const actionsStop = new AbortController();
+  const stopActions = () => actionsStop.abort();
+  options.signal.addEventListener("abort", stopActions, { once: true });
+  try {
+    sampler.start();
+    const running: string[] = [];
+    const actionsDone = runActions(
+      scenario.actions,
+      {
+        stack,
+        redis: actionRedis,
+        cachePrefix: scenario.cachePrefix,
+        scenarioFile: scenario.file,
+        client: scenario.client,
+      },
+      clock,
+      actionsStop.signal,
+      (name, on) => (on ? running.push(name) : running.splice(running.indexOf(name), 1)),
+    );
+    let outcome: LoadOutcome;
+    try {
+      outcome = await runLoad(
+        scenario.executors,
+        scenario.ops,
+        { pool, redis, cachePrefix: scenario.cachePrefix },
+        {
+          signal: options.signal,
+          thresholds: scenario.thresholds,
+          phases: scenario.phases,
+          startAtMs: clock.loadStartAt,
+          // Phases before the baseline are warm-up: the generator is judged on what is measured.
+          measuredPhases: [...measuredPhases(scenario)],
+          onTick: (store, perSecond) => {
+            totals = totalsOf(store);
+            options.onProgress?.(
+              progressState({
+                scenario: scenario.name,
+                phases: scenario.phases,
+                elapsedMs: performance.now() - clock.loadStartAt,
+                perSecond,
+                errors: totals.errors,
+                actions: running,
+              }),
+            );
+          },
+        },
+      );
+    } finally {
+      // Pending actions are skipped, running faults reverted, whatever ended the load.
+      stopActions();
+    }
+    const actions = await actionsDone;
+    const timeline = await sampler.stop();
+    return { clock, outcome, actions, timeline };
+  } finally {
+    options.signal.removeEventListener("abort", stopActions);
+    await sampler.stop();
+    redis.disconnect();
+    actionRedis.disconnect();
+    await pool.end();
+  }
+}
+
+function totalsOf(store: MetricsStore): GeneratorSample {
+  const all = store.all();
+  return {
+    iterations: all.reduce((n, s) => n + s.iterations, 0),
+    errors: all.reduce((n, s) => n + s.errorCount, 0),
+    dropped: all.reduce((n, s) => n + s.dropped, 0),
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * A scenario's ops: the reference workload's (when it names one) with the
+ * scenario's own over them. The loader validates them; a deploy burst's
+ * worker process only needs them, so it imports this, not the loader.
+ */
+import { pathToFileURL } from "node:url";
+import type { Op } from "../clients/op-context.ts";
+import { saasOps } from "../workloads/saas/ops.ts";
+import { seedShape } from "../workloads/saas/schema.ts";
+import type { ScenarioDefinition } from "./define.ts";
+
+export function scenarioOps(d: Pick<ScenarioDefinition, "workload" | "seed">): Record<string, Op> {
+  const workload = d.workload ?? {};
+  return {
+    ...(workload.reference === "saas" ? saasOps(seedShape(d.seed?.scale ?? 0), workload.cacheTtlSeconds) : {}),
+    ...workload.ops,
+  };
+}
+
+/** The ops of a scenario file that the loader has already validated in the parent process. */
+export async function importScenarioOps(file: string): Promise<Record<string, Op>> {
+  const module = (await import(pathToFileURL(file).href)) as { default: ScenarioDefinition };
+  return scenarioOps(module.default);
+}
