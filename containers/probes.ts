@@ -62,16 +62,28 @@ export async function probePgBouncer(url: string, adminUrl: string): Promise<str
   return version.replace(/^PgBouncer\s+/i, "");
 }
 
-export async function probeRedis(url: string): Promise<string> {
+/** A Redis connection for probing: connects when asked, each command bounded, errors left to the caller.
+ * `reconnects`: how many times it may reconnect between reads (0: a one-shot probe). */
+export function redisProbeClient(
+  url: string,
+  options: { timeoutMs: number; reconnects: number; name?: string },
+): Redis {
   const client = new Redis(url, {
     lazyConnect: true,
-    connectTimeout: PROBE_TIMEOUT_MS,
-    commandTimeout: PROBE_TIMEOUT_MS,
+    connectTimeout: options.timeoutMs,
+    commandTimeout: options.timeoutMs,
     maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
+    enableOfflineQueue: options.reconnects > 0,
+    ...(options.name && { connectionName: options.name }),
+    // Reconnect quickly after a restart, a bounded number of times.
+    retryStrategy: (times) => (times > options.reconnects ? null : 200),
   });
   client.on("error", () => {});
+  return client;
+}
+
+export async function probeRedis(url: string): Promise<string> {
+  const client = redisProbeClient(url, { timeoutMs: PROBE_TIMEOUT_MS, reconnects: 0 });
   try {
     await client.connect();
     const pong = await client.ping();

@@ -4,14 +4,12 @@
  * each in its own process group. The registry learns of the temp dir before
  * anything starts.
  */
-import { randomBytes } from "node:crypto";
+
 import { appendFileSync, chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { StackStartError } from "../../core/errors.ts";
-import { secretsOf } from "../../core/redact.ts";
-import { freeLoopbackPorts, LOOPBACK } from "../ports.ts";
 import type { Registry } from "../registry.ts";
 import {
   initdbArgs,
@@ -23,9 +21,9 @@ import {
 } from "../server-config.ts";
 import { serviceEnv } from "../service-env.ts";
 import type { Credentials, StackSettings } from "../settings.ts";
+import { stackSkeleton } from "../stack-skeleton.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ServiceName } from "../types.ts";
-import { newCredentials, stackUrls } from "../urls.ts";
 import type { NativeBinaries } from "./binaries.ts";
 import { ProcessService, type ProcessSpec } from "./process-service.ts";
 import type { ServiceUser } from "./service-user.ts";
@@ -45,7 +43,7 @@ export interface NativeDeps {
 }
 
 export async function nativePlan(settings: StackSettings, deps: NativeDeps): Promise<LaunchPlan> {
-  const id = `rh-${randomBytes(4).toString("hex")}`;
+  const { id, credentials, at, urls, secrets } = await stackSkeleton();
   const tempDir = mkdtempSync(join(deps.tempRoot ?? tmpdir(), NATIVE_TEMP_PREFIX));
   // The servers may run as another user; they must be able to reach their subdirectories.
   chmodSync(tempDir, 0o755);
@@ -57,21 +55,13 @@ export async function nativePlan(settings: StackSettings, deps: NativeDeps): Pro
     createdAt: new Date().toISOString(),
     tempDir,
   });
-  const [pgPort, bouncerPort, redisPort] = (await freeLoopbackPorts(3)) as [number, number, number];
-  const credentials = newCredentials();
-  const at = {
-    postgres: { host: LOOPBACK, port: pgPort },
-    pgbouncer: { host: LOOPBACK, port: bouncerPort },
-    redis: { host: LOOPBACK, port: redisPort },
-  };
-  const urls = stackUrls(credentials, at);
   const ctx: NativeContext = { settings, deps, tempDir, credentials, at, id };
 
   return {
     id,
     provider: "native",
     urls,
-    secrets: secretsOf([urls.postgres]),
+    secrets,
     createDatabase: true,
     launch: {
       postgres: () => launchPostgres(ctx),

@@ -4,10 +4,9 @@
  * docker-proxy hop. Bridge networking (Docker Desktop): a labelled network,
  * service aliases, and fixed host-port bindings so restarts keep the ports.
  */
-import { randomBytes } from "node:crypto";
+
 import { type ContainerRuntimeClient, StartedNetwork } from "testcontainers";
-import { secretsOf } from "../../core/redact.ts";
-import { freeLoopbackPorts, LOOPBACK } from "../ports.ts";
+import { LOOPBACK } from "../ports.ts";
 import {
   type Endpoint,
   initdbArgs,
@@ -21,9 +20,9 @@ import {
 } from "../server-config.ts";
 import { serviceEnv } from "../service-env.ts";
 import type { Credentials, StackSettings } from "../settings.ts";
+import { stackSkeleton } from "../stack-skeleton.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ServiceName } from "../types.ts";
-import { newCredentials, stackUrls } from "../urls.ts";
 import { ContainerService, type ContainerSpec } from "./container-service.ts";
 import { removeNetwork, stackLabels } from "./docker.ts";
 
@@ -45,17 +44,10 @@ interface Layout {
   hostPorts: Record<ServiceName, number>;
 }
 
-function layoutFor(settings: StackSettings, ports: [number, number, number]): Layout {
-  const [postgres, pgbouncer, redis] = ports;
-  const hostPorts = { postgres, pgbouncer, redis };
-  if (settings.containers.network === "host") {
-    const listen = {
-      postgres: { host: LOOPBACK, port: postgres },
-      pgbouncer: { host: LOOPBACK, port: pgbouncer },
-      redis: { host: LOOPBACK, port: redis },
-    };
-    return { listen, postgresFromBouncer: listen.postgres, hostPorts };
-  }
+function layoutFor(settings: StackSettings, at: Record<ServiceName, Endpoint>): Layout {
+  const hostPorts = { postgres: at.postgres.port, pgbouncer: at.pgbouncer.port, redis: at.redis.port };
+  // Host networking: each server listens where clients reach it.
+  if (settings.containers.network === "host") return { listen: at, postgresFromBouncer: at.postgres, hostPorts };
   const any = (name: ServiceName) => ({ host: "0.0.0.0", port: STANDARD_PORTS[name] });
   return {
     listen: { postgres: any("postgres"), pgbouncer: any("pgbouncer"), redis: any("redis") },
@@ -65,16 +57,8 @@ function layoutFor(settings: StackSettings, ports: [number, number, number]): La
 }
 
 export async function testcontainersPlan(settings: StackSettings, deps: ContainerDeps): Promise<LaunchPlan> {
-  const id = `rh-${randomBytes(4).toString("hex")}`;
-  const ports = (await freeLoopbackPorts(3)) as [number, number, number];
-  const layout = layoutFor(settings, ports);
-  const credentials = newCredentials();
-  const host = (name: ServiceName) => ({ host: LOOPBACK, port: layout.hostPorts[name] });
-  const urls = stackUrls(credentials, {
-    postgres: host("postgres"),
-    pgbouncer: host("pgbouncer"),
-    redis: host("redis"),
-  });
+  const { id, credentials, at, urls, secrets } = await stackSkeleton();
+  const layout = layoutFor(settings, at);
   const network = settings.containers.network === "bridge" ? await createNetwork(deps.client, id) : undefined;
 
   const launch = (name: ServiceName, script: string, files: ContainerSpec["files"]) => async () => {
@@ -105,7 +89,7 @@ export async function testcontainersPlan(settings: StackSettings, deps: Containe
     id,
     provider: "testcontainers",
     urls,
-    secrets: secretsOf([urls.postgres]),
+    secrets,
     createDatabase: true,
     launch: {
       postgres: launch("postgres", postgresScript(settings, credentials, layout), [

@@ -82,10 +82,7 @@ export function stateDirFrom(value: string | undefined, env: Record<string, stri
 }
 
 export function logLevelFrom(value: string | undefined, problems: string[]): LogLevel {
-  const level = value ?? "warn";
-  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
-  problems.push(`--log-level: '${level}' is not one of ${LOG_LEVELS.join(", ")}`);
-  return "warn";
+  return oneOfFlag("log-level", value, LOG_LEVELS, problems) ?? "warn";
 }
 
 /** Which flag (or variable) sets each stack setting, so a problem names what the user typed. */

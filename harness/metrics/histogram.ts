@@ -4,7 +4,9 @@
  * beyond the histogram's own precision (3 significant digits), so workers and
  * runs can be combined.
  */
+
 import * as hdr from "hdr-histogram-js";
+import type { Quantiles } from "../../reports/schema.ts";
 
 /** One hour: anything slower is recorded as one hour (and is a finding of its own). */
 export const HIGHEST_US = 3_600_000_000;
@@ -45,13 +47,10 @@ export function mergeHistograms(histograms: Iterable<Histogram>): Histogram {
   return merged;
 }
 
-export interface Percentiles {
+/** report.json's quantiles, with what the engine also needs. */
+export interface Percentiles extends Quantiles {
   count: number;
   min: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
   mean: number;
 }
 

@@ -1,6 +1,7 @@
 /** The sampler's probes: each reads one server over a connection it keeps (and replaces when it breaks). */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import pg from "pg";
+import { redisProbeClient } from "../../containers/probes.ts";
 import { applicationPools, parsePools, parseStats } from "./pgbouncer-rows.ts";
 import { parseRedisInfo, type RedisInfo } from "./redis-info.ts";
 
@@ -126,17 +127,7 @@ export class RedisProbe {
   private readonly redis: Redis;
 
   constructor(url: string) {
-    this.redis = new Redis(url, {
-      lazyConnect: true,
-      connectTimeout: PROBE_TIMEOUT_MS,
-      commandTimeout: PROBE_TIMEOUT_MS,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: true,
-      connectionName: "rehearse-sampler",
-      // Reconnect quickly after a restart, a bounded number of times between reads.
-      retryStrategy: (times) => (times > 5 ? null : 200),
-    });
-    this.redis.on("error", () => {});
+    this.redis = redisProbeClient(url, { timeoutMs: PROBE_TIMEOUT_MS, reconnects: 5, name: "rehearse-sampler" });
   }
 
   async read(): Promise<RedisInfo> {
