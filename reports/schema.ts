@@ -110,6 +110,8 @@ export interface ActionRecord {
   startMs: number;
   endMs: number;
   result: Record<string, string | number | boolean | null>;
+  /** Marked optional in the scenario: its failure does not fail the run. */
+  optional?: true;
 }
 
 export interface GeneratorReport {
@@ -139,6 +141,10 @@ export interface ThresholdRow {
   expression: string;
   ok: boolean;
   actual: number;
+  /** Why `actual` alone does not explain the verdict, e.g. "no completed iteration". */
+  note?: string;
+  /** "default": rehearse's launch-readiness budget, added because the scenario stated none. */
+  source?: "default";
 }
 
 export interface RunReport {
@@ -169,6 +175,18 @@ export interface RunReport {
   actions: ActionRecord[];
   thresholds: ThresholdRow[];
   generator: GeneratorReport;
+}
+
+/** Why an action did not do its work (it threw, its revert threw, or it was refused); undefined when it did. */
+export function actionFailure(record: Pick<ActionRecord, "result">): string | undefined {
+  const r = record.result;
+  const why = r.error ?? r.revertError ?? r.refused;
+  return why === undefined || why === null ? undefined : String(why);
+}
+
+/** Ops whose names say they run in the background: judged on errors, not on what a user waits for. */
+export function isBackgroundOp(op: string): boolean {
+  return /job|worker|cron|queue|batch/i.test(op);
 }
 
 /** The phases that are measured: the baseline and what follows it (every phase when none is named). */

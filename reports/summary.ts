@@ -1,6 +1,6 @@
 /** The short console summary of a run: a pure function of report.json. */
 import { hostCpuLine } from "./host-cpu.ts";
-import { signed } from "./render/format.ts";
+import { signed, thresholdEvidence } from "./render/format.ts";
 import type { RunReport } from "./schema.ts";
 
 const pad = (text: string, width: number) => text.padEnd(width);
@@ -36,7 +36,7 @@ export function renderSummary(report: RunReport): string {
     );
   }
   for (const t of report.thresholds)
-    lines.push(`  ${t.ok ? "✓" : "✗"} ${t.metric} ${t.expression} (actual ${t.actual})`);
+    lines.push(`  ${t.ok ? "✓" : "✗"} ${t.metric} ${t.expression} (${thresholdEvidence(t)})`);
   const g = report.generator;
   lines.push(
     `  generator: ${g.achievedRate.toFixed(1)}/${g.targetRate.toFixed(1)} it/s, dispatch lag p99 ${g.dispatchLagP99Ms} ms, dropped ${g.droppedIterations}, ${g.valid ? "valid" : "INVALID"}`,

@@ -18,14 +18,19 @@ export interface ActionSpec {
   duration?: string;
   /** On an external target, this action may run (explicit opt-in). */
   allowExternal?: boolean;
+  /** Its failure is reported but does not fail the run. */
+  optional?: boolean;
   [option: string]: unknown;
 }
 
 export interface PlannedAction {
+  /** `actions[2]`: where the scenario defines it, for messages. */
+  where: string;
   name: string;
   atMs: number;
   durationMs: number | undefined;
   allowExternal: boolean;
+  optional: boolean;
   /** The action's options, parsed once into its kind's typed value and bound to its runner. */
   action: BoundAction;
 }
@@ -36,6 +41,21 @@ export interface ActionRecord {
   startMs: number;
   endMs: number;
   result: ActionResult;
+  /** Marked optional in the scenario: a failure does not fail the run. */
+  optional?: true;
+}
+
+/** Each action the external provider cannot run, or may run only with the opt-in it lacks: bad input. */
+export function externalProblems(actions: PlannedAction[]): string[] {
+  return actions.flatMap((a) => {
+    const use = a.action.onExternal;
+    if (typeof use === "object") return [`${a.where}: ${a.name} cannot run on an external target: ${use.unsupported}`];
+    if (use === "opt-in" && !a.allowExternal)
+      return [
+        `${a.where}: ${a.name} on an external target needs \`allowExternal: true\` (chaos on a stack rehearse does not own is opt-in per action)`,
+      ];
+    return [];
+  });
 }
 
 export function planActions(
@@ -52,7 +72,7 @@ export function planActions(
   const planned: PlannedAction[] = [];
   specs.forEach((raw: ActionSpec, i) => {
     const where = `actions[${i}]`;
-    const { at, action, duration, allowExternal, ...options } = raw ?? ({} as ActionSpec);
+    const { at, action, duration, allowExternal, optional, ...options } = raw ?? ({} as ActionSpec);
     const kind = typeof action === "string" ? ACTION_KINDS[action] : undefined;
     if (!kind) {
       problems.push(`${where}.action: ${JSON.stringify(action)} is not one of ${Object.keys(ACTION_KINDS).join(", ")}`);
@@ -63,14 +83,21 @@ export function planActions(
     const durationMs = duration === undefined ? undefined : parseDuration(duration);
     if (typeof durationMs === "string") problems.push(`${where}.duration: ${durationMs}`);
     if (kind.needsDuration && duration === undefined) problems.push(`${where}.duration: ${action} needs one`);
+    for (const [flag, value] of [
+      ["allowExternal", allowExternal],
+      ["optional", optional],
+    ] as const)
+      if (value !== undefined && typeof value !== "boolean") problems.push(`${where}.${flag}: must be true or false`);
     const optionProblems = kind.validate(options, where, names);
     problems.push(...optionProblems);
     if (typeof atMs === "number" && typeof durationMs !== "string" && optionProblems.length === 0) {
       planned.push({
+        where,
         name: action,
         atMs: atMs * scale,
         durationMs: durationMs === undefined ? undefined : durationMs * scale,
         allowExternal: allowExternal === true,
+        optional: optional === true,
         action: kind.bind(options),
       });
     }
@@ -94,13 +121,17 @@ export async function runActions(
       // Never before its scheduled ms (a timer may fire a fraction early): it belongs to the phase it was
       // scheduled into, whose start is computed from the same offset.
       const startMs = Math.max(clock.atLoadOffset(action.atMs), clock.elapsed());
-      const guarded = context.stack.provider === "external" && !action.allowExternal && !action.action.safeOnExternal;
+      // Checked before the run started (externalProblems); kept so nothing unchecked can reach a target.
+      const use = action.action.onExternal;
+      const guarded =
+        context.stack.provider === "external" && use !== "safe" && (use !== "opt-in" || !action.allowExternal);
       if (guarded) {
         return {
           name: action.name,
           startMs,
           endMs: startMs,
           result: { refused: "external target: set allowExternal: true on the action" },
+          ...(action.optional && { optional: true as const }),
         };
       }
       let result: ActionResult;
@@ -121,7 +152,8 @@ export async function runActions(
         result = { error: (error as Error).message };
       }
       onChange(action.name, false);
-      return { name: action.name, startMs, endMs: Math.max(startMs, clock.elapsed()), result };
+      const endMs = Math.max(startMs, clock.elapsed());
+      return { name: action.name, startMs, endMs, result, ...(action.optional && { optional: true as const }) };
     }),
   );
   return records.filter((r): r is ActionRecord => r !== undefined);

@@ -49,14 +49,24 @@ export interface ActionKindSpec<T> {
   /** Only called when `validate` found nothing. */
   parse(options: Record<string, unknown>): T;
   run(context: ActionContext, options: T, timing: ActionTiming): Promise<ActionRun>;
-  /** Harmless on a stack rehearse does not own, so it needs no opt-in there (a prefix-limited flush). */
-  safeOnExternal?: (options: T) => boolean;
+  /** What it may do to a stack rehearse does not own (default: "opt-in"). */
+  onExternal?: (options: T) => ExternalUse;
 }
+
+/**
+ * On an external target: "safe" runs as is (a flush limited to the workload's prefix); "opt-in" runs
+ * with `allowExternal: true`; otherwise the reason it cannot run there at all.
+ */
+export type ExternalUse = "safe" | "opt-in" | { unsupported: string };
+
+/** Why lifecycle chaos cannot run on an external target. */
+export const NOT_OURS =
+  "rehearse does not own an external target's servers: it cannot stop, start, freeze or kill them";
 
 /** An action with its options parsed and bound, ready for the timeline. */
 export interface BoundAction {
   run(context: ActionContext, timing: ActionTiming): Promise<ActionRun>;
-  safeOnExternal: boolean;
+  onExternal: ExternalUse;
 }
 
 /** A kind with its option type hidden, so kinds of different types sit in one registry. */
@@ -74,7 +84,7 @@ export function actionKind<T>(spec: ActionKindSpec<T>): ActionKind {
       const options = spec.parse(raw);
       return {
         run: (context, timing) => spec.run(context, options, timing),
-        safeOnExternal: spec.safeOnExternal?.(options) ?? false,
+        onExternal: spec.onExternal?.(options) ?? "opt-in",
       };
     },
   };

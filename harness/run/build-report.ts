@@ -5,7 +5,16 @@
  */
 import type { StackSettings, StartedStack } from "../../containers/index.ts";
 import type { ProviderName } from "../../containers/types.ts";
-import { type OpReport, type Quantiles, type RunReport, type RunStatus, SCHEMA_VERSION } from "../../reports/schema.ts";
+import { thresholdEvidence } from "../../reports/render/format.ts";
+import {
+  actionFailure,
+  type OpReport,
+  type Quantiles,
+  type RunReport,
+  type RunStatus,
+  SCHEMA_VERSION,
+} from "../../reports/schema.ts";
+import type { ActionRecord } from "../actions/timeline.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
 import { type Series, TRENDS, type Trend } from "../metrics/store.ts";
@@ -61,15 +70,26 @@ export function statusOf(input: {
   stoppedByThreshold: boolean;
   generator: GeneratorHealth;
   thresholds: ThresholdResult[];
+  actions: ActionRecord[];
 }): { status: RunStatus; reasons: string[] } {
   if (input.aborted) return { status: "aborted", reasons: ["stopped by a signal before the end"] };
+  // A fault that was not injected is a rehearsal that did not happen: never a silent pass.
+  const actionReasons = input.actions.flatMap((a) => {
+    const why = actionFailure(a);
+    return why === undefined || a.optional ? [] : [`action ${a.name} at ${fmtS(a.startMs)} failed: ${why}`];
+  });
   const failed = input.thresholds.filter((t) => !t.ok);
-  const failedReasons = failed.map((t) => `${t.metric} ${t.expression} (actual ${t.actual})`);
+  const failedReasons = [
+    ...actionReasons,
+    ...failed.map((t) => `${t.metric} ${t.expression} (${thresholdEvidence(t)})`),
+  ];
   if (input.stoppedByThreshold) return { status: "failed", reasons: failedReasons };
-  if (!input.generator.valid) return { status: "invalid", reasons: input.generator.reasons };
-  if (failed.length > 0) return { status: "failed", reasons: failedReasons };
+  if (!input.generator.valid) return { status: "invalid", reasons: [...input.generator.reasons, ...actionReasons] };
+  if (failedReasons.length > 0) return { status: "failed", reasons: failedReasons };
   return { status: "passed", reasons: [] };
 }
+
+const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The report of a run stopped before its load began (during start-up or seeding). */
 export function abortedBeforeLoad(
@@ -134,6 +154,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     stoppedByThreshold: outcome.abortedBy.length > 0,
     generator: outcome.generator,
     thresholds,
+    actions: rehearsal.actions,
   });
   // The open-ended default phase ends with the load.
   const phases = scenario.phases.map((p) => ({
@@ -178,7 +199,14 @@ export function buildRunReport(input: ReportInput): RunReport {
     timeline: rehearsal.timeline,
     perSecond: { originMs: clock.loadStartMs, intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) },
     actions: rehearsal.actions,
-    thresholds: thresholds.map(({ metric, expression, ok, actual }) => ({ metric, expression, ok, actual })),
+    thresholds: thresholds.map(({ metric, expression, ok, actual, note, source }) => ({
+      metric,
+      expression,
+      ok,
+      actual,
+      ...(note && { note }),
+      ...(source && { source }),
+    })),
     generator: outcome.generator,
   };
 }

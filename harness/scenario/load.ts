@@ -16,6 +16,7 @@ import type { Executor } from "../executors/index.ts";
 import { DEFAULT_RECOVERY, type RecoveryRule } from "../run/deltas.ts";
 import { type PhaseSpan, planLoad } from "../runner/run-load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
+import { defaultBudgets } from "./budgets.ts";
 import type { ScenarioDefinition } from "./define.ts";
 import { scaleDurations } from "./duration-scale.ts";
 import { scenarioOps } from "./scenario-ops.ts";
@@ -96,6 +97,12 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops) });
   const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
   problems.push(...thresholds.problems);
+  const budgets = defaultBudgets({
+    thresholds: thresholds.thresholds,
+    phases,
+    baseline,
+    ops: [...new Set(executors.map((e) => e.exec))],
+  });
   if (problems.length > 0) throw new BadInputError(`scenario ${file}`, problems);
   return {
     name: d.name ?? basename(path).replace(/\.[cm]?[jt]s$/, ""),
@@ -108,7 +115,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     seedScale,
     ops,
     executors,
-    thresholds: thresholds.thresholds,
+    thresholds: [...thresholds.thresholds, ...budgets],
     client,
     cachePrefix: workload.cachePrefix ?? "rehearse:",
   };

@@ -10,6 +10,10 @@ export interface ThresholdResult {
   /** The observed value the expression was tested with (ms for trends). */
   actual: number;
   abortOnFail: boolean;
+  /** Why `actual` alone does not explain the verdict (a trend with no completed iteration). */
+  note?: string;
+  /** Added by rehearse (the launch-readiness bar), not written in the scenario. */
+  source?: "default";
 }
 
 const TREND_OF: Partial<Record<MetricName, Trend>> = {
@@ -25,20 +29,29 @@ function matches(series: Series, tags: Record<string, string>): boolean {
   );
 }
 
-function observe(t: ParsedThreshold, series: Series[], elapsedMs: number): number {
+/** The observed value, and whether there was anything to observe (a trend over no iteration). */
+function observe(t: ParsedThreshold, series: Series[], elapsedMs: number): { actual: number; empty: boolean } {
   const trend = TREND_OF[t.metric];
   if (trend) {
     const histogram = mergeHistograms(series.map((s) => s.trends[trend]));
     const p = percentilesMs(histogram);
-    if (t.aggregation === "p(N)") return valueAtPercentileMs(histogram, t.percentile ?? 0);
+    // count is the one aggregation that means something over nothing.
+    const empty = histogram.totalCount === 0 && t.aggregation !== "count";
+    if (t.aggregation === "p(N)") return { actual: valueAtPercentileMs(histogram, t.percentile ?? 0), empty };
     const byName: Record<string, number> = { avg: p.mean, min: p.min, max: p.max, med: p.p50, count: p.count };
-    return byName[t.aggregation] ?? Number.NaN;
+    return { actual: byName[t.aggregation] ?? Number.NaN, empty };
   }
+  return { actual: observeCount(t, series, elapsedMs), empty: false };
+}
+
+function observeCount(t: ParsedThreshold, series: Series[], elapsedMs: number): number {
   const sum = (f: (s: Series) => number) => series.reduce((n, s) => n + f(s), 0);
   switch (t.metric) {
     case "errors": {
-      const iterations = sum((s) => s.iterations);
-      return iterations === 0 ? 0 : sum((s) => s.errorCount) / iterations;
+      // An iteration cut off at gracefulStop never completed: for its user it failed.
+      const failed = sum((s) => s.errorCount + s.interrupted);
+      const iterations = sum((s) => s.iterations + s.interrupted);
+      return iterations === 0 ? 0 : failed / iterations;
     }
     case "cache_hits": {
       const lookups = sum((s) => s.cacheHits + s.cacheMisses);
@@ -66,7 +79,7 @@ export function evaluateThresholds(
   elapsedMs: number,
 ): ThresholdResult[] {
   return thresholds.map((t) => {
-    const actual = observe(
+    const { actual, empty } = observe(
       t,
       store.all().filter((s) => matches(s, t.tags)),
       elapsedMs,
@@ -74,9 +87,12 @@ export function evaluateThresholds(
     return {
       metric: t.key,
       expression: t.expression,
-      ok: COMPARE[t.operator](actual, t.value),
+      // No completed iteration is no evidence the budget held: it cannot pass.
+      ok: !empty && COMPARE[t.operator](actual, t.value),
       actual: Math.round(actual * 1000) / 1000,
       abortOnFail: t.abortOnFail,
+      ...(empty && { note: "no completed iteration" }),
+      ...(t.source && { source: t.source }),
     };
   });
 }

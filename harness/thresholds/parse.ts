@@ -41,6 +41,8 @@ export interface ParsedThreshold {
   value: number;
   abortOnFail: boolean;
   delayAbortEvalMs: number;
+  /** Added by rehearse (the launch-readiness bar), not written in the scenario. */
+  source?: "default";
 }
 
 const KEY = /^([a-z_]+)(?:\{([^}]*)\})?$/;

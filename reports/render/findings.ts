@@ -7,7 +7,7 @@
 
 import { hostCpuByPhase, NOISY_STEAL_PCT } from "../host-cpu.ts";
 import type { Delta } from "../schema.ts";
-import { measuredPhases, type RunReport } from "../schema.ts";
+import { actionFailure, isBackgroundOp, measuredPhases, type RunReport } from "../schema.ts";
 import { fmtMs } from "./format.ts";
 
 export interface Finding {
@@ -18,7 +18,6 @@ export interface Finding {
   text: string;
 }
 
-const BACKGROUND = /job|worker|cron|queue|batch/i;
 /** A p95 change below both of these is noise, not a finding. */
 const MIN_DELTA_MS = 5;
 const MIN_DELTA_RATIO = 0.2;
@@ -47,10 +46,33 @@ function when(report: RunReport, phase: string): string {
 }
 
 function recovery(d: Delta, lastPhase: string | undefined): string {
-  if (d.phase === lastPhase) return "";
-  return d.recoveryMs === null
-    ? "; not recovered by the end of the run"
-    : `; back to baseline ${fmtMs(d.recoveryMs)} after`;
+  if (d.phase === lastPhase) return "; the run ended with this phase: no recovery to judge";
+  if (d.recoveryMs === null) return "; not recovered by the end of the run";
+  return d.recoveryMs === 0 ? "; no slowdown after it" : `; back to baseline ${fmtMs(d.recoveryMs)} after`;
+}
+
+/** At or above the launch-readiness error budget, an error rate outranks every latency finding. */
+const ERROR_BUDGET = 0.01;
+
+/** Ops that failed (errors, or never completed) at least the error budget in a measured phase, unless a
+ * delta finding already says so. */
+function failureFindings(report: RunReport, covered: Set<string>): Finding[] {
+  const measured = measuredPhases(report);
+  return report.ops.flatMap((o) => {
+    const attempted = o.count + o.interrupted;
+    const failed = o.errors + o.interrupted;
+    if (!measured.has(o.phase) || attempted === 0 || failed / attempted < ERROR_BUDGET) return [];
+    if (covered.has(`${o.op}\u0000${o.phase}`)) return [];
+    const classes = Object.entries(o.errorsByClass)
+      .filter(([, n]) => n > 0)
+      .map(([c, n]) => `${c} ${n}`);
+    const parts = [
+      `${o.op} failed ${pct(failed / attempted)} of iterations in ${o.phase} (${failed} of ${attempted})`,
+      ...(classes.length > 0 ? [`errors by class: ${classes.join(", ")}`] : []),
+      ...(o.interrupted > 0 ? [`${o.interrupted} never completed (interrupted at the end of gracefulStop)`] : []),
+    ];
+    return [{ score: 1e6 * (failed / attempted), phase: o.phase, op: o.op, text: parts.join("; ") }];
+  });
 }
 
 function significant(delta: number, base: number): boolean {
@@ -59,16 +81,19 @@ function significant(delta: number, base: number): boolean {
 
 export function findings(report: RunReport): Finding[] {
   const out: Finding[] = [];
+  const covered = new Set<string>();
   const lastPhase = report.phases.at(-1)?.name;
   const poolSize = (report.settings.pgbouncer as { defaultPoolSize?: number } | undefined)?.defaultPoolSize;
   for (const d of report.deltas) {
-    const userFacing = !BACKGROUND.test(d.op);
+    const userFacing = !isBackgroundOp(d.op);
     const weight = userFacing ? 10 : 1;
     const parts: string[] = [];
     let score = 0;
     if (d.deltaErrorRate > 0.001) {
       parts.push(`${d.op} failed ${pct(d.errorRate)} of requests (baseline ${pct(d.errorRate - d.deltaErrorRate)})`);
       score += weight * 1000 * d.deltaErrorRate * 100;
+      if (d.errorRate >= ERROR_BUDGET) score += 1e6 * d.errorRate;
+      covered.add(`${d.op}\u0000${d.phase}`);
     }
     if (significant(d.deltaP95Ms, d.baselineP95Ms)) {
       parts.push(`${d.op} p95 rose from ${fmtMs(d.baselineP95Ms)} to ${fmtMs(d.p95Ms)}`);
@@ -96,9 +121,15 @@ export function findings(report: RunReport): Finding[] {
       text: [`${parts[0]} ${when(report, d.phase)}`, ...parts.slice(1)].join("; ") + recovery(d, lastPhase),
     });
   }
+  out.push(...failureFindings(report, covered));
   for (const a of report.actions) {
     const r = a.result;
-    if (r.error) out.push({ score: 50, phase: "", op: "", text: `action ${a.name} failed: ${r.error}` });
+    const failure = actionFailure(a);
+    if (failure !== undefined) {
+      // The fault was not (fully) injected: what follows may not be the rehearsal the scenario meant.
+      const optional = a.optional ? " (optional: the verdict does not count it)" : "";
+      out.push({ score: 5e4, phase: "", op: "", text: `action ${a.name} failed${optional}: ${failure}` });
+    }
     if (a.name === "backup" && r.exitCode === 0) {
       const restore =
         r.timeToUsableMs !== undefined ? `; the restore drill answered after ${fmtMs(Number(r.timeToUsableMs))}` : "";

@@ -21,3 +21,14 @@ export function recoveryText(d: Delta, lastPhase: string | undefined): string {
 export function hitRatioDelta(d: Delta): string {
   return d.deltaCacheHitRatio === null ? "" : `${signed(d.deltaCacheHitRatio * 100)} pts`;
 }
+
+/** What a threshold saw: "actual 12.5", "no completed iteration"; "default budget" when rehearse added it. */
+export function thresholdEvidence(t: { actual: number; note?: string; source?: string }): string {
+  const seen = t.note ?? `actual ${t.actual}`;
+  return t.source === "default" ? `${seen}; default budget` : seen;
+}
+
+/** The actual-value cell of a threshold table: the number, or why there is none; "(default)" marks rehearse's budget. */
+export function thresholdCell(t: { actual: number; note?: string; source?: string }): string {
+  return `${t.note ?? t.actual}${t.source === "default" ? " (default)" : ""}`;
+}

@@ -11,7 +11,7 @@ import type { Delta, RunReport } from "../schema.ts";
 import { chartData } from "./chart-data.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { fmtMs, hitRatioDelta, recoveryText, signed } from "./format.ts";
+import { fmtMs, hitRatioDelta, recoveryText, signed, thresholdCell } from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
 
 const require = createRequire(import.meta.url);
@@ -121,7 +121,7 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
           ["", "metric", "expression", "actual"],
           report.thresholds.map(
             (t) =>
-              `<tr>${td(t.ok ? "✓ pass" : "✗ fail", t.ok ? "good" : "bad")}${td(t.metric)}${td(t.expression)}${td(t.actual)}</tr>`,
+              `<tr>${td(t.ok ? "✓ pass" : "✗ fail", t.ok ? "good" : "bad")}${td(t.metric)}${td(t.expression)}${td(thresholdCell(t))}</tr>`,
           ),
         )
       : "<p>None.</p>",

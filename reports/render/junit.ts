@@ -2,9 +2,11 @@
  * junit.xml: one test case per threshold, one for the generator's validity,
  * and one per regression check when comparing; failures carry the actual value.
  */
+
 import type { Comparison } from "../compare.ts";
-import type { RunReport } from "../schema.ts";
+import { actionFailure, type RunReport } from "../schema.ts";
 import { escapeXml as x } from "./escape.ts";
+import { thresholdEvidence } from "./format.ts";
 
 interface Case {
   classname: string;
@@ -31,13 +33,22 @@ export function renderJunit(report: RunReport, comparison?: Comparison): string 
   const thresholds: Case[] = report.thresholds.map((t) => ({
     classname: `${prefix}.thresholds`,
     name: `${t.metric} ${t.expression}`,
-    failure: t.ok ? undefined : `actual ${t.actual}`,
+    failure: t.ok ? undefined : thresholdEvidence(t),
   }));
   thresholds.push({
     classname: `${prefix}.generator`,
     name: "generator valid",
     failure: report.generator.valid ? undefined : report.generator.reasons.join("; ") || "invalid",
   });
+  // An action that failed is a rehearsal that did not happen: a failed case, unless marked optional.
+  for (const a of report.actions) {
+    const failure = actionFailure(a);
+    thresholds.push({
+      classname: `${prefix}.actions`,
+      name: `${a.name} at ${(a.startMs / 1000).toFixed(1)} s`,
+      failure: failure !== undefined && !a.optional ? failure : undefined,
+    });
+  }
   if (report.status === "aborted") {
     thresholds.push({ classname: `${prefix}.run`, name: "run completed", failure: "aborted by a signal" });
   }

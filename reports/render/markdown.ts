@@ -4,7 +4,7 @@ import { hostCpuLine } from "../host-cpu.ts";
 import type { RunReport } from "../schema.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { hitRatioDelta, recoveryText, signed } from "./format.ts";
+import { hitRatioDelta, recoveryText, signed, thresholdCell } from "./format.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
 
@@ -26,7 +26,7 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
   if (report.thresholds.length > 0) {
     lines.push("", "### Thresholds", "", "| | metric | expression | actual |", "|---|---|---|---:|");
     for (const t of report.thresholds)
-      lines.push(`| ${t.ok ? "✅" : "❌"} | ${cell(t.metric)} | ${cell(t.expression)} | ${t.actual} |`);
+      lines.push(`| ${t.ok ? "✅" : "❌"} | ${cell(t.metric)} | ${cell(t.expression)} | ${cell(thresholdCell(t))} |`);
   }
   if (report.deltas.length > 0) {
     lines.push(

@@ -59,14 +59,26 @@ describe("markdown", () => {
 
 describe("junit", () => {
   const xml = renderJunit(sampleReport());
-  it("one test case per threshold plus the generator, failures carrying the actual value", () => {
-    expect(xml.match(/<testcase /g)).toHaveLength(3);
-    expect(xml).toContain('tests="3" failures="1"');
+  it("one test case per threshold, the generator and each action, failures carrying the actual value", () => {
+    expect(xml.match(/<testcase /g)).toHaveLength(5);
+    expect(xml).toContain('tests="5" failures="1"');
     expect(xml).toContain(
       '<testcase classname="rehearse.sample.thresholds" name="latency{op:dashboard,phase:fault} p(95)&#60;300" time="0">',
     );
     expect(xml).toContain('<failure message="actual 340">actual 340</failure>');
     expect(xml).toContain('name="generator valid" time="0"/>');
+  });
+  it("an action that failed is a failed case, unless the scenario marked it optional", () => {
+    const report = sampleReport();
+    report.actions = [
+      { name: "restart", startMs: 12_400, endMs: 12_500, result: { error: "stop redis timed out" } },
+      { name: "backup", startMs: 13_000, endMs: 14_000, result: { error: "pg_dump: no space" }, optional: true },
+    ];
+    const out = renderJunit(report);
+    expect(out).toMatch(/name="restart at 12.4 s" time="0">\s*<failure message="stop redis timed out">/);
+    expect(out).toContain('name="backup at 13.0 s" time="0"/>');
+    expect(findings(report)[0]?.text).not.toMatch(/^action/); // the 3% error rate still comes first
+    expect(findings(report)[1]?.text).toBe("action restart failed: stop redis timed out");
   });
   it("escapes odd names and drops characters XML forbids", () => {
     expect(xml).toContain("&#60;b&#62;odd&#60;/b&#62; | &#34;op&#34; &#38; &#39;more&#39;");

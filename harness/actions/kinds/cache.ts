@@ -15,8 +15,8 @@ export const flushCache = actionKind({
     scope: options.scope === "all" ? ("all" as const) : ("prefix" as const),
     mode: options.mode === "sync" ? ("SYNC" as const) : ("ASYNC" as const),
   }),
-  // Only the workload's own keys: the one action allowed on a stack rehearse does not own.
-  safeOnExternal: ({ scope }) => scope === "prefix",
+  // Only the workload's own keys: the one action that needs no opt-in on a stack rehearse does not own.
+  onExternal: ({ scope }) => (scope === "prefix" ? "safe" : "opt-in"),
   async run({ redis, cachePrefix }: ActionContext, { scope, mode }): Promise<ActionRun> {
     if (scope === "all") {
       const before = await redis.dbsize();

@@ -7,7 +7,7 @@
  * do. The workers live in a process of their own (see deploy-workers/child.ts).
  */
 import { startFleet } from "../deploy-workers/fleet.ts";
-import { type ActionResult, actionKind } from "../types.ts";
+import { type ActionResult, actionKind, NOT_OURS } from "../types.ts";
 import { type MigrationSpec, migrationChecks, migrationSpec, runMigration } from "./migration.ts";
 import { all, intOption, oneOf, onlyOptions } from "./options.ts";
 
@@ -54,6 +54,8 @@ export const deployBurst = actionKind({
       options.migration === undefined ? undefined : migrationSpec(options.migration as Record<string, unknown>),
     pgbouncer: options.pgbouncer as DeployBurst["pgbouncer"],
   }),
+  onExternal: ({ pgbouncer }) =>
+    pgbouncer === "restart" ? { unsupported: `pgbouncer: "restart": ${NOT_OURS}` } : "opt-in",
   async run({ stack, scenarioFile, client, cachePrefix, signal }, options, { durationMs }) {
     const result: ActionResult = {};
     const t0 = performance.now();

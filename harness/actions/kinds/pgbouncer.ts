@@ -101,8 +101,10 @@ export const pgbouncerReload = actionKind({
   /** PgBouncer's own setting names → the values to write. */
   parse: (options): Record<string, string> =>
     Object.fromEntries(Object.entries(options).map(([name, value]) => [RELOADABLE[name as Reloadable], String(value)])),
+  onExternal: () => ({
+    unsupported: "it edits PgBouncer's ini, which is not rehearse's to edit on an external target",
+  }),
   async run({ stack }, values, { durationMs }) {
-    if (stack.provider === "external") throw new Error("pgbouncer-reload edits the ini of a stack rehearse started");
     const keys = Object.keys(values);
     const before = await settingsNow(stack, keys);
     const original = await readIni(stack);

@@ -1,15 +1,17 @@
 /** Service faults on any of the three services: restart, freeze (SIGSTOP / docker pause), kill (SIGKILL). */
 import type { ServiceName } from "../../../containers/types.ts";
-import { actionKind } from "../types.ts";
+import { actionKind, NOT_OURS } from "../types.ts";
 import { all, onlyOptions, serviceOption } from "./options.ts";
 
 const serviceOnly = all(onlyOptions(["service"]), serviceOption);
 const parseService = (options: Record<string, unknown>) => ({ service: options.service as ServiceName });
+const notOurs = () => ({ unsupported: NOT_OURS });
 
 export const restart = actionKind({
   needsDuration: false,
   validate: serviceOnly,
   parse: parseService,
+  onExternal: notOurs,
   async run({ stack }, { service }) {
     const t0 = performance.now();
     await stack.restart(service);
@@ -21,6 +23,7 @@ export const freeze = actionKind({
   needsDuration: true,
   validate: serviceOnly,
   parse: parseService,
+  onExternal: notOurs,
   async run({ stack }, { service }) {
     await stack.pause(service);
     return {
@@ -41,6 +44,7 @@ export const kill = actionKind({
   needsDuration: false,
   validate: serviceOnly,
   parse: parseService,
+  onExternal: notOurs,
   async run({ stack }, { service }) {
     const t0 = performance.now();
     await stack.kill(service);

@@ -14,6 +14,7 @@ import { type Comparison, compareReports, incompatibilities } from "../../../rep
 import { readReportFile } from "../../../reports/read-report.ts";
 import { renderSummary } from "../../../reports/summary.ts";
 import { writeReports } from "../../../reports/write-reports.ts";
+import { externalProblems } from "../../actions/timeline.ts";
 import { abortedBeforeLoad } from "../../run/build-report.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
@@ -55,7 +56,12 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   // Every scenario is validated before anything starts.
   const scenarios: LoadedScenario[] = [];
   for (const file of positionals) scenarios.push(await loadScenario(file, scale));
-  if (flags.targetFile) {
+  if (flags.target) {
+    for (const s of scenarios) {
+      const problems = externalProblems(s.actions);
+      if (problems.length > 0)
+        throw new BadInputError(`scenario ${s.file} on the external target ${flags.targetFile}`, problems);
+    }
     const seeding = scenarios.filter((s) => s.seedScale > 0).map((s) => s.name);
     if (seeding.length > 0) {
       throw new BadInputError("--target", [
