@@ -23,6 +23,10 @@ const TargetSchema = z.strictObject({
   redis: redisUrl,
   /** Hosts off loopback that may receive traffic. Nothing else leaves this machine. */
   allowHosts: z.array(z.string().min(1)).default([]),
+  // What `rehearse up --json` prints besides the URLs, so its line is a target file as it is. Not used.
+  provider: z.string().optional(),
+  id: z.string().optional(),
+  versions: z.record(z.string(), z.string()).optional(),
 });
 
 export interface Target {

@@ -11,6 +11,7 @@ import { RUN_HELP, runCommand } from "./commands/run.ts";
 import { UP_HELP, upCommand } from "./commands/up.ts";
 import { exitCodeOf, type Outcome, outcomeOfError } from "./exit-codes.ts";
 import { hintFor } from "./hints.ts";
+import { didYouMean } from "./suggest.ts";
 import { type World, writeLine } from "./world.ts";
 
 const USAGE = `Usage: rehearse <command> [options]
@@ -47,7 +48,8 @@ export async function main(argv: string[], world: World): Promise<number> {
   }
   const entry = COMMANDS[command];
   if (!entry) {
-    writeLine(world.stderr, `rehearse: unknown command '${command}'\n\n${USAGE}`);
+    const hint = didYouMean(command, [...Object.keys(COMMANDS), "help"]);
+    writeLine(world.stderr, `rehearse: unknown command '${command}'${hint}\n\n${USAGE}`);
     return exitCodeOf("bad-input");
   }
   if (rest.includes("--help") || rest.includes("-h")) {

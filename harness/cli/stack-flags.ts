@@ -55,8 +55,12 @@ export const STACK_FLAGS_HELP = `Stack options:
   --pool-size <n>          PgBouncer default_pool_size (default 20)
   --max-client-conn <n>    PgBouncer max_client_conn (default 1000)
   --start-timeout <s>      seconds each service may take to answer (default 30)
-  --state-dir <dir>        where leftovers are registered          [$REHEARSE_STATE_DIR]
-  --log-level <level>      pino JSON logs on stderr: ${LOG_LEVELS.join(" | ")} (default warn)`;
+  --state-dir <dir>        where leftovers are registered          [$REHEARSE_STATE_DIR]`;
+
+/** The --log-level line: `up` logs to stderr at warn; `run` to <out>/rehearse.log at info unless it is given. */
+export function logLevelHelp(defaultText: string): string {
+  return `  --log-level <level>      pino JSON logs on stderr: ${LOG_LEVELS.join(" | ")} (${defaultText})`;
+}
 
 type Values = { [K in keyof typeof STACK_OPTIONS]?: string | undefined };
 

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { checkStackOverrides, type StackOverrides } from "../../containers/settings.ts";
-import { parseDuration } from "../../core/duration.ts";
+import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { BadInputError } from "../../core/errors.ts";
 import { type PlannedAction, planActions } from "../actions/timeline.ts";
 import { type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
@@ -19,6 +19,7 @@ import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
 import { defaultBudgets } from "./budgets.ts";
 import type { ScenarioDefinition } from "./define.ts";
 import { scaleDurations } from "./duration-scale.ts";
+import { describeImportError } from "./import-error.ts";
 import { scenarioOps } from "./scenario-ops.ts";
 
 export interface LoadedScenario {
@@ -46,7 +47,7 @@ export async function loadScenario(file: string, durationScale: number): Promise
   try {
     module = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (error) {
-    throw new BadInputError(`scenario ${file}`, [`cannot be loaded: ${(error as Error).message.split("\n")[0]}`]);
+    throw new BadInputError(`scenario ${file}`, [`cannot be loaded: ${describeImportError(error, path)}`]);
   }
   const definition = module.default as ScenarioDefinition | undefined;
   if (!definition || typeof definition !== "object") {
@@ -95,6 +96,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   problems.push(...checkStackOverrides(d.stack, "stack"));
   const recovery = readRecovery(d, problems);
   const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops) });
+  problems.push(...timeProblems(executors, phases, actions));
   const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
   problems.push(...thresholds.problems);
   const budgets = defaultBudgets({
@@ -119,6 +121,27 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     client,
     cachePrefix: workload.cachePrefix ?? "rehearse:",
   };
+}
+
+/** Phases and actions must fit the load: a phase without load, or a fault after it, rehearses nothing. */
+function timeProblems(executors: Executor[], phases: PhaseSpan[], actions: PlannedAction[]): string[] {
+  if (executors.length === 0) return [];
+  const loadMs = Math.max(...executors.map((e) => e.startTimeMs + e.plan().durationMs));
+  const problems: string[] = [];
+  const last = phases.at(-1);
+  // 1 ms of slack: scaled durations are sums of products.
+  if (last && Number.isFinite(last.endMs) && last.endMs > loadMs + 1) {
+    problems.push(
+      `phases: they last ${formatDuration(last.endMs)} but the load lasts ${formatDuration(loadMs)} (phase '${last.name}' would have no load); shorten the phases or lengthen the scenarios`,
+    );
+  }
+  for (const a of actions) {
+    if (a.atMs >= loadMs)
+      problems.push(
+        `${a.where}.at: ${formatDuration(a.atMs)} is not before the load ends (at ${formatDuration(loadMs)})`,
+      );
+  }
+  return problems;
 }
 
 function readPhases(d: ScenarioDefinition, scale: number, problems: string[]): PhaseSpan[] {

@@ -99,12 +99,18 @@ function parseTags(text: string, where: string, context: ParseContext, problems:
   return tags;
 }
 
+const OBJECT_FIELDS = ["threshold", "abortOnFail", "delayAbortEval"];
+
 function parseOne(item: Threshold, where: string, kind: MetricKind, problems: string[]) {
   const object = typeof item === "string" ? { threshold: item } : item;
-  if (!object || typeof object.threshold !== "string") {
+  if (!object || typeof object !== "object" || typeof object.threshold !== "string") {
     problems.push(`${where}: must be an expression string or { threshold, abortOnFail, delayAbortEval }`);
     return undefined;
   }
+  for (const key of Object.keys(object).filter((k) => !OBJECT_FIELDS.includes(k)))
+    problems.push(`${where}.${key}: unknown field (expected ${OBJECT_FIELDS.join(", ")})`);
+  if (object.abortOnFail !== undefined && typeof object.abortOnFail !== "boolean")
+    problems.push(`${where}.abortOnFail: must be true or false (got ${JSON.stringify(object.abortOnFail)})`);
   const match = EXPRESSION.exec(object.threshold);
   if (!match) {
     problems.push(`${where}: '${object.threshold}' is not an expression like 'p(95)<300' or 'rate<0.01'`);

@@ -21,7 +21,14 @@ import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
 import { type Outcome, outcomeOfRun, worstOf } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { Progress } from "../progress.ts";
-import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS, settingsFor, stackRequest } from "../stack-flags.ts";
+import {
+  logLevelHelp,
+  readStackFlags,
+  STACK_FLAGS_HELP,
+  STACK_OPTIONS,
+  settingsFor,
+  stackRequest,
+} from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
 import { readCompareFlags, renderComparison } from "./compare.ts";
@@ -39,7 +46,8 @@ Options:
   --floor <ms>             with --compare: absolute noise floor (default 5)
   --no-progress            no live progress (a line redrawn on a TTY, else one every 5 s)
 ${STACK_FLAGS_HELP}
-  (--pool-mode, --pool-size and --max-client-conn override the scenario's stack settings.)`;
+${logLevelHelp("default: info, to <out>/rehearse.log, not stderr")}
+  (Stack flags and $REHEARSE_* override the scenario's stack block, which overrides the defaults.)`;
 
 export async function runCommand(args: string[], world: World): Promise<Outcome> {
   const { values, positionals } = parseOrThrow(args);

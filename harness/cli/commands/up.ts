@@ -10,7 +10,7 @@ import { createLogger } from "../../../core/log.ts";
 import { secretsOf } from "../../../core/redact.ts";
 import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
-import { readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS, stackRequest } from "../stack-flags.ts";
+import { logLevelHelp, readStackFlags, STACK_FLAGS_HELP, STACK_OPTIONS, stackRequest } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
 
@@ -23,7 +23,8 @@ SIGINT/SIGTERM (Ctrl-C), then tears everything down.
 
 Options:
   --json                   print one JSON line: {"provider","postgres","pgbouncer","redis",...}
-${STACK_FLAGS_HELP}`;
+${STACK_FLAGS_HELP}
+${logLevelHelp("default warn")}`;
 
 export async function upCommand(args: string[], world: World): Promise<Outcome> {
   const { values } = parseOrThrow(args);
