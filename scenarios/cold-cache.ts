@@ -50,8 +50,12 @@ export default defineScenario({
       maxVUs: 100,
     },
   },
+  // The baseline must be warm; during and after the flush, what users feel must stay within the
+  // launch-readiness bar (p95 < 300 ms, errors < 1%). Expected: PASSED — the dashboard refills in seconds.
   thresholds: {
     "latency{op:dashboard,phase:baseline}": ["p(95)<100"],
-    "errors{phase:fault}": ["rate<0.01"],
+    "latency{phase:fault}": ["p(95)<300"],
+    "latency{phase:recovery}": ["p(95)<300"],
+    errors: ["rate<0.01"],
   },
 });

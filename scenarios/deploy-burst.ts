@@ -44,8 +44,19 @@ export default defineScenario({
     writes: { ...steady, exec: "write", rate: 20 },
     exports: { ...steady, exec: "export", rate: 2 },
   },
+  // The launch-readiness bar during the deploy and after it: p95 < 300 ms on what users do, errors < 1%.
+  // Expected: FAILED, and that is the point — 120 new connections for 10 server connections, behind a
+  // migration's lock, make searches wait ~1 s. Fix the deploy (stagger workers, smaller pools, a
+  // lock-free migration) until this passes.
   thresholds: {
     "latency{op:search,phase:baseline}": ["p(95)<100"],
-    "errors{phase:deploy}": ["rate<0.01"],
+    "latency{op:dashboard,phase:deploy}": ["p(95)<300"],
+    "latency{op:search,phase:deploy}": ["p(95)<300"],
+    "latency{op:write,phase:deploy}": ["p(95)<300"],
+    "latency{op:dashboard,phase:after}": ["p(95)<300"],
+    "latency{op:search,phase:after}": ["p(95)<300"],
+    "latency{op:write,phase:after}": ["p(95)<300"],
+    "latency{op:export,phase:deploy}": ["p(95)<2000"],
+    errors: ["rate<0.01"],
   },
 });

@@ -72,8 +72,17 @@ export default defineScenario({
       maxVUs: 100,
     },
   },
+  // The launch-readiness bar during the incident and after: p95 < 300 ms on dashboards, searches and
+  // writes; exports within 2 s; errors < 1%. Expected: PASSED on a quiet machine (p95 rises by ms);
+  // on a busy or shared one the same incident can queue in PgBouncer and break the bar — the verdict
+  // says which, the findings say why.
   thresholds: {
     "latency{op:dashboard,phase:baseline}": ["p(95)<100"],
-    "errors{phase:incident}": ["rate<0.01"],
+    "latency{op:dashboard,phase:incident}": ["p(95)<300"],
+    "latency{op:search,phase:incident}": ["p(95)<300"],
+    "latency{op:write,phase:incident}": ["p(95)<300"],
+    "latency{op:export,phase:incident}": ["p(95)<2000"],
+    "latency{phase:after}": ["p(95)<300"],
+    errors: ["rate<0.01"],
   },
 });

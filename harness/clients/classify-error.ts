@@ -20,7 +20,10 @@ export function classifyError(error: unknown): ErrorClass {
     code.startsWith("08") ||
     code === "57P01" ||
     code === "57P03" ||
-    /Connection terminated|Connection is closed|server closed the connection|connect ECONNREFUSED/i.test(message)
+    // ioredis gives up on an unreachable server with these, and no code.
+    /Connection terminated|Connection is closed|server closed the connection|connect ECONNREFUSED|max retries per request|Stream isn't writeable/i.test(
+      message,
+    )
   ) {
     return "connection";
   }

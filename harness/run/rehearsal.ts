@@ -4,11 +4,14 @@
  * Redis connection (the workload's may be the one a fault blocks) and end,
  * reverting what they did, with the load.
  */
+
 import { Redis } from "ioredis";
 import type { StartedStack } from "../../containers/index.ts";
+import { onAbort } from "../../core/abort.ts";
 import { type ActionRecord, measuredPhases } from "../../reports/schema.ts";
 import { runActions } from "../actions/timeline.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
+import { PoolGuard } from "../clients/pool-guard.ts";
 import type { MetricsStore } from "../metrics/store.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
 import { type GeneratorSample, Sampler, type TimelineSample } from "../sampler/sampler.ts";
@@ -42,6 +45,8 @@ export async function rehearse(
   options: RehearsalOptions,
 ): Promise<Rehearsal> {
   const pool = createDbPool(stack.urls.pgbouncer, scenario.client);
+  // However the load ends, what is still in flight is cancelled and the pool ends within a bound.
+  const guard = new PoolGuard(pool, stack.urls.pgbouncer);
   // A cold pool would show its SCRAM handshakes as pool wait in the first second of every run.
   await warmPool(pool, scenario.client.poolSize);
   const redis = new Redis(stack.urls.redis, REDIS_CLIENT);
@@ -58,7 +63,7 @@ export async function rehearse(
   });
   const actionsStop = new AbortController();
   const stopActions = () => actionsStop.abort();
-  options.signal.addEventListener("abort", stopActions, { once: true });
+  const unsubscribe = onAbort(options.signal, stopActions);
   try {
     sampler.start();
     const running: string[] = [];
@@ -111,11 +116,11 @@ export async function rehearse(
     const timeline = await sampler.stop();
     return { clock, outcome, actions, timeline };
   } finally {
-    options.signal.removeEventListener("abort", stopActions);
+    unsubscribe();
     await sampler.stop();
     redis.disconnect();
     actionRedis.disconnect();
-    await pool.end();
+    await guard.abandon();
   }
 }
 

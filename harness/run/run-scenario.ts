@@ -5,7 +5,10 @@
  * marked aborted.
  */
 import { type StartedStack, type StartStackOptions, startStack } from "../../containers/index.ts";
+import { onAbort } from "../../core/abort.ts";
+import { AbortedError } from "../../core/errors.ts";
 import type { RunReport } from "../../reports/schema.ts";
+import { PoolGuard } from "../clients/pool-guard.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { seed, seedPool } from "../workloads/saas/schema.ts";
 import { buildRunReport } from "./build-report.ts";
@@ -26,7 +29,9 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
   // Node 22 cannot parse `await using` yet: try/finally it is.
   const stack = await startStack(options.stack);
   try {
-    const seeded = await seedStack(scenario, stack);
+    const seeded = await seedStack(scenario, stack, options.signal);
+    // A signal during start-up or seeding: no load at all (run.ts writes the aborted report).
+    if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
     const rehearsal = await rehearse(scenario, stack, options);
     return buildRunReport({
       scenario,
@@ -42,14 +47,27 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
   }
 }
 
-/** The reference workload's data, straight at Postgres; its shape and time go in the report. */
-async function seedStack(scenario: LoadedScenario, stack: StartedStack): Promise<RunReport["seed"]> {
-  if (scenario.seedScale === 0) return null;
+/** The reference workload's data, straight at Postgres; its shape and time go in the report. A signal
+ * stops it at once: its statements are cancelled, its connections closed. */
+async function seedStack(
+  scenario: LoadedScenario,
+  stack: StartedStack,
+  signal: AbortSignal,
+): Promise<RunReport["seed"]> {
+  if (scenario.seedScale === 0 || signal.aborted) return null;
   const seeding = seedPool(stack.urls.postgres);
+  const guard = new PoolGuard(seeding, stack.urls.postgres);
+  let unsubscribe = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    unsubscribe = onAbort(signal, () => reject(new AbortedError("seeding stopped by a signal")));
+  });
+  const seeding$ = seed(seeding, scenario.seedScale);
+  seeding$.catch(() => {}); // abandoned on a signal: its statements fail once cancelled
   try {
-    const { seconds, ...shape } = await seed(seeding, scenario.seedScale);
+    const { seconds, ...shape } = await Promise.race([seeding$, stopped]);
     return { ...shape, seconds: Math.round(seconds * 1000) / 1000 };
   } finally {
-    await seeding.end();
+    unsubscribe();
+    await guard.abandon();
   }
 }

@@ -4,6 +4,7 @@
  * to back; the intended start of each is its actual start. VUs join and
  * leave at the plan's steps; a leaving VU finishes its current iteration.
  */
+import { onAbort } from "../../core/abort.ts";
 import type { ClosedLoopPlan } from "../executors/index.ts";
 import { runIteration, type ScenarioRun } from "./iteration.ts";
 import { type LoopOutcome, settleWithin } from "./open-loop.ts";
@@ -47,10 +48,10 @@ export async function runClosedLoop(
   // cancelled either way, or its timer would hold the process for up to maxDuration.
   const endWait = new AbortController();
   const stop = () => endWait.abort();
-  signal?.addEventListener("abort", stop, { once: true });
+  const unsubscribe = onAbort(signal, stop);
   await Promise.race([Promise.all(loops.values()), waitUntil(endAtMs, endWait.signal)]);
   stop();
-  signal?.removeEventListener("abort", stop);
+  unsubscribe();
   wanted = 0;
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);
   run.closed = true;

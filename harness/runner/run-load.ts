@@ -3,6 +3,7 @@
  * calling the named op with instrumented `db` and `cache` clients. Returns
  * the metrics store and the generator's verdict on itself.
  */
+import { onAbort } from "../../core/abort.ts";
 import { BadInputError } from "../../core/errors.ts";
 import { type Op, type OpTargets, opContext } from "../clients/op-context.ts";
 import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
@@ -95,8 +96,7 @@ export async function runLoad(
   const phases = options.phases ?? [{ name: "run", startMs: 0, endMs: Number.POSITIVE_INFINITY }];
   // Stops on the caller's signal, or when an abortOnFail threshold fails.
   const stop = new AbortController();
-  const forward = () => stop.abort();
-  options.signal?.addEventListener("abort", forward, { once: true });
+  const unsubscribe = onAbort(options.signal, () => stop.abort());
   let abortedBy: ThresholdResult[] = [];
   const watched = (options.thresholds ?? []).filter((t) => t.abortOnFail);
   const watcher = setInterval(() => {
@@ -135,7 +135,7 @@ export async function runLoad(
   );
   clearInterval(watcher);
   options.onTick?.(store, perSecond);
-  options.signal?.removeEventListener("abort", forward);
+  unsubscribe();
   const durationMs = performance.now() - startedAtMs;
   const { eventLoopDelayP99Ms, cpuPercent } = monitor.stop();
   // Rates per open-loop scenario over its planned duration (the graceful stop is not load).

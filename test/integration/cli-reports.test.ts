@@ -21,7 +21,7 @@ describe("rehearse report / compare", () => {
   it("report re-renders an old run in each format", async () => {
     const junit = await runRehearse(["report", base, "--format", "junit"], env, 30_000);
     expect(junit.code).toBe(0);
-    expect(junit.stdout).toContain('<testsuite name="rehearse.sample.thresholds" tests="3" failures="1"');
+    expect(junit.stdout).toContain('<testsuite name="rehearse.sample.thresholds" tests="5" failures="1"');
     const md = await runRehearse(["report", base], env, 30_000);
     expect(md.stdout).toContain("## ❌ rehearse: sample — FAILED");
     const bad = await runRehearse(["report", base, "--format", "pdf"], env, 30_000);

@@ -50,6 +50,21 @@ async function runShipped(name: string, flags: string[], timeoutMs: number) {
   return last as { report: RunReport; code: number | null; stdout: string };
 }
 
+/**
+ * The verdict follows the budgets the scenario states: every phase after the baseline is judged by a
+ * threshold the scenario wrote (none is rehearse's default), and the run passed, exit 0, exactly when
+ * all of them held and every action did its work; otherwise failed, exit 99.
+ */
+function expectVerdictFollowsBudgets(report: RunReport, code: number | null): void {
+  expect(report.thresholds.filter((t) => t.source === "default")).toEqual([]);
+  const after = report.phases.slice(report.phases.findIndex((p) => p.name === report.baseline) + 1);
+  for (const phase of after) expect(report.thresholds.some((t) => t.metric.includes(`phase:${phase.name}`))).toBe(true);
+  if (report.status === "invalid") return; // the generator's own verdict: numbers not published
+  const held = report.thresholds.every((t) => t.ok) && report.actions.every((a) => a.result.error === undefined);
+  expect(report.status).toBe(held ? "passed" : "failed");
+  expect(code).toBe(held ? 0 : 99);
+}
+
 function expectRecoveryMeasured(delta: Delta | undefined): void {
   expect(delta).toHaveProperty("recoveryMs");
   const recovery = delta?.recoveryMs ?? null;
@@ -86,7 +101,7 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
       expect(fault?.deltaP95Ms).toBeGreaterThan(0);
       // A scaled-down recovery window on a busy 2-core CI machine can be short: null is a valid answer.
       expectRecoveryMeasured(fault);
-      expect([0, 99]).toContain(code);
+      expectVerdictFollowsBudgets(report, code);
     },
     TEST_TIMEOUT_MS,
   );
@@ -94,7 +109,8 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
   it(
     "backup-overlap: the dump succeeds and restores with matching row counts; writes slow while it runs",
     async () => {
-      const { report } = await runScaled("backup-overlap", provider, "0.6", 150_000);
+      const { report, code } = await runScaled("backup-overlap", provider, "0.6", 150_000);
+      expectVerdictFollowsBudgets(report, code);
       expect(report.actions[0]?.result).toMatchObject({
         exitCode: 0,
         restoreExitCode: 0,
@@ -119,7 +135,8 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
   it(
     "deploy-burst: the migration and 120 new connections make pool wait and p95 rise; workers are gone after",
     async () => {
-      const { report } = await runScaled("deploy-burst", provider, "0.5", 150_000);
+      const { report, code } = await runScaled("deploy-burst", provider, "0.5", 150_000);
+      expectVerdictFollowsBudgets(report, code);
       expect(report.actions[0]).toMatchObject({
         name: "deploy-burst",
         result: { migrated: true, workers: 30, connections: 120, warmIterations: 600, warmErrors: 0 },
@@ -145,7 +162,8 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
   it(
     "growth-incident: hit ratio falls, p95 rises and PgBouncer clients wait while the backup runs",
     async () => {
-      const { report } = await runScaled("growth-incident", provider, "0.5", 150_000);
+      const { report, code } = await runScaled("growth-incident", provider, "0.5", 150_000);
+      expectVerdictFollowsBudgets(report, code);
       const byName = Object.fromEntries(report.actions.map((a) => [a.name, a.result]));
       expect(byName.backup).toMatchObject({ exitCode: 0 });
       expect(byName.maxmemory).toMatchObject({ value: "1400kb", reverted: true });
@@ -154,8 +172,10 @@ describe.each(providersUnderTest())("shipped scenarios, scaled down (%s)", (prov
       const dashboard = incident.find((d) => d.op === "dashboard");
       expect(dashboard?.deltaCacheHitRatio).toBeLessThan(-0.05);
       expect(Math.max(...incident.map((d) => d.deltaP95Ms))).toBeGreaterThan(0);
-      // The pool of 6 server connections hits its limit: clients queue in PgBouncer.
-      expect(dashboard?.peakClWaiting).toBeGreaterThan(0);
+      // Whether PgBouncer's pool of 6 fills depends on the machine: on a quiet 2-core one the incident keeps
+      // at most 1 server connection busy at each 1 s sample (dashboard misses cost ~2.5 ms), on one with
+      // CPU steal queries slow and clients queue (cl_waiting up to 10 was seen). Not asserted: the delta
+      // reports it either way, and the verdict judges what users felt.
       expectRecoveryMeasured(dashboard);
     },
     TEST_TIMEOUT_MS,

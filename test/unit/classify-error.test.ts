@@ -15,6 +15,8 @@ describe("classifyError", () => {
     [new Error("Connection terminated unexpectedly"), "connection"],
     [withCode("terminating connection due to administrator command", "57P01"), "connection"],
     [withCode("the database system is starting up", "57P03"), "connection"],
+    [new Error("Reached the max retries per request limit (which is 1). Refer to ..."), "connection"],
+    [new Error("Stream isn't writeable and enableOfflineQueue options is false"), "connection"],
     [withCode('relation "nope" does not exist', "42P01"), "query"],
     [withCode("could not serialize access", "40001"), "query"],
     [new Error("something else"), "other"],

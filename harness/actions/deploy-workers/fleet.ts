@@ -1,9 +1,11 @@
 /** rehearse's side of the deploy burst's worker process: start it, wait until warm, stop it. Bounded throughout. */
+
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { onAbort } from "../../../core/abort.ts";
 import type { ActionResult } from "../types.ts";
 import type { ChildMessage, FleetConfig } from "./protocol.ts";
 
@@ -50,11 +52,13 @@ function firstMessage(
 ): Promise<ChildMessage> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`deploy workers not warm after ${limitMs} ms`)), limitMs);
-    const onAbort = () => reject(new Error("aborted"));
-    signal.addEventListener("abort", onAbort, { once: true });
+    const unsubscribe = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    });
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
+      unsubscribe();
     };
     child.once("message", (message: ChildMessage) => {
       done();

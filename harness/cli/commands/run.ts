@@ -19,6 +19,7 @@ import { abortedBeforeLoad } from "../../run/build-report.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
 import { type Outcome, outcomeOfRun, worstOf } from "../exit-codes.ts";
+import { lockOutDir } from "../out-lock.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { Progress } from "../progress.ts";
 import {
@@ -82,13 +83,14 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
       `it is a run of '${base.scenario}'; this run has ${scenarios.map((s) => `'${s.name}'`).join(", ")}`,
     ]);
   }
-  if (flags.settings.containers.network === "host") applyTestcontainersDefaults(world.env);
-
   const settings = new Map(scenarios.map((s) => [s, settingsFor(s, flags)]));
+  if ([...settings.values()].some((s) => s.containers.network === "host")) applyTestcontainersDefaults(world.env);
   // An external target's passwords are scrubbed from free-text logs; stacks rehearse makes use throwaway ones.
   const target = flags.target;
   const secrets = target ? secretsOf([target.postgres, target.pgbouncer, target.pgbouncerAdmin, target.redis]) : [];
   const out = values.out ?? "rehearse-out";
+  // Everything is validated: from here on things are written, and only by this run.
+  const unlock = lockOutDir(out);
   // Logs go to <out>/rehearse.log; --log-level sends them to stderr instead.
   const log = values["log-level"]
     ? createLogger(flags.logLevel, pino.destination({ fd: 2, sync: true }), () => secrets)
@@ -141,6 +143,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
     }
   } finally {
     unsubscribe();
+    unlock();
   }
   return outcome;
 }
