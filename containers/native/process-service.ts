@@ -118,9 +118,17 @@ export class ProcessService implements ServiceHandle {
   }
 
   private async exitWithin(ms: number): Promise<boolean> {
-    // Unref: a pending grace timer must not keep the process alive after the server exited.
-    const timeout = sleep(ms, false, { ref: false });
-    return Promise.race([this.exited.then(() => true), timeout]);
+    // A referenced timer, cleared once the server exits: an unreferenced one let Node exit mid-teardown
+    // (nothing else was alive once the load's sockets were closed), leaving a stopping server behind.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([this.exited.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {

@@ -13,6 +13,7 @@ import type pg from "pg";
 const CANCEL_REQUEST_CODE = 80877102;
 
 interface Tracked {
+  on(event: "error", listener: () => void): unknown;
   processID: number | null;
   secretKey: number | null;
   connection?: { stream?: { destroy(): void } };
@@ -47,7 +48,11 @@ export class PoolGuard {
     const half = budgetMs / 2;
     const cancels = [...this.busy].map((c) => this.cancel(c, half));
     await Promise.allSettled(cancels);
-    for (const client of this.clients) client.connection?.stream?.destroy();
+    for (const client of this.clients) {
+      // A checked-out client has no pool listener: its "connection lost" would crash the process.
+      client.on("error", () => {});
+      client.connection?.stream?.destroy();
+    }
     await Promise.race([this.pool.end().catch(() => {}), sleep(half)]);
   }
 
