@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import { execLocal } from "../exec-local.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
 import { processesWorkingIn, signalEach } from "./processes.ts";
