@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { processesWorkingIn, signalEach } from "./native/processes.ts";
 import { NATIVE_TEMP_PREFIX, OWNER_FILE } from "./native/provider.ts";
 import { isProcessAlive, type Registry } from "./registry.ts";
@@ -25,34 +26,42 @@ export interface CleanOptions {
   docker?: boolean;
 }
 
-/** Returns one human line per thing removed. */
-export async function cleanLeftovers(options: CleanOptions): Promise<string[]> {
-  const removed: string[] = [];
-  for (const entry of options.registry.list()) {
-    if (isProcessAlive(entry.ownerPid)) continue;
-    removed.push(...removeNativeDir(entry.tempDir, entry.id));
-    options.registry.remove(entry.id);
-  }
-  removed.push(...sweepTempDirs(options.tempRoot ?? tmpdir()));
-  if (options.docker !== false) removed.push(...(await sweepDocker()));
-  return removed;
+export interface CleanResult {
+  /** One human line per thing removed. */
+  removed: string[];
+  /** One line per thing still there after the bounded wait. */
+  remaining: string[];
 }
 
-function sweepTempDirs(root: string): string[] {
-  const removed: string[] = [];
+/** How long killed processes get to be gone, and how often they are looked for again. */
+const GONE_WITHIN_MS = 5_000;
+const POLL_MS = 50;
+
+export async function cleanLeftovers(options: CleanOptions): Promise<CleanResult> {
+  const result: CleanResult = { removed: [], remaining: [] };
+  for (const entry of options.registry.list()) {
+    if (isProcessAlive(entry.ownerPid)) continue;
+    await removeNativeDir(entry.tempDir, entry.id, result);
+    options.registry.remove(entry.id);
+  }
+  await sweepTempDirs(options.tempRoot ?? tmpdir(), result);
+  if (options.docker !== false) result.removed.push(...(await sweepDocker()));
+  return result;
+}
+
+async function sweepTempDirs(root: string, result: CleanResult): Promise<void> {
   let names: string[] = [];
   try {
     names = readdirSync(root).filter((name) => name.startsWith(NATIVE_TEMP_PREFIX));
   } catch {
-    return removed;
+    return;
   }
   for (const name of names) {
     const dir = join(root, name);
     const owner = readOwner(dir);
     if (owner && isProcessAlive(owner.ownerPid)) continue;
-    removed.push(...removeNativeDir(dir, owner?.id ?? name));
+    await removeNativeDir(dir, owner?.id ?? name, result);
   }
-  return removed;
 }
 
 function readOwner(dir: string): { id: string; ownerPid: number } | undefined {
@@ -63,22 +72,39 @@ function readOwner(dir: string): { id: string; ownerPid: number } | undefined {
   }
 }
 
-/** Kills every process working inside `dir` (frozen ones too), then removes `dir`. */
-function removeNativeDir(dir: string, stackId: string): string[] {
-  const removed: string[] = [];
-  const pids = processesWorkingIn(dir);
-  if (pids.length > 0) {
+/**
+ * Kills every process working inside `dir` (frozen ones too) and waits until none is left — a
+ * process caught mid-fork (initdb starting postgres) can appear after the first sweep, so each
+ * round looks again — then removes `dir`. Bounded: what is still there after GONE_WITHIN_MS is
+ * reported, not waited for.
+ */
+async function removeNativeDir(dir: string, stackId: string, result: CleanResult): Promise<void> {
+  const killed = new Set<number>();
+  const deadline = performance.now() + GONE_WITHIN_MS;
+  for (let pids = processesWorkingIn(dir); pids.length > 0; pids = processesWorkingIn(dir)) {
     signalEach(pids, "SIGKILL");
-    removed.push(`killed ${pids.length} processes of native stack ${stackId} (pids ${pids.join(", ")})`);
+    for (const pid of pids) killed.add(pid);
+    if (performance.now() >= deadline) {
+      result.remaining.push(
+        `processes of native stack ${stackId} still running after ${GONE_WITHIN_MS / 1000} s: pids ${pids.join(", ")}`,
+      );
+      break;
+    }
+    await sleep(POLL_MS);
   }
+  if (killed.size > 0)
+    result.removed.push(`killed ${killed.size} processes of native stack ${stackId} (pids ${[...killed].join(", ")})`);
   try {
     readdirSync(dir);
-    rmSync(dir, { recursive: true, force: true });
-    removed.push(`removed temp dir ${dir}`);
   } catch {
-    // Already gone.
+    return; // already gone
   }
-  return removed;
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    result.removed.push(`removed temp dir ${dir}`);
+  } catch (error) {
+    result.remaining.push(`temp dir ${dir}: ${(error as Error).message}`);
+  }
 }
 
 async function sweepDocker(): Promise<string[]> {

@@ -25,16 +25,18 @@ export async function cleanCommand(args: string[], world: World): Promise<Outcom
   });
   // Listing and removing containers needs no bridge network, whatever the stack used.
   applyTestcontainersDefaults(world.env);
-  const removed = await cleanLeftovers({
+  const { removed, remaining } = await cleanLeftovers({
     registry: new Registry(stateDirFrom(values["state-dir"], world.env)),
     docker: values["no-docker"] !== true,
   });
   if (values.json) {
-    writeLine(world.stdout, JSON.stringify({ removed }));
-  } else if (removed.length === 0) {
+    writeLine(world.stdout, JSON.stringify({ removed, remaining }));
+  } else if (removed.length === 0 && remaining.length === 0) {
     writeLine(world.stdout, "rehearse clean: nothing to clean");
   } else {
     for (const line of removed) writeLine(world.stdout, `rehearse clean: ${line}`);
+    for (const line of remaining) writeLine(world.stderr, `rehearse clean: could not remove ${line}`);
   }
-  return "ok";
+  // Something left that it could not remove: a failure the caller must see (exit 1).
+  return remaining.length > 0 ? "internal" : "ok";
 }
