@@ -114,6 +114,15 @@ export interface ActionRecord {
   optional?: true;
 }
 
+/** A service that stopped answering the sampler (2 s in a row), and when it answered again. */
+export interface OutageRecord {
+  service: ServiceName;
+  fromMs: number;
+  /** null: it never answered again before the run ended. */
+  toMs: number | null;
+  reason: string;
+}
+
 export interface GeneratorReport {
   targetRate: number;
   achievedRate: number;
@@ -173,6 +182,9 @@ export interface RunReport {
   /** Per op, one entry per second of load from `originMs` (the sampler's clock): rolling p95 and the rest. */
   perSecond: { originMs: number; intervalMs: number; ops: Record<string, OpSeconds> };
   actions: ActionRecord[];
+  /** Services that stopped answering during the load (a freeze or kill the scenario did, or a real crash).
+   * Absent in reports written before it existed. */
+  outages?: OutageRecord[];
   thresholds: ThresholdRow[];
   generator: GeneratorReport;
 }

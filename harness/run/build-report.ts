@@ -116,6 +116,7 @@ export function abortedBeforeLoad(
     timeline: [],
     perSecond: { originMs: 0, intervalMs: 1000, ops: {} },
     actions: [],
+    outages: [],
     thresholds: [],
     generator: {
       targetRate: 0,
@@ -199,6 +200,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     timeline: rehearsal.timeline,
     perSecond: { originMs: clock.loadStartMs, intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) },
     actions: rehearsal.actions,
+    outages: rehearsal.outages,
     thresholds: thresholds.map(({ metric, expression, ok, actual, note, source }) => ({
       metric,
       expression,

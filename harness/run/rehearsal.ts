@@ -14,6 +14,7 @@ import { createDbPool, warmPool } from "../clients/db.ts";
 import { PoolGuard } from "../clients/pool-guard.ts";
 import type { MetricsStore } from "../metrics/store.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
+import type { Outage } from "../sampler/outages.ts";
 import { type GeneratorSample, Sampler, type TimelineSample } from "../sampler/sampler.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { type ProgressState, progressState } from "./progress-state.ts";
@@ -31,6 +32,7 @@ export interface Rehearsal {
   outcome: LoadOutcome;
   actions: ActionRecord[];
   timeline: TimelineSample[];
+  outages: Outage[];
 }
 
 export interface RehearsalOptions {
@@ -114,7 +116,7 @@ export async function rehearse(
     }
     const actions = await actionsDone;
     const timeline = await sampler.stop();
-    return { clock, outcome, actions, timeline };
+    return { clock, outcome, actions, timeline, outages: sampler.outages.outages };
   } finally {
     unsubscribe();
     await sampler.stop();

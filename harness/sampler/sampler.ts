@@ -6,8 +6,9 @@
  * the last tick is skipped (a frozen server must not pile up queries); a
  * probe that fails logs once and keeps going. Bounded: at most MAX_SAMPLES.
  */
-import type { StackUrls } from "../../containers/types.ts";
+import type { ServiceName, StackUrls } from "../../containers/types.ts";
 import { HostCpu, type HostCpuSample } from "./host-cpu.ts";
+import { OutageTracker } from "./outages.ts";
 import { PgBouncerProbe, type PgBouncerSample, PostgresProbe, type PostgresSample, RedisProbe } from "./probes.ts";
 import type { RedisInfo } from "./redis-info.ts";
 
@@ -41,8 +42,13 @@ export interface SamplerOptions {
   warn: (message: string) => void;
 }
 
+/** Which server each probe reads. */
+const SERVICE_OF: Record<ProbeName, ServiceName> = { pgbouncer: "pgbouncer", postgres: "postgres", redis: "redis" };
+
 export class Sampler {
   readonly samples: TimelineSample[] = [];
+  /** Services that stopped answering during the run (and whether they came back). */
+  readonly outages = new OutageTracker();
   private readonly options: SamplerOptions;
   private readonly probes: { [K in ProbeName]: { read(): Promise<NonNullable<TimelineSample[K]>>; close(): void } };
   private readonly busy = new Set<ProbeName>();
@@ -82,12 +88,17 @@ export class Sampler {
   }
 
   private async read(name: ProbeName, sample: TimelineSample): Promise<void> {
-    if (this.busy.has(name)) return;
+    if (this.busy.has(name)) {
+      this.outages.missed(SERVICE_OF[name], sample.tMs, "no answer within a second");
+      return;
+    }
     this.busy.add(name);
     try {
       // Each probe type fills its own field.
       (sample as Record<ProbeName, unknown>)[name] = await this.probes[name].read();
+      this.outages.answered(SERVICE_OF[name], sample.tMs);
     } catch (error) {
+      this.outages.missed(SERVICE_OF[name], sample.tMs, (error as Error).message.split("\n")[0] ?? "failed");
       if (!this.warned.has(name)) {
         this.warned.add(name);
         this.options.warn(`sampler: ${name} probe failed (${(error as Error).message}); will keep trying, silently`);

@@ -16,7 +16,7 @@ export interface Chart {
 }
 
 export interface Band {
-  kind: "phase" | "action";
+  kind: "phase" | "action" | "outage";
   label: string;
   startS: number;
   endS: number;
@@ -97,6 +97,12 @@ export function chartData(report: RunReport): { charts: Chart[]; bands: Band[] }
       label: a.name,
       startS: round(a.startMs / 1000),
       endS: round(a.endMs / 1000),
+    })),
+    ...(report.outages ?? []).map((o) => ({
+      kind: "outage" as const,
+      label: `${o.service} down`,
+      startS: round(o.fromMs / 1000),
+      endS: round((o.toMs ?? report.phases.at(-1)?.endMs ?? o.fromMs) / 1000),
     })),
   ];
   return { charts, bands };

@@ -7,7 +7,7 @@
 
 import { hostCpuByPhase, NOISY_STEAL_PCT } from "../host-cpu.ts";
 import type { Delta } from "../schema.ts";
-import { actionFailure, isBackgroundOp, measuredPhases, type RunReport } from "../schema.ts";
+import { actionFailure, isBackgroundOp, measuredPhases, type OutageRecord, type RunReport } from "../schema.ts";
 import { fmtMs } from "./format.ts";
 
 export interface Finding {
@@ -49,6 +49,54 @@ function recovery(d: Delta, lastPhase: string | undefined): string {
   if (d.phase === lastPhase) return "; the run ended with this phase: no recovery to judge";
   if (d.recoveryMs === null) return "; not recovered by the end of the run";
   return d.recoveryMs === 0 ? "; no slowdown after it" : `; back to baseline ${fmtMs(d.recoveryMs)} after`;
+}
+
+const SERVICE_LABEL: Record<string, string> = { postgres: "Postgres", pgbouncer: "PgBouncer", redis: "Redis" };
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** An action of the scenario's that took this service down on purpose (a freeze, kill, restart...). */
+function causedByAction(report: RunReport, o: OutageRecord): boolean {
+  const end = o.toMs ?? Number.POSITIVE_INFINITY;
+  return report.actions.some(
+    (a) =>
+      (a.result.service === o.service || (o.service === "pgbouncer" && /^pgbouncer|deploy-burst/.test(a.name))) &&
+      a.startMs - 1_000 <= end &&
+      a.endMs + 2_000 >= o.fromMs,
+  );
+}
+
+/** The op that failed most after `fromMs` (until `toMs`), from the per-second counts. */
+function worstAfter(report: RunReport, fromMs: number, toMs: number | null): string {
+  const { originMs, intervalMs, ops } = report.perSecond;
+  const from = Math.max(0, Math.floor((fromMs - originMs) / intervalMs));
+  const to = toMs === null ? undefined : Math.ceil((toMs - originMs) / intervalMs);
+  let worst: { op: string; rate: number } | undefined;
+  for (const [op, s] of Object.entries(ops)) {
+    const total = s.count.slice(from, to).reduce((n, c) => n + c, 0);
+    const failed = s.errors.slice(from, to).reduce((n, c) => n + c, 0);
+    if (total > 0 && failed > 0 && (!worst || failed / total > worst.rate)) worst = { op, rate: failed / total };
+  }
+  if (!worst) return "";
+  return `; ${pct(worst.rate)} of ${worst.op} iterations failed ${toMs === null ? "after it" : "meanwhile"}`;
+}
+
+/** A service that stopped answering with no action of the scenario's to explain it: a crash, named first. */
+function outageFindings(report: RunReport): Finding[] {
+  return (report.outages ?? [])
+    .filter((o) => !causedByAction(report, o))
+    .map((o) => {
+      const name = SERVICE_LABEL[o.service] ?? o.service;
+      const back =
+        o.toMs === null
+          ? "did not come back"
+          : `answered again at ${seconds(o.toMs)} (${seconds(o.toMs - o.fromMs)} without it)`;
+      return {
+        score: 1e8,
+        phase: "",
+        op: "",
+        text: `${name} stopped answering at ${seconds(o.fromMs)} and ${back}${worstAfter(report, o.fromMs, o.toMs)} (${o.reason})`,
+      };
+    });
 }
 
 /** At or above the launch-readiness error budget, an error rate outranks every latency finding. */
@@ -121,7 +169,7 @@ export function findings(report: RunReport): Finding[] {
       text: [`${parts[0]} ${when(report, d.phase)}`, ...parts.slice(1)].join("; ") + recovery(d, lastPhase),
     });
   }
-  out.push(...failureFindings(report, covered));
+  out.push(...failureFindings(report, covered), ...outageFindings(report));
   for (const a of report.actions) {
     const r = a.result;
     const failure = actionFailure(a);

@@ -20,11 +20,12 @@ export const CHART_SCRIPT = `
             var x0 = u.valToPos(b.startS, "x", true), x1 = u.valToPos(b.endS, "x", true);
             var w = Math.max(x1 - x0, 2 * devicePixelRatio);
             if (b.kind === "phase") ctx.fillStyle = i % 2 ? "rgba(100,116,139,0.10)" : "rgba(100,116,139,0.03)";
+            else if (b.kind === "outage") ctx.fillStyle = "rgba(220,38,38,0.18)";
             else ctx.fillStyle = "rgba(249,115,22,0.22)";
             ctx.fillRect(x0, top, w, height);
-            ctx.fillStyle = b.kind === "phase" ? "#475569" : "#c2410c";
+            ctx.fillStyle = b.kind === "phase" ? "#475569" : b.kind === "outage" ? "#b91c1c" : "#c2410c";
             ctx.font = (11 * devicePixelRatio) + "px sans-serif";
-            ctx.fillText(b.label, x0 + 3 * devicePixelRatio, top + (b.kind === "phase" ? 12 : 26) * devicePixelRatio);
+            ctx.fillText(b.label, x0 + 3 * devicePixelRatio, top + (b.kind === "phase" ? 12 : b.kind === "outage" ? 40 : 26) * devicePixelRatio);
             drawn++;
           });
           ctx.restore();

@@ -89,7 +89,7 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
   );
   sections.push(
     "<h2>Timeline</h2>",
-    `<p class="muted">Phases shaded grey, action windows orange.</p>`,
+    `<p class="muted">Phases shaded grey, action windows orange, services not answering red.</p>`,
     ...data.charts.map((c) => `<div class="chart" id="chart-${h(c.id)}" data-title="${h(c.title)}"></div>`),
   );
   if (report.deltas.length) {

@@ -38,6 +38,33 @@ describe("findings", () => {
   });
 });
 
+describe("findings: services that stopped answering", () => {
+  it("a crash no action explains is the first finding, with what failed after it", () => {
+    const report = sampleReport();
+    report.actions = [];
+    report.outages = [
+      { service: "postgres", fromMs: 10_000, toMs: null, reason: "connect ECONNREFUSED 127.0.0.1:5432" },
+    ];
+    expect(findings(report)[0]?.text).toBe(
+      "Postgres stopped answering at 10.0 s and did not come back; 1.5% of dashboard iterations failed after it (connect ECONNREFUSED 127.0.0.1:5432)",
+    );
+  });
+
+  it("one that came back says for how long; one a freeze of the same service caused is no finding", () => {
+    const report = sampleReport();
+    report.actions = [{ name: "freeze", startMs: 10_000, endMs: 15_000, result: { service: "redis", reverted: true } }];
+    report.outages = [
+      { service: "redis", fromMs: 10_000, toMs: 15_000, reason: "timeout" },
+      { service: "pgbouncer", fromMs: 20_000, toMs: 24_000, reason: "ECONNRESET" },
+    ];
+    const texts = findings(report).map((f) => f.text);
+    expect(texts[0]).toBe(
+      "PgBouncer stopped answering at 20.0 s and answered again at 24.0 s (4.0 s without it) (ECONNRESET)",
+    );
+    expect(texts.some((t) => t.startsWith("Redis"))).toBe(false);
+  });
+});
+
 describe("markdown", () => {
   const md = renderMarkdown(sampleReport());
   it("has the status, thresholds, delta table and recovery", () => {
