@@ -37,6 +37,9 @@ export function createDbPool(url: string, settings: DbSettings): pg.Pool {
   });
   // An idle client losing its server (a restart, say) emits here; the pool drops it.
   pool.on("error", () => {});
+  // A checked-out client losing its server emits "error" too, and the pool listens only to idle ones:
+  // unheard, it crashed rehearse when PgBouncer died mid-run. Its query fails anyway; that is the error counted.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 

@@ -141,5 +141,6 @@ export async function seed(pool: pg.Pool, scale: number): Promise<SeedResult> {
 export function seedPool(postgresUrl: string): pg.Pool {
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 });
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {})); // see createDbPool
   return pool;
 }
