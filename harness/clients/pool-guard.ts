@@ -22,18 +22,13 @@ interface Tracked {
 export class PoolGuard {
   private readonly pool: pg.Pool;
   private readonly server: { host: string; port: number };
-  private readonly clients = new Set<Tracked>();
   private readonly busy = new Set<Tracked>();
 
   constructor(pool: pg.Pool, url: string) {
     this.pool = pool;
     const parsed = new URL(url);
     this.server = { host: parsed.hostname.replace(/^\[|\]$/g, ""), port: Number(parsed.port || 5432) };
-    pool.on("connect", (client) => this.clients.add(client as unknown as Tracked));
-    pool.on("remove", (client) => {
-      this.clients.delete(client as unknown as Tracked);
-      this.busy.delete(client as unknown as Tracked);
-    });
+    pool.on("remove", (client) => this.busy.delete(client as unknown as Tracked));
     pool.on("acquire", (client) => this.busy.add(client as unknown as Tracked));
     pool.on("release", (_error, client) => this.busy.delete(client as unknown as Tracked));
   }
@@ -48,7 +43,9 @@ export class PoolGuard {
     const half = budgetMs / 2;
     const cancels = [...this.busy].map((c) => this.cancel(c, half));
     await Promise.allSettled(cancels);
-    for (const client of this.clients) {
+    // Idle connections end politely (pool.end); only the ones still checked out are cut off, which fails
+    // their queries, releases them and lets end() finish.
+    for (const client of this.busy) {
       // A checked-out client has no pool listener: its "connection lost" would crash the process.
       client.on("error", () => {});
       client.connection?.stream?.destroy();
