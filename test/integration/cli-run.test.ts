@@ -31,6 +31,7 @@ const FREEZE = fileURLToPath(new URL("../fixtures/scenarios/freeze.ts", import.m
 const ACTIONS = fileURLToPath(new URL("../fixtures/scenarios/actions.ts", import.meta.url));
 const CHAOS = fileURLToPath(new URL("../fixtures/scenarios/chaos.ts", import.meta.url));
 const BURST_ABORT = fileURLToPath(new URL("../fixtures/scenarios/burst-abort.ts", import.meta.url));
+const FAILING_ACTION = fileURLToPath(new URL("../fixtures/scenarios/failing-action.ts", import.meta.url));
 const SEEDED = fileURLToPath(new URL("../fixtures/scenarios/seeded.ts", import.meta.url));
 
 describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provider) => {
@@ -65,6 +66,39 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const report = readReport(out);
     expect(report.status).toBe("failed");
     expect(report.thresholds.find((t) => !t.ok)?.actual).toBeGreaterThan(0.001);
+  });
+
+  it("an action that fails at run time fails the run (exit 99, named in every format), unless optional", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = await runRehearse(
+      ["run", FAILING_ACTION, "--provider", provider, "--out", out],
+      testEnv(newStateDir()),
+      90_000,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(99);
+    const report = readReport(out, "failing-action");
+    expect(report.status).toBe("failed");
+    expect(report.thresholds.every((t) => t.ok)).toBe(true); // the load itself was fine
+    expect(report.statusReasons[0]).toMatch(/^action flush-cache at [\d.]+ s failed: /);
+    expect(run.stdout).toContain("action flush-cache at");
+    const files = ["report.md", "report.html", "junit.xml", "findings.txt"].map((f) =>
+      readFileSync(join(out, "failing-action", f), "utf8"),
+    );
+    for (const text of files) expect(text).toMatch(/flush-cache/);
+    expect(files[2]).toMatch(/name="flush-cache at [\d.]+ s" time="0">\s*<failure/);
+
+    const optional = await runRehearse(
+      ["run", FAILING_ACTION, "--provider", provider, "--out", out],
+      { ...testEnv(newStateDir()), FLUSH_OPTIONAL: "1" },
+      90_000,
+    );
+    expect(optional.code, optional.stdout).toBe(0);
+    const again = readReport(out, "failing-action");
+    expect(again.status).toBe("passed");
+    expect(again.actions.find((a) => a.name === "flush-cache")).toMatchObject({ optional: true });
+    expect(readFileSync(join(out, "failing-action", "findings.txt"), "utf8")).toContain(
+      "action flush-cache failed (optional: the verdict does not count it)",
+    );
   });
 
   it("run --compare: a second run of a seeded scenario is compared with the first, not refused", async () => {
