@@ -324,6 +324,7 @@ const CASES: Case[] = [
   },
   {
     what: "a target naming an unset variable",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a target file's ${VAR}, not a template
     argv: () => ["run", scenario(""), "--target", target({ pgbouncer: "postgres://u:${NOPE_PW}@127.0.0.1:6432/db" })],
     says: ["pgbouncer: environment variable NOPE_PW is not set"],
   },
