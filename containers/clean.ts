@@ -41,7 +41,8 @@ export async function cleanLeftovers(options: CleanOptions): Promise<CleanResult
   const result: CleanResult = { removed: [], remaining: [] };
   for (const entry of options.registry.list()) {
     if (isProcessAlive(entry.ownerPid)) continue;
-    await removeNativeDir(entry.tempDir, entry.id, result);
+    if (entry.processGroups) await killGroups(entry.processGroups, entry.id, result);
+    if (entry.tempDir) await removeNativeDir(entry.tempDir, entry.id, result);
     options.registry.remove(entry.id);
   }
   await sweepTempDirs(options.tempRoot ?? tmpdir(), result);
@@ -105,6 +106,27 @@ async function removeNativeDir(dir: string, stackId: string, result: CleanResult
   } catch (error) {
     result.remaining.push(`temp dir ${dir}: ${(error as Error).message}`);
   }
+}
+
+/** Kills whole process groups (an app's instances and what they started) and waits, bounded, until gone. */
+async function killGroups(groups: number[], id: string, result: CleanResult): Promise<void> {
+  const alive = () => groups.filter((g) => isProcessAlive(-g));
+  const deadline = performance.now() + GONE_WITHIN_MS;
+  const killed = alive();
+  for (let left = killed; left.length > 0; left = alive()) {
+    signalEach(
+      left.map((g) => -g),
+      "SIGKILL",
+    );
+    if (performance.now() >= deadline) {
+      result.remaining.push(
+        `process groups of ${id} still running after ${GONE_WITHIN_MS / 1000} s: ${left.join(", ")}`,
+      );
+      return;
+    }
+    await sleep(POLL_MS);
+  }
+  if (killed.length > 0) result.removed.push(`killed the process groups of ${id} (${killed.join(", ")})`);
 }
 
 async function sweepDocker(): Promise<string[]> {

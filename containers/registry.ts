@@ -13,8 +13,10 @@ export interface RegistryEntry {
   provider: ProviderName;
   ownerPid: number;
   createdAt: string;
-  /** Every server process of the stack runs with its cwd inside it. */
+  /** Every server process of the stack runs with its cwd inside it ("" for an app under test). */
   tempDir: string;
+  /** Process groups to kill (the app under test's instances, which run in the team's own folder). */
+  processGroups?: number[];
 }
 
 export class Registry {

@@ -11,7 +11,7 @@ export type RunStatus = "passed" | "failed" | "invalid" | "aborted";
 
 export type ProviderName = "testcontainers" | "native" | "external";
 export type ServiceName = "postgres" | "pgbouncer" | "redis";
-export type ErrorClass = "timeout" | "connection" | "pool_timeout" | "query" | "other";
+export type ErrorClass = "timeout" | "connection" | "pool_timeout" | "query" | "http_4xx" | "http_5xx" | "other";
 export type Trend = "latency" | "dispatch_lag" | "pool_wait" | "service_time";
 
 export interface Quantiles {
@@ -31,6 +31,8 @@ export interface OpReport {
   interrupted: number;
   cacheHits: number;
   cacheMisses: number;
+  /** HTTP ops only: responses by status code ("0": no response). */
+  statusCounts?: Record<string, number>;
   latencyMs: Quantiles;
   poolWaitMs: Quantiles;
   dispatchLagMs: Quantiles;
@@ -58,6 +60,11 @@ export interface Delta {
   deltaCacheHitRatio: number | null;
   peakClWaiting: number;
   peakMaxWaitMs: number;
+  /** Server pool wait, PgBouncer's view (the app's own pool is invisible): mean wait for a server
+   * connection per transaction in the phase, ms. null: no PgBouncer totals in the phase. */
+  serverPoolWaitMs: number | null;
+  baselineServerPoolWaitMs: number | null;
+  deltaServerPoolWaitMs: number | null;
   /** ms from the end of this phase until p95 is back; null = not recovered (or no later data). */
   recoveryMs: number | null;
 }
@@ -75,6 +82,9 @@ export interface TimelineSample {
     maxWaitMs: number;
     totalXactCount: number;
     totalWaitTimeUs: number;
+    /** Server pool wait: client wait accrued since the previous sample (ms), and per transaction. */
+    waitMs?: number;
+    avgWaitMs?: number;
   };
   postgres?: {
     /** Backends by state (active, idle, idle in transaction...). */
@@ -121,6 +131,25 @@ export interface OutageRecord {
   /** null: it never answered again before the run ended. */
   toMs: number | null;
   reason: string;
+}
+
+/** One instance of the app under test; times on the report's clock (negative: before the load's clock began). */
+export interface AppInstanceReport {
+  port: number;
+  startedMs: number;
+  readyMs: number | null;
+  exitedMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  log: string;
+  /** It exited on its own (a crash), not because rehearse stopped it: its log's last lines. */
+  crashed?: { lastLines: string };
+}
+
+export interface AppReport {
+  command: string;
+  instances: AppInstanceReport[];
+  setup: { command: string; exitCode: number; ms: number }[];
 }
 
 export interface GeneratorReport {
@@ -182,6 +211,8 @@ export interface RunReport {
   /** Per op, one entry per second of load from `originMs` (the sampler's clock): rolling p95 and the rest. */
   perSecond: { originMs: number; intervalMs: number; ops: Record<string, OpSeconds> };
   actions: ActionRecord[];
+  /** The app under test, when rehearse started one. */
+  app?: AppReport;
   /** Services that stopped answering during the load (a freeze or kill the scenario did, or a real crash).
    * Absent in reports written before it existed. */
   outages?: OutageRecord[];

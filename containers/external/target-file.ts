@@ -23,6 +23,10 @@ const TargetSchema = z.strictObject({
   redis: redisUrl,
   /** Hosts off loopback that may receive traffic. Nothing else leaves this machine. */
   allowHosts: z.array(z.string().min(1)).default([]),
+  /** The staging app: rehearse drives HTTP at it instead of starting the scenario's `app`. */
+  app: z
+    .strictObject({ baseUrl: z.string().refine((v) => /^https?:\/\//.test(v), "must be an http:// URL") })
+    .optional(),
   // What `rehearse up --json` prints besides the URLs, so its line is a target file as it is. Not used.
   provider: z.string().optional(),
   id: z.string().optional(),
@@ -36,6 +40,7 @@ export interface Target {
   pgbouncerAdmin: string;
   redis: string;
   allowHosts: string[];
+  app?: { baseUrl: string };
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -77,6 +82,7 @@ export function loadTargetFile(file: string, env: Record<string, string | undefi
     pgbouncerAdmin: data.pgbouncerAdmin ?? withDatabase(data.pgbouncer, ADMIN_DATABASE),
     redis: data.redis,
     allowHosts: data.allowHosts,
+    ...(data.app && { app: { baseUrl: data.app.baseUrl.replace(/\/$/, "") } }),
   };
   problems.push(...hostProblems(target));
   if (problems.length > 0) throw new BadInputError(`target file ${file}`, problems);
@@ -97,11 +103,15 @@ function hostProblems(raw: unknown): string[] {
   if (!raw || typeof raw !== "object") return [];
   const record = raw as Record<string, unknown>;
   const allowHosts = Array.isArray(record.allowHosts) ? record.allowHosts.filter((h) => typeof h === "string") : [];
-  return URL_FIELDS.flatMap((field) => {
-    const value = record[field];
-    const problem = typeof value === "string" ? checkUrl(field, value, allowHosts) : undefined;
-    return problem ? [problem] : [];
-  });
+  const app = record.app as { baseUrl?: unknown } | undefined;
+  const appProblem = typeof app?.baseUrl === "string" ? checkUrl("app.baseUrl", app.baseUrl, allowHosts) : undefined;
+  return [...(appProblem ? [appProblem] : [])].concat(
+    URL_FIELDS.flatMap((field) => {
+      const value = record[field];
+      const problem = typeof value === "string" ? checkUrl(field, value, allowHosts) : undefined;
+      return problem ? [problem] : [];
+    }),
+  );
 }
 
 function checkUrl(field: string, url: string, allowHosts: string[]): string | undefined {

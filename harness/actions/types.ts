@@ -1,6 +1,7 @@
 /** The action contract: options checked up front, then run against the stack, with an optional revert. */
 import type { Redis } from "ioredis";
 import type { StartedStack } from "../../containers/types.ts";
+import type { AppFleet } from "../app/app-fleet.ts";
 import type { DbSettings } from "../clients/db.ts";
 
 export interface ActionContext {
@@ -13,6 +14,8 @@ export interface ActionContext {
   client: DbSettings;
   /** Aborted when the run stops: long actions give up their remaining work (set by runActions). */
   signal: AbortSignal;
+  /** The app under test's instances, when rehearse started them. */
+  app: AppFleet | undefined;
 }
 
 export type ActionResult = Record<string, string | number | boolean | null>;

@@ -33,6 +33,11 @@ export class Series {
   interrupted = 0;
   cacheHits = 0;
   cacheMisses = 0;
+  /** HTTP requests of the op's iterations: by status ("0": no response), failed ones, and their durations. */
+  readonly statusCounts: Record<string, number> = {};
+  httpRequests = 0;
+  httpFailed = 0;
+  readonly httpDuration: Histogram = newHistogram();
   readonly errors = Object.fromEntries(ERROR_CLASSES.map((c) => [c, 0])) as Record<ErrorClass, number>;
 
   constructor(op: string, tags: Readonly<Record<string, string>>) {
@@ -53,6 +58,12 @@ export class Series {
     this.cacheHits += sample.timer.cacheHits;
     this.cacheMisses += sample.timer.cacheMisses;
     if (sample.error) this.errors[sample.error]++;
+    for (const request of sample.timer.http ?? []) {
+      this.httpRequests++;
+      if (request.failed) this.httpFailed++;
+      this.statusCounts[request.status] = (this.statusCounts[request.status] ?? 0) + 1;
+      recordMs(this.httpDuration, request.ms);
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import type { StackSettings, StartedStack } from "../../containers/index.ts";
 import type { ProviderName } from "../../containers/types.ts";
 import { thresholdEvidence } from "../../reports/render/format.ts";
 import {
+  type AppReport,
   actionFailure,
   type OpReport,
   type Quantiles,
@@ -15,6 +16,7 @@ import {
   SCHEMA_VERSION,
 } from "../../reports/schema.ts";
 import type { ActionRecord } from "../actions/timeline.ts";
+import type { AppFleet } from "../app/app-fleet.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
 import { type Series, TRENDS, type Trend } from "../metrics/store.ts";
@@ -23,6 +25,12 @@ import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds, type ThresholdResult } from "../thresholds/evaluate.ts";
 import { computeDeltas } from "./deltas.ts";
 import { REDIS_CLIENT, type Rehearsal } from "./rehearsal.ts";
+
+function mergeCounts(counts: Record<string, number>[]): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) merged[k] = (merged[k] ?? 0) + n;
+  return merged;
+}
 
 const quantiles = (series: Series[], trend: Trend): Quantiles => {
   const p = percentilesMs(mergeHistograms(series.map((s) => s.trends[trend])));
@@ -53,6 +61,7 @@ export function opReports(series: Series[]): OpReport[] {
       interrupted: sum((s) => s.interrupted),
       cacheHits: sum((s) => s.cacheHits),
       cacheMisses: sum((s) => s.cacheMisses),
+      ...(list.some((s) => s.httpRequests > 0) && { statusCounts: mergeCounts(list.map((s) => s.statusCounts)) }),
       latencyMs: quantiles(list, "latency"),
       poolWaitMs: quantiles(list, "pool_wait"),
       dispatchLagMs: quantiles(list, "dispatch_lag"),
@@ -142,6 +151,29 @@ export interface ReportInput {
   rehearsal: Rehearsal;
   /** Stopped by a signal. */
   aborted: boolean;
+  app?: AppFleet | undefined;
+}
+
+/** The app's instances on the report's clock; one that exited on its own carries its log's last lines. */
+function appReport(app: AppFleet, originMs: number): AppReport {
+  const at = (t: number | null) => (t === null ? null : Math.round(t - originMs));
+  return {
+    command: app.spec.command,
+    setup: app.setupRecords,
+    instances: app.instances.map((i) => {
+      const r = i.record;
+      return {
+        port: r.port,
+        startedMs: Math.round(r.startedAt - originMs),
+        readyMs: at(r.readyAt),
+        exitedMs: at(r.exitedAt),
+        exitCode: r.exitCode,
+        signal: r.signal,
+        log: r.log,
+        ...(r.exitedAt !== null && !r.stoppedByUs && { crashed: { lastLines: i.logTail(10) } }),
+      };
+    }),
+  };
 }
 
 /** report.json from what a run produced: phases and actions on the run's clock, ops, deltas, verdict. */
@@ -201,6 +233,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     perSecond: { originMs: clock.loadStartMs, intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) },
     actions: rehearsal.actions,
     outages: rehearsal.outages,
+    ...(input.app && { app: appReport(input.app, clock.originMs) }),
     thresholds: thresholds.map(({ metric, expression, ok, actual, note, source }) => ({
       metric,
       expression,

@@ -54,6 +54,20 @@ export function recoverySeconds(
   return null;
 }
 
+/** PgBouncer's clients' mean wait for a server connection per transaction over the phase: the
+ * difference of its totals between the last samples before the phase began and before it ended.
+ * null: no samples to tell (or PgBouncer restarted in between, resetting its totals). */
+export function serverPoolWait(timeline: TimelineSample[], phase: Phase): number | null {
+  const withTotals = timeline.filter((t) => t.pgbouncer !== undefined);
+  const before = withTotals.filter((t) => t.tMs <= phase.startMs).at(-1) ?? withTotals[0];
+  const end = withTotals.filter((t) => t.tMs <= phase.endMs + 500).at(-1);
+  if (!before?.pgbouncer || !end?.pgbouncer || end.tMs <= before.tMs) return null;
+  const waitMs = (end.pgbouncer.totalWaitTimeUs - before.pgbouncer.totalWaitTimeUs) / 1000;
+  const xacts = end.pgbouncer.totalXactCount - before.pgbouncer.totalXactCount;
+  if (waitMs < 0 || xacts < 0) return null;
+  return xacts === 0 ? 0 : round(waitMs / xacts);
+}
+
 export function computeDeltas(input: {
   phases: Phase[];
   baseline: string;
@@ -68,8 +82,11 @@ export function computeDeltas(input: {
   const deltas: Delta[] = [];
   // Phases before the baseline are warm-up: compared with nothing.
   const after = input.phases.slice(input.phases.findIndex((p) => p.name === input.baseline) + 1);
+  const basePhase = input.phases.find((p) => p.name === input.baseline);
+  const baseServerWait = basePhase ? serverPoolWait(input.timeline, basePhase) : null;
   for (const phase of after) {
     const window = input.timeline.filter((t) => t.tMs >= phase.startMs && t.tMs < phase.endMs + 1000);
+    const serverWait = serverPoolWait(input.timeline, phase);
     const peakClWaiting = Math.max(0, ...window.map((t) => t.pgbouncer?.clWaiting ?? 0));
     const peakMaxWaitMs = Math.max(0, ...window.map((t) => t.pgbouncer?.maxWaitMs ?? 0));
     for (const op of input.ops.filter((o) => o.phase === phase.name)) {
@@ -99,6 +116,10 @@ export function computeDeltas(input: {
         peakClWaiting,
         peakMaxWaitMs: round(peakMaxWaitMs),
         recoveryMs: seconds === null ? null : seconds * 1000,
+        serverPoolWaitMs: serverWait,
+        baselineServerPoolWaitMs: baseServerWait,
+        deltaServerPoolWaitMs:
+          serverWait === null || baseServerWait === null ? null : round(serverWait - baseServerWait),
       });
     }
   }

@@ -10,7 +10,9 @@ import type { StartedStack } from "../../containers/index.ts";
 import { onAbort } from "../../core/abort.ts";
 import { type ActionRecord, measuredPhases } from "../../reports/schema.ts";
 import { runActions } from "../actions/timeline.ts";
+import type { AppFleet } from "../app/app-fleet.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
+import type { HttpTargets } from "../clients/http.ts";
 import { PoolGuard } from "../clients/pool-guard.ts";
 import type { MetricsStore } from "../metrics/store.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
@@ -37,6 +39,9 @@ export interface Rehearsal {
 
 export interface RehearsalOptions {
   signal: AbortSignal;
+  /** The app under test's instances for the ops' http client (none: no app). */
+  http?: HttpTargets;
+  app?: AppFleet | undefined;
   warn: (message: string) => void;
   onProgress?: ((state: ProgressState) => void) | undefined;
 }
@@ -77,6 +82,7 @@ export async function rehearse(
         cachePrefix: scenario.cachePrefix,
         scenarioFile: scenario.file,
         client: scenario.client,
+        app: options.app,
       },
       clock,
       actionsStop.signal,
@@ -87,7 +93,7 @@ export async function rehearse(
       outcome = await runLoad(
         scenario.executors,
         scenario.ops,
-        { pool, redis, cachePrefix: scenario.cachePrefix },
+        { pool, redis, cachePrefix: scenario.cachePrefix, ...(options.http && { http: options.http }) },
         {
           signal: options.signal,
           thresholds: scenario.thresholds,

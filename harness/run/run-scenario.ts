@@ -8,6 +8,10 @@ import { type StartedStack, type StartStackOptions, startStack } from "../../con
 import { onAbort } from "../../core/abort.ts";
 import { AbortedError } from "../../core/errors.ts";
 import type { RunReport } from "../../reports/schema.ts";
+import { AppFleet } from "../app/app-fleet.ts";
+import { DbView } from "../clients/db.ts";
+import { DEFAULT_HTTP_SETTINGS, HttpTargets } from "../clients/http.ts";
+import { IterationTimer } from "../clients/iteration-timer.ts";
 import { PoolGuard } from "../clients/pool-guard.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { seed, seedPool } from "../workloads/saas/schema.ts";
@@ -22,17 +26,25 @@ export interface RunOptions {
   warn: (message: string) => void;
   /** Once a second while the load runs. */
   onProgress?: (state: ProgressState) => void;
+  /** Where the app under test's logs go (`<out>/<scenario>`). */
+  logDir: string;
+  /** The environment the app under test inherits (PATH, HOME...). */
+  env: Record<string, string | undefined>;
 }
 
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   // Node 22 cannot parse `await using` yet: try/finally it is.
   const stack = await startStack(options.stack);
+  const http = new HttpTargets({ ...DEFAULT_HTTP_SETTINGS, connections: scenario.app?.connections ?? 64 });
+  let app: AppFleet | undefined;
   try {
     const seeded = await seedStack(scenario, stack, options.signal);
     // A signal during start-up or seeding: no load at all (run.ts writes the aborted report).
     if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
-    const rehearsal = await rehearse(scenario, stack, options);
+    app = await startApp(scenario, stack, http, options);
+    if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
+    const rehearsal = await rehearse(scenario, stack, { ...options, http, app });
     return buildRunReport({
       scenario,
       stack,
@@ -41,9 +53,45 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
       seed: seeded,
       rehearsal,
       aborted: options.signal.aborted,
+      app,
     });
   } finally {
+    // The app first: it holds connections to the stack.
+    if (app) await app.close();
+    else await http.close();
     await stack.teardown();
+  }
+}
+
+/** The app under test: its setup commands, then its instances, ready; on a target with app.baseUrl, that URL. */
+async function startApp(
+  scenario: LoadedScenario,
+  stack: StartedStack,
+  http: HttpTargets,
+  options: RunOptions,
+): Promise<AppFleet | undefined> {
+  const baseUrl = options.stack.target?.app?.baseUrl;
+  if (baseUrl) {
+    http.setOrigins([baseUrl]);
+    return undefined;
+  }
+  if (!scenario.app) return undefined;
+  const app = new AppFleet({
+    spec: scenario.app,
+    urls: stack.urls,
+    logDir: options.logDir,
+    registry: options.stack.registry,
+    baseEnv: options.env,
+    targets: http,
+    signal: options.signal,
+  });
+  try {
+    await app.setup();
+    await app.start(scenario.app.instances);
+    return app;
+  } catch (error) {
+    await app.close();
+    throw options.signal.aborted ? new AbortedError("stopped by a signal while the app was starting") : error;
   }
 }
 
@@ -54,14 +102,14 @@ async function seedStack(
   stack: StartedStack,
   signal: AbortSignal,
 ): Promise<RunReport["seed"]> {
-  if (scenario.seedScale === 0 || signal.aborted) return null;
+  if ((scenario.seedScale === 0 && !scenario.seedFn) || signal.aborted) return null;
   const seeding = seedPool(stack.urls.postgres);
   const guard = new PoolGuard(seeding, stack.urls.postgres);
   let unsubscribe = () => {};
   const stopped = new Promise<never>((_, reject) => {
     unsubscribe = onAbort(signal, () => reject(new AbortedError("seeding stopped by a signal")));
   });
-  const seeding$ = seed(seeding, scenario.seedScale);
+  const seeding$ = scenario.seedFn ? seedWith(scenario.seedFn, seeding) : seed(seeding, scenario.seedScale);
   seeding$.catch(() => {}); // abandoned on a signal: its statements fail once cancelled
   try {
     const { seconds, ...shape } = await Promise.race([seeding$, stopped]);
@@ -70,4 +118,14 @@ async function seedStack(
     unsubscribe();
     await guard.abandon();
   }
+}
+
+/** The scenario's own seeding function, straight at Postgres; timed like the reference seed. */
+async function seedWith(
+  fn: (context: { db: DbView }) => Promise<unknown>,
+  pool: ReturnType<typeof seedPool>,
+): Promise<{ seconds: number; custom: boolean }> {
+  const t0 = performance.now();
+  await fn({ db: new DbView(pool, new IterationTimer()) });
+  return { seconds: (performance.now() - t0) / 1000, custom: true };
 }

@@ -16,6 +16,10 @@ export interface PgBouncerSample {
   maxWaitMs: number;
   totalXactCount: number;
   totalWaitTimeUs: number;
+  /** Client wait for a server connection accrued since the previous sample, in ms (server pool wait). */
+  waitMs?: number;
+  /** That wait per transaction since the previous sample, in ms. */
+  avgWaitMs?: number;
 }
 
 export interface PostgresSample {

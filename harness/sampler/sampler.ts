@@ -95,7 +95,9 @@ export class Sampler {
     this.busy.add(name);
     try {
       // Each probe type fills its own field.
-      (sample as Record<ProbeName, unknown>)[name] = await this.probes[name].read();
+      const read = await this.probes[name].read();
+      if (name === "pgbouncer") this.addServerPoolWait(read as PgBouncerSample);
+      (sample as Record<ProbeName, unknown>)[name] = read;
       this.outages.answered(SERVICE_OF[name], sample.tMs);
     } catch (error) {
       this.outages.missed(SERVICE_OF[name], sample.tMs, (error as Error).message.split("\n")[0] ?? "failed");
@@ -106,6 +108,19 @@ export class Sampler {
     } finally {
       this.busy.delete(name);
     }
+  }
+
+  private lastPgBouncer: PgBouncerSample | undefined;
+
+  /** PgBouncer keeps totals: the wait its clients accrued since the last sample is the difference. */
+  private addServerPoolWait(now: PgBouncerSample): void {
+    const before = this.lastPgBouncer;
+    this.lastPgBouncer = now;
+    if (!before || now.totalWaitTimeUs < before.totalWaitTimeUs) return; // first sample, or PgBouncer restarted
+    const waitMs = (now.totalWaitTimeUs - before.totalWaitTimeUs) / 1000;
+    const xacts = now.totalXactCount - before.totalXactCount;
+    now.waitMs = Math.round(waitMs * 1000) / 1000;
+    now.avgWaitMs = xacts > 0 ? Math.round((waitMs / xacts) * 1000) / 1000 : 0;
   }
 
   /** Stops ticking, waits (bounded) for reads in progress, closes connections. Idempotent. */

@@ -5,7 +5,8 @@
 import type { Scenario, Threshold } from "k6/options";
 import type { StackOverrides } from "../../containers/settings.ts";
 import type { ActionSpec } from "../actions/timeline.ts";
-import type { DbSettings } from "../clients/db.ts";
+import type { AppDefinition } from "../app/app-spec.ts";
+import type { Db, DbSettings } from "../clients/db.ts";
 import type { Op } from "../clients/op-context.ts";
 
 export interface ScenarioDefinition {
@@ -14,8 +15,11 @@ export interface ScenarioDefinition {
   description?: string;
   /** PgBouncer pool mode and sizes, Redis maxmemory, Postgres settings. */
   stack?: StackOverrides;
-  /** Rows in the reference workload's events table (0 or absent: no seeding). */
-  seed?: { scale: number };
+  /** Rows in the reference workload's events table (0 or absent: no seeding), or your own seeding,
+   * straight at Postgres: `seed: async ({ db }) => { await db.query("INSERT ...") }`. */
+  seed?: { scale: number } | ((context: { db: Db }) => Promise<unknown>);
+  /** The app under test: started after the stack is up and seeded, with its URLs in its environment. */
+  app?: AppDefinition;
   workload: {
     /** The built-in reference workload's ops (dashboard, search, export, write, job). */
     reference?: "saas";

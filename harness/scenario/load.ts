@@ -10,7 +10,8 @@ import { checkStackOverrides, type StackOverrides } from "../../containers/setti
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { BadInputError } from "../../core/errors.ts";
 import { type PlannedAction, planActions } from "../actions/timeline.ts";
-import { type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
+import { type AppSpec, readApp } from "../app/app-spec.ts";
+import { type Db, type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
 import type { Op } from "../clients/op-context.ts";
 import type { Executor } from "../executors/index.ts";
 import { DEFAULT_RECOVERY, type RecoveryRule } from "../run/deltas.ts";
@@ -20,7 +21,7 @@ import { defaultBudgets } from "./budgets.ts";
 import type { ScenarioDefinition } from "./define.ts";
 import { scaleDurations } from "./duration-scale.ts";
 import { describeImportError } from "./import-error.ts";
-import { scenarioOps } from "./scenario-ops.ts";
+import { scenarioOps, seedScaleOf } from "./scenario-ops.ts";
 
 export interface LoadedScenario {
   name: string;
@@ -38,6 +39,10 @@ export interface LoadedScenario {
   thresholds: ParsedThreshold[];
   client: DbSettings;
   cachePrefix: string;
+  /** The app under test, when the scenario has one. */
+  app: AppSpec | undefined;
+  /** The scenario's own seeding function (instead of, or besides, the reference workload's). */
+  seedFn: ((context: { db: Db }) => Promise<unknown>) | undefined;
 }
 
 export async function loadScenario(file: string, durationScale: number): Promise<LoadedScenario> {
@@ -63,7 +68,10 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   if (workload.reference !== undefined && workload.reference !== "saas") {
     problems.push(`workload.reference: '${String(workload.reference)}' is not a built-in workload (saas)`);
   }
-  const seedScale = d.seed?.scale ?? 0;
+  const seedFn = typeof d.seed === "function" ? d.seed : undefined;
+  if (d.seed !== undefined && !seedFn && (typeof d.seed !== "object" || d.seed === null))
+    problems.push("seed: must be { scale } (the reference workload) or async ({ db }) => { ... }");
+  const seedScale = seedScaleOf(d.seed);
   if (!Number.isInteger(seedScale) || seedScale < 0) problems.push("seed.scale: must be a whole number ≥ 0");
   if (workload.reference === "saas" && seedScale === 0)
     problems.push("seed.scale: the saas workload needs seeded data");
@@ -94,6 +102,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   const baseline = d.baseline ?? phases[0]?.name ?? "run";
   if (!phases.some((p) => p.name === baseline)) problems.push(`baseline: no phase named '${baseline}'`);
   problems.push(...checkStackOverrides(d.stack, "stack"));
+  const app = readApp(d.app, path, problems);
   const recovery = readRecovery(d, problems);
   const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops) });
   problems.push(...timeProblems(executors, phases, actions));
@@ -120,6 +129,8 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     thresholds: [...thresholds.thresholds, ...budgets],
     client,
     cachePrefix: workload.cachePrefix ?? "rehearse:",
+    app,
+    seedFn,
   };
 }
 

@@ -9,10 +9,15 @@ import { saasOps } from "../workloads/saas/ops.ts";
 import { seedShape } from "../workloads/saas/schema.ts";
 import type { ScenarioDefinition } from "./define.ts";
 
+/** The reference workload's scale; 0 when the scenario seeds with a function of its own or not at all. */
+export function seedScaleOf(seed: ScenarioDefinition["seed"]): number {
+  return typeof seed === "object" && seed !== null ? seed.scale : 0;
+}
+
 export function scenarioOps(d: Pick<ScenarioDefinition, "workload" | "seed">): Record<string, Op> {
   const workload = d.workload ?? {};
   return {
-    ...(workload.reference === "saas" ? saasOps(seedShape(d.seed?.scale ?? 0), workload.cacheTtlSeconds) : {}),
+    ...(workload.reference === "saas" ? saasOps(seedShape(seedScaleOf(d.seed)), workload.cacheTtlSeconds) : {}),
     ...workload.ops,
   };
 }

@@ -32,8 +32,8 @@ function matches(series: Series, tags: Record<string, string>): boolean {
 /** The observed value, and whether there was anything to observe (a trend over no iteration). */
 function observe(t: ParsedThreshold, series: Series[], elapsedMs: number): { actual: number; empty: boolean } {
   const trend = TREND_OF[t.metric];
-  if (trend) {
-    const histogram = mergeHistograms(series.map((s) => s.trends[trend]));
+  if (trend || t.metric === "http_req_duration") {
+    const histogram = mergeHistograms(series.map((s) => (trend ? s.trends[trend] : s.httpDuration)));
     const p = percentilesMs(histogram);
     // count is the one aggregation that means something over nothing.
     const empty = histogram.totalCount === 0 && t.aggregation !== "count";
@@ -52,6 +52,10 @@ function observeCount(t: ParsedThreshold, series: Series[], elapsedMs: number): 
       const failed = sum((s) => s.errorCount + s.interrupted);
       const iterations = sum((s) => s.iterations + s.interrupted);
       return iterations === 0 ? 0 : failed / iterations;
+    }
+    case "http_req_failed": {
+      const requests = sum((s) => s.httpRequests);
+      return requests === 0 ? 0 : sum((s) => s.httpFailed) / requests;
     }
     case "cache_hits": {
       const lookups = sum((s) => s.cacheHits + s.cacheMisses);

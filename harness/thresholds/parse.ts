@@ -16,6 +16,9 @@ export const METRICS = {
   cache_hits: "rate",
   iterations: "counter",
   dropped_iterations: "counter",
+  // k6's HTTP metrics, for ops that call the app: per request, not per iteration.
+  http_req_duration: "trend",
+  http_req_failed: "rate",
 } as const;
 export type MetricName = keyof typeof METRICS;
 type MetricKind = (typeof METRICS)[MetricName];

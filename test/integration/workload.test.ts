@@ -3,12 +3,14 @@
  * short mixed open-loop load without errors, cache-aside hits, and job
  * claims that never hand the same job to two workers (SKIP LOCKED).
  */
+
 import { Redis } from "ioredis";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedStack } from "../../containers/index.ts";
 import { CacheView } from "../../harness/clients/cache.ts";
 import { createDbPool, DbView, DEFAULT_DB_SETTINGS } from "../../harness/clients/db.ts";
+import { DEFAULT_HTTP_SETTINGS, HttpTargets, HttpView } from "../../harness/clients/http.ts";
 import { IterationTimer } from "../../harness/clients/iteration-timer.ts";
 import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
 import { saasOps } from "../../harness/workloads/saas/ops.ts";
@@ -93,6 +95,7 @@ describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s
         return ops.job?.({
           db: new DbView(pool, timer),
           cache: new CacheView(redis, timer, "saas:"),
+          http: new HttpView(new HttpTargets(DEFAULT_HTTP_SETTINGS), timer),
           vu: i,
           iteration: i,
         });

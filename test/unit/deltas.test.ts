@@ -35,7 +35,7 @@ function op(phase: string, p95: number, extra: Partial<OpReport> = {}): OpReport
     phase,
     count: 1000,
     errors: 0,
-    errorsByClass: { timeout: 0, connection: 0, pool_timeout: 0, query: 0, other: 0 },
+    errorsByClass: { timeout: 0, connection: 0, pool_timeout: 0, query: 0, http_4xx: 0, http_5xx: 0, other: 0 },
     dropped: 0,
     interrupted: 0,
     cacheHits: 900,

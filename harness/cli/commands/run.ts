@@ -116,6 +116,8 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
         stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, controller.signal),
         signal: controller.signal,
         warn: (message) => log.warn(message),
+        logDir: join(out, scenario.name),
+        env: world.env,
         onProgress: progress ? (state) => progress.update(state) : undefined,
       }).catch((error: unknown) => {
         // Stopped during start-up or seeding: there are no numbers, but there is a report.
