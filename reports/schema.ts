@@ -65,6 +65,10 @@ export interface Delta {
   serverPoolWaitMs: number | null;
   baselineServerPoolWaitMs: number | null;
   deltaServerPoolWaitMs: number | null;
+  /** Redis' own hit ratio in the phase (INFO): what the app's cache did, which rehearse cannot count itself. */
+  serverCacheHitRatio: number | null;
+  baselineServerCacheHitRatio: number | null;
+  deltaServerCacheHitRatio: number | null;
   /** ms from the end of this phase until p95 is back; null = not recovered (or no later data). */
   recoveryMs: number | null;
 }

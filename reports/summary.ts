@@ -31,8 +31,16 @@ export function renderSummary(report: RunReport): string {
           ? "not recovered"
           : `recovered ${(d.recoveryMs / 1000).toFixed(0)} s after it`;
     const hits = d.deltaCacheHitRatio === null ? "" : `, cache hits ${signed(d.deltaCacheHitRatio * 100)} pts`;
+    const redisHits =
+      d.deltaServerCacheHitRatio === null || d.deltaServerCacheHitRatio === undefined
+        ? ""
+        : `, Redis hit ratio ${signed(d.deltaServerCacheHitRatio * 100)} pts`;
+    const serverWait =
+      d.deltaServerPoolWaitMs === null || d.deltaServerPoolWaitMs === undefined
+        ? ""
+        : `, server pool wait ${signed(d.deltaServerPoolWaitMs)} ms`;
     lines.push(
-      `  Δ ${d.phase} vs baseline, ${d.op}: p95 ${signed(d.deltaP95Ms)} ms, pool wait p95 ${signed(d.deltaPoolWaitP95Ms)} ms${hits}, peak cl_waiting ${d.peakClWaiting}; ${recovery}`,
+      `  Δ ${d.phase} vs baseline, ${d.op}: p95 ${signed(d.deltaP95Ms)} ms, pool wait p95 ${signed(d.deltaPoolWaitP95Ms)} ms${serverWait}${hits}${redisHits}, peak cl_waiting ${d.peakClWaiting}; ${recovery}`,
     );
   }
   for (const t of report.thresholds)

@@ -35,6 +35,8 @@ export interface ActionTiming {
 /** What the scenario defines that actions may refer to. */
 export interface ScenarioNames {
   ops: string[];
+  /** The scenario has an app under test (app-level actions and `service: "app"` need one). */
+  app?: boolean;
 }
 
 /** A problem check over an action's raw options; each problem names its field (`actions[2].service: ...`). */

@@ -58,14 +58,34 @@ export function recoverySeconds(
  * difference of its totals between the last samples before the phase began and before it ended.
  * null: no samples to tell (or PgBouncer restarted in between, resetting its totals). */
 export function serverPoolWait(timeline: TimelineSample[], phase: Phase): number | null {
-  const withTotals = timeline.filter((t) => t.pgbouncer !== undefined);
-  const before = withTotals.filter((t) => t.tMs <= phase.startMs).at(-1) ?? withTotals[0];
-  const end = withTotals.filter((t) => t.tMs <= phase.endMs + 500).at(-1);
-  if (!before?.pgbouncer || !end?.pgbouncer || end.tMs <= before.tMs) return null;
-  const waitMs = (end.pgbouncer.totalWaitTimeUs - before.pgbouncer.totalWaitTimeUs) / 1000;
-  const xacts = end.pgbouncer.totalXactCount - before.pgbouncer.totalXactCount;
-  if (waitMs < 0 || xacts < 0) return null;
-  return xacts === 0 ? 0 : round(waitMs / xacts);
+  const wait = growth(timeline, phase, (t) => t.pgbouncer?.totalWaitTimeUs);
+  const xacts = growth(timeline, phase, (t) => t.pgbouncer?.totalXactCount);
+  if (wait === null || xacts === null) return null;
+  return xacts === 0 ? 0 : round(wait / 1000 / xacts);
+}
+
+/** Redis' own hit ratio over the phase (INFO keyspace_hits / misses): the app's cache, which rehearse's
+ * client cannot count. null: no lookups, or no samples to tell. */
+export function serverCacheHitRatio(timeline: TimelineSample[], phase: Phase): number | null {
+  const hits = growth(timeline, phase, (t) => t.redis?.keyspaceHits);
+  const misses = growth(timeline, phase, (t) => t.redis?.keyspaceMisses);
+  if (hits === null || misses === null || hits + misses === 0) return null;
+  return round(hits / (hits + misses));
+}
+
+/** How much a server's running total grew over the phase: between the last samples before it began and
+ * before it ended. null when that cannot be told (no samples, or the total was reset by a restart). */
+function growth(
+  timeline: TimelineSample[],
+  phase: Phase,
+  total: (t: TimelineSample) => number | undefined,
+): number | null {
+  const known = timeline.filter((t) => total(t) !== undefined);
+  const from = known.filter((t) => t.tMs <= phase.startMs).at(-1) ?? known[0];
+  const to = known.filter((t) => t.tMs <= phase.endMs + 500).at(-1);
+  if (!from || !to || to.tMs <= from.tMs) return null;
+  const grown = (total(to) as number) - (total(from) as number);
+  return grown < 0 ? null : grown;
 }
 
 export function computeDeltas(input: {
@@ -84,9 +104,11 @@ export function computeDeltas(input: {
   const after = input.phases.slice(input.phases.findIndex((p) => p.name === input.baseline) + 1);
   const basePhase = input.phases.find((p) => p.name === input.baseline);
   const baseServerWait = basePhase ? serverPoolWait(input.timeline, basePhase) : null;
+  const baseServerHits = basePhase ? serverCacheHitRatio(input.timeline, basePhase) : null;
   for (const phase of after) {
     const window = input.timeline.filter((t) => t.tMs >= phase.startMs && t.tMs < phase.endMs + 1000);
     const serverWait = serverPoolWait(input.timeline, phase);
+    const serverHits = serverCacheHitRatio(input.timeline, phase);
     const peakClWaiting = Math.max(0, ...window.map((t) => t.pgbouncer?.clWaiting ?? 0));
     const peakMaxWaitMs = Math.max(0, ...window.map((t) => t.pgbouncer?.maxWaitMs ?? 0));
     for (const op of input.ops.filter((o) => o.phase === phase.name)) {
@@ -120,6 +142,10 @@ export function computeDeltas(input: {
         baselineServerPoolWaitMs: baseServerWait,
         deltaServerPoolWaitMs:
           serverWait === null || baseServerWait === null ? null : round(serverWait - baseServerWait),
+        serverCacheHitRatio: serverHits,
+        baselineServerCacheHitRatio: baseServerHits,
+        deltaServerCacheHitRatio:
+          serverHits === null || baseServerHits === null ? null : round(serverHits - baseServerHits),
       });
     }
   }

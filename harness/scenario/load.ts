@@ -104,7 +104,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   problems.push(...checkStackOverrides(d.stack, "stack"));
   const app = readApp(d.app, path, problems);
   const recovery = readRecovery(d, problems);
-  const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops) });
+  const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops), app: app !== undefined });
   problems.push(...timeProblems(executors, phases, actions));
   const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
   problems.push(...thresholds.problems);

@@ -37,7 +37,7 @@ describe("planActions", () => {
       'actions[0].scope: must be one of "prefix", "all"',
       "actions[1].duration: freeze needs one",
       "actions[1].service: must be one of postgres, pgbouncer, redis",
-      'actions[2].action: "drop-database" is not one of flush-cache, maxmemory, redis-client-pause, restart, freeze, kill, pgbouncer-pause, pgbouncer-reconnect, pgbouncer-reload, backup, migration, deploy-burst',
+      'actions[2].action: "drop-database" is not one of flush-cache, maxmemory, redis-client-pause, restart, freeze, kill, pgbouncer-pause, pgbouncer-reconnect, pgbouncer-reload, backup, migration, deploy-burst, app-restart, app-scale',
       "actions[3].force: unknown option",
     ]);
   });

@@ -1,5 +1,6 @@
 /** Every action a scenario may name, by the name it uses. */
 import type { ActionKind } from "../types.ts";
+import { appRestart, appScale } from "./app.ts";
 import { backup } from "./backup.ts";
 import { flushCache, maxmemory, redisClientPause } from "./cache.ts";
 import { deployBurst } from "./deploy-burst.ts";
@@ -20,4 +21,6 @@ export const ACTION_KINDS: Record<string, ActionKind> = {
   backup,
   migration,
   "deploy-burst": deployBurst,
+  "app-restart": appRestart,
+  "app-scale": appScale,
 };

@@ -2,12 +2,13 @@
 import { SERVICE_NAMES, type ServiceName } from "../../../containers/types.ts";
 import { parseDuration } from "../../../core/duration.ts";
 
-import type { Check } from "../types.ts";
+import type { Check, ScenarioNames } from "../types.ts";
 
-export function serviceOption(options: Record<string, unknown>, where: string): string[] {
+export function serviceOption(options: Record<string, unknown>, where: string, names?: ScenarioNames): string[] {
+  if (options.service === "app") return names?.app ? [] : [`${where}.service: "app" needs the scenario's app block`];
   return SERVICE_NAMES.includes(options.service as ServiceName)
     ? []
-    : [`${where}.service: must be one of ${SERVICE_NAMES.join(", ")}`];
+    : [`${where}.service: must be one of ${SERVICE_NAMES.join(", ")}${names?.app ? ", app" : ""}`];
 }
 
 /** Unknown options are mistakes (a typo would otherwise silently do nothing). */

@@ -1,16 +1,22 @@
-/** Service faults on any of the three services: restart, freeze (SIGSTOP / docker pause), kill (SIGKILL). */
+/** Service faults on any of the three services: restart, freeze (SIGSTOP / docker pause), kill (SIGKILL);
+ * freeze and kill also take the app under test (`service: "app"`; a deploy is `app-restart`). */
 import type { ServiceName } from "../../../containers/types.ts";
 import { actionKind, NOT_OURS } from "../types.ts";
+import { freezeApp, killApp } from "./app.ts";
 import { all, onlyOptions, serviceOption } from "./options.ts";
 
 const serviceOnly = all(onlyOptions(["service"]), serviceOption);
-const parseService = (options: Record<string, unknown>) => ({ service: options.service as ServiceName });
+const stackServiceOnly = all(serviceOnly, (options, where) =>
+  options.service === "app" ? [`${where}.service: to restart the app, use the app-restart action (a deploy)`] : [],
+);
+const parseService = (options: Record<string, unknown>) => ({ service: options.service as ServiceName | "app" });
+const parseStackService = (options: Record<string, unknown>) => ({ service: options.service as ServiceName });
 const notOurs = () => ({ unsupported: NOT_OURS });
 
 export const restart = actionKind({
   needsDuration: false,
-  validate: serviceOnly,
-  parse: parseService,
+  validate: stackServiceOnly,
+  parse: parseStackService,
   onExternal: notOurs,
   async run({ stack }, { service }) {
     const t0 = performance.now();
@@ -24,7 +30,9 @@ export const freeze = actionKind({
   validate: serviceOnly,
   parse: parseService,
   onExternal: notOurs,
-  async run({ stack }, { service }) {
+  async run(context, { service }) {
+    if (service === "app") return freezeApp(context);
+    const { stack } = context;
     await stack.pause(service);
     return {
       result: { service },
@@ -45,7 +53,9 @@ export const kill = actionKind({
   validate: serviceOnly,
   parse: parseService,
   onExternal: notOurs,
-  async run({ stack }, { service }) {
+  async run(context, { service }) {
+    if (service === "app") return killApp(context);
+    const { stack } = context;
     const t0 = performance.now();
     await stack.kill(service);
     return {
