@@ -99,6 +99,26 @@ function outageFindings(report: RunReport): Finding[] {
     });
 }
 
+/** An app instance that exited on its own mid-run: a crash, named with its exit and its last log line. */
+function appCrashFindings(report: RunReport): Finding[] {
+  return (report.app?.instances ?? []).flatMap((instance, i) => {
+    if (!instance.crashed || instance.exitedMs === null) return [];
+    const how = instance.signal ? `killed by ${instance.signal}` : `exit code ${instance.exitCode}`;
+    const last = instance.crashed.lastLines
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .at(-1);
+    return [
+      {
+        score: 1e8,
+        phase: "",
+        op: "",
+        text: `app instance ${i + 1} (port ${instance.port}) exited at ${seconds(instance.exitedMs)} (${how})${worstAfter(report, instance.exitedMs, null)}${last ? `; its log ended: ${last.slice(0, 200)}` : ""}`,
+      },
+    ];
+  });
+}
+
 /** At or above the launch-readiness error budget, an error rate outranks every latency finding. */
 const ERROR_BUDGET = 0.01;
 
@@ -169,7 +189,7 @@ export function findings(report: RunReport): Finding[] {
       text: [`${parts[0]} ${when(report, d.phase)}`, ...parts.slice(1)].join("; ") + recovery(d, lastPhase),
     });
   }
-  out.push(...failureFindings(report, covered), ...outageFindings(report));
+  out.push(...failureFindings(report, covered), ...outageFindings(report), ...appCrashFindings(report));
   for (const a of report.actions) {
     const r = a.result;
     const failure = actionFailure(a);
