@@ -52,7 +52,7 @@ describe.each(providersUnderTest())("the app under test (%s)", (provider) => {
   it("app-cold-cache: started with the stack's URLs, driven over HTTP; Redis' hit ratio falls and the dashboard's p95 rises; nothing left", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const run = await runRehearse(
-      ["run", scenario("app-cold-cache"), "--provider", provider, "--duration-scale", "0.4", "--out", out],
+      ["run", scenario("app-cold-cache"), "--provider", provider, "--duration-scale", "0.3", "--out", out],
       testEnv(newStateDir()),
       150_000,
     );
@@ -79,7 +79,7 @@ describe.each(providersUnderTest())("the app under test (%s)", (provider) => {
   it("app-deploy, all at once with a migration: server pool wait rises in PgBouncer; the deploy is recorded", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const run = await runRehearse(
-      ["run", scenario("app-deploy"), "--provider", provider, "--duration-scale", "0.5", "--out", out],
+      ["run", scenario("app-deploy"), "--provider", provider, "--duration-scale", "0.35", "--out", out],
       testEnv(newStateDir()),
       150_000,
     );
@@ -128,7 +128,7 @@ describe.each(providersUnderTest())("the app under test (%s)", (provider) => {
     const stateDir = newStateDir();
     const env = testEnv(stateDir);
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-    const args = ["run", scenario("app-cold-cache"), "--provider", provider, "--duration-scale", "0.4", "--out", out];
+    const args = ["run", scenario("app-cold-cache"), "--provider", provider, "--duration-scale", "0.3", "--out", out];
     const interrupted = startRehearse(args, env);
     const tempDirs = await waitForStack(interrupted.child.pid ?? 0, stateDir);
     await waitForApp(2);

@@ -264,6 +264,37 @@ const CASES: Case[] = [
     argv: () => runCase(join(dir, "nope.ts")),
     says: ["nope.ts", "file does not exist"],
   },
+  // The app under test
+  {
+    what: "an app without a command",
+    argv: () => runCase(scenario(`app: { ready: "/health" }`)),
+    says: ["app.command: required"],
+  },
+  {
+    what: "an app of no instances",
+    argv: () => runCase(scenario(`app: { command: "node s.js", instances: 0 }`)),
+    says: ["app.instances: must be a whole number 1–64"],
+  },
+  {
+    what: "an app ready path that is not a path",
+    argv: () => runCase(scenario(`app: { command: "node s.js", ready: "health" }`)),
+    says: ["app.ready: must be a path"],
+  },
+  {
+    what: "a misspelt app field",
+    argv: () => runCase(scenario(`app: { command: "node s.js", instance: 2 }`)),
+    says: ["app.instance: unknown field"],
+  },
+  {
+    what: "a deploy without an app",
+    argv: () => runCase(scenario(`actions: [{ at: "1s", action: "app-restart" }]`)),
+    says: ["actions[0]: needs the scenario's app block"],
+  },
+  {
+    what: "freezing an app the scenario does not have",
+    argv: () => runCase(scenario(`actions: [{ at: "1s", action: "freeze", service: "app", duration: "1s" }]`)),
+    says: ['actions[0].service: "app" needs the scenario\'s app block'],
+  },
   // Flags
   {
     what: "a duration scale of 0",
