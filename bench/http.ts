@@ -1,0 +1,124 @@
+/**
+ * bench/http: in one run against the same trivial endpoint (a node:http app in a process of its own),
+ *   1. closed-loop requests/s, 16 connections: autocannon (a peer, in its own process) vs a bare
+ *      undici loop vs rehearse (constant-vus, the instrumented http client);
+ *   2. open-loop dispatch lag p99 at 2k/s (constant-arrival-rate).
+ * Usage: node bench/http.ts [seconds per measurement, default 10]
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { Pool } from "undici";
+import { freeLoopbackPorts } from "../containers/ports.ts";
+import { AppInstance } from "../harness/app/app-instance.ts";
+import { HttpTargets } from "../harness/clients/http.ts";
+import type { Op } from "../harness/clients/op-context.ts";
+import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
+import { planLoad, runLoad } from "../harness/runner/run-load.ts";
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONNECTIONS = 16;
+const APP = fileURLToPath(new URL("../test/fixtures/apps/hello.js", import.meta.url));
+const AUTOCANNON = fileURLToPath(new URL("../node_modules/autocannon/autocannon.js", import.meta.url));
+
+const [port] = (await freeLoopbackPorts(1)) as [number];
+const app = AppInstance.spawn({
+  command: `node ${APP}`,
+  cwd: dirname(APP),
+  env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+  port,
+  log: join(mkdtempSync(join(tmpdir(), "rehearse-bench-http-")), "app.log"),
+});
+await app.waitReady("/", 10_000, new AbortController().signal);
+const noDb = {} as never;
+
+async function autocannonRate(): Promise<number> {
+  const result = await execa(
+    process.execPath,
+    [AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(SECONDS), "--json", app.origin],
+    { reject: false, timeout: (SECONDS + 30) * 1000 },
+  );
+  const parsed = JSON.parse(result.stdout) as { requests: { average: number } };
+  return parsed.requests.average;
+}
+
+async function bareUndiciRate(): Promise<number> {
+  const pool = new Pool(app.origin, { connections: CONNECTIONS });
+  let count = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        const res = await pool.request({ method: "GET", path: "/" });
+        await res.body.text();
+        count++;
+      }
+    }),
+  );
+  const rate = count / ((performance.now() - t0) / 1000);
+  await pool.close();
+  return rate;
+}
+
+const home: Record<string, Op> = { home: async ({ http }) => http.get("/") };
+
+async function rehearseClosedRate(): Promise<number> {
+  const targets = new HttpTargets({ connections: CONNECTIONS, timeoutMs: 10_000 });
+  targets.setOrigins([app.origin]);
+  const executors = planLoad(
+    { vus: { executor: "constant-vus", vus: CONNECTIONS, duration: `${SECONDS}s`, exec: "home" } },
+    home,
+    "bench",
+  );
+  const outcome = await runLoad(executors, home, { pool: noDb, redis: noDb, cachePrefix: "b:", http: targets });
+  await targets.close();
+  const iterations = outcome.store.all().reduce((n, s) => n + s.iterations, 0);
+  return iterations / (outcome.durationMs / 1000);
+}
+
+async function rehearseOpenLag(rate: number): Promise<{ p99Ms: number; achieved: number; valid: boolean }> {
+  const targets = new HttpTargets({ connections: CONNECTIONS, timeoutMs: 10_000 });
+  targets.setOrigins([app.origin]);
+  const executors = planLoad(
+    {
+      open: {
+        executor: "constant-arrival-rate",
+        rate,
+        duration: `${SECONDS}s`,
+        preAllocatedVUs: 200,
+        maxVUs: 5_000,
+        exec: "home",
+      },
+    },
+    home,
+    "bench",
+  );
+  const outcome = await runLoad(executors, home, { pool: noDb, redis: noDb, cachePrefix: "b:", http: targets });
+  await targets.close();
+  const lag = percentilesMs(mergeHistograms(outcome.store.all().map((s) => s.trends.dispatch_lag)));
+  return { p99Ms: lag.p99, achieved: outcome.generator.achievedRate, valid: outcome.generator.valid };
+}
+
+try {
+  const autocannon = await autocannonRate();
+  const bare = await bareUndiciRate();
+  const rehearse = await rehearseClosedRate();
+  const open2k = await rehearseOpenLag(2_000);
+  const result = {
+    bench: "http",
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    rps: { autocannon: Math.round(autocannon), bareUndici: Math.round(bare), rehearse: Math.round(rehearse) },
+    ratio: {
+      rehearseVsAutocannon: Number((rehearse / autocannon).toFixed(3)),
+      rehearseVsBareUndici: Number((rehearse / bare).toFixed(3)),
+    },
+    openLoop2k: open2k,
+  };
+  console.log(JSON.stringify(result));
+} finally {
+  await app.stop("SIGTERM");
+}
