@@ -67,6 +67,13 @@ export function chartData(report: RunReport): { charts: Chart[]; bands: Band[] }
       ],
     },
     {
+      id: "server-wait",
+      title: "Server pool wait (PgBouncer: client wait accrued per second)",
+      unit: "ms",
+      x: tx,
+      series: [{ label: "wait", values: samples.map((s) => s.pgbouncer?.waitMs ?? null) }],
+    },
+    {
       id: "cache",
       title: "Cache hit ratio",
       unit: "%",

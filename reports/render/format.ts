@@ -22,6 +22,19 @@ export function hitRatioDelta(d: Delta): string {
   return d.deltaCacheHitRatio === null ? "" : `${signed(d.deltaCacheHitRatio * 100)} pts`;
 }
 
+/** PgBouncer's server pool wait per transaction, baseline → phase, in ms; empty without PgBouncer totals. */
+export function serverWaitCell(d: Delta): string {
+  const base = d.baselineServerPoolWaitMs;
+  const now = d.serverPoolWaitMs;
+  return base === null || base === undefined || now === null || now === undefined ? "" : `${base} → ${now}`;
+}
+
+/** Redis' own hit ratio change (the app's cache), in points; empty without lookups. */
+export function redisHitDelta(d: Delta): string {
+  const delta = d.deltaServerCacheHitRatio;
+  return delta === null || delta === undefined ? "" : `${signed(delta * 100)} pts`;
+}
+
 /** What a threshold saw: "actual 12.5", "no completed iteration"; "default budget" when rehearse added it. */
 export function thresholdEvidence(t: { actual: number; note?: string; source?: string }): string {
   const seen = t.note ?? `actual ${t.actual}`;

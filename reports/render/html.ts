@@ -11,7 +11,7 @@ import type { Delta, RunReport } from "../schema.ts";
 import { chartData } from "./chart-data.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { fmtMs, hitRatioDelta, recoveryText, signed, thresholdCell } from "./format.ts";
+import { fmtMs, hitRatioDelta, recoveryText, redisHitDelta, serverWaitCell, signed, thresholdCell } from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
 
 const require = createRequire(import.meta.url);
@@ -51,7 +51,7 @@ function deltaRow(d: Delta, last: string | undefined): string {
   const recovery = recoveryText(d, last);
   const hit = hitRatioDelta(d);
   const errCls = d.deltaErrorRate > 0.01 ? "bad" : d.deltaErrorRate > 0.001 ? "warn" : "";
-  return `<tr>${td(d.phase)}${td(d.op)}${td(`${d.baselineP95Ms} → ${d.p95Ms}`)}${td(signed(d.deltaP95Ms), severity(d.deltaP95Ms, d.baselineP95Ms))}${td(signed(d.deltaP99Ms), severity(d.deltaP99Ms, d.baselineP99Ms))}${td(`${d.baselinePoolWaitP95Ms} → ${d.poolWaitP95Ms}`)}${td(signed(d.deltaPoolWaitP95Ms), severity(d.deltaPoolWaitP95Ms, d.baselinePoolWaitP95Ms))}${td(`${signed(d.deltaErrorRate * 100)}%`, errCls)}${td(hit, d.deltaCacheHitRatio !== null && d.deltaCacheHitRatio < -0.05 ? "warn" : "")}${td(d.peakClWaiting, d.peakClWaiting > 0 ? "warn" : "")}${td(fmtMs(d.peakMaxWaitMs))}${td(recovery, d.recoveryMs === null && d.phase !== last ? "bad" : "")}</tr>`;
+  return `<tr>${td(d.phase)}${td(d.op)}${td(`${d.baselineP95Ms} → ${d.p95Ms}`)}${td(signed(d.deltaP95Ms), severity(d.deltaP95Ms, d.baselineP95Ms))}${td(signed(d.deltaP99Ms), severity(d.deltaP99Ms, d.baselineP99Ms))}${td(`${d.baselinePoolWaitP95Ms} → ${d.poolWaitP95Ms}`)}${td(signed(d.deltaPoolWaitP95Ms), severity(d.deltaPoolWaitP95Ms, d.baselinePoolWaitP95Ms))}${td(serverWaitCell(d), severity(d.deltaServerPoolWaitMs ?? 0, d.baselineServerPoolWaitMs ?? 0))}${td(`${signed(d.deltaErrorRate * 100)}%`, errCls)}${td(hit, d.deltaCacheHitRatio !== null && d.deltaCacheHitRatio < -0.05 ? "warn" : "")}${td(redisHitDelta(d), (d.deltaServerCacheHitRatio ?? 0) < -0.05 ? "warn" : "")}${td(d.peakClWaiting, d.peakClWaiting > 0 ? "warn" : "")}${td(fmtMs(d.peakMaxWaitMs))}${td(recovery, d.recoveryMs === null && d.phase !== last ? "bad" : "")}</tr>`;
 }
 
 function settingsRows(report: RunReport): string[] {
@@ -104,8 +104,10 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
           "Δp99",
           "pool wait p95 ms",
           "Δpool wait",
+          "server pool wait ms",
           "Δerrors",
           "Δhit ratio",
+          "ΔRedis hit ratio",
           "peak cl_waiting",
           "peak maxwait",
           "recovery",

@@ -4,7 +4,7 @@ import { hostCpuLine } from "../host-cpu.ts";
 import type { RunReport } from "../schema.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { hitRatioDelta, recoveryText, signed, thresholdCell } from "./format.ts";
+import { hitRatioDelta, recoveryText, redisHitDelta, serverWaitCell, signed, thresholdCell } from "./format.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
 
@@ -33,13 +33,13 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
       "",
       "### Deltas against the baseline",
       "",
-      "| phase | op | p95 ms | Δp95 | Δp99 | pool wait p95 | Δpool wait | Δerrors | Δhit ratio | peak cl_waiting | recovery |",
-      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+      "| phase | op | p95 ms | Δp95 | Δp99 | pool wait p95 | Δpool wait | server pool wait ms | Δerrors | Δhit ratio | ΔRedis hit ratio | peak cl_waiting | recovery |",
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     );
     const last = report.phases.at(-1)?.name;
     for (const d of report.deltas) {
       lines.push(
-        `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${signed(d.deltaErrorRate * 100)}% | ${hitRatioDelta(d)} | ${d.peakClWaiting} | ${recoveryText(d, last)} |`,
+        `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${serverWaitCell(d)} | ${signed(d.deltaErrorRate * 100)}% | ${hitRatioDelta(d)} | ${redisHitDelta(d)} | ${d.peakClWaiting} | ${recoveryText(d, last)} |`,
       );
     }
   }

@@ -71,7 +71,7 @@ describe("markdown", () => {
     expect(md).toContain("## ❌ rehearse: sample — FAILED");
     expect(md).toContain("| ❌ | latency{op:dashboard,phase:fault} | p(95)\\<300 | 340 |");
     expect(md).toContain(
-      "| fault | dashboard | 340 | +328 | +492 | 120 | +119.5 | +3% | -50 pts | 14 | not recovered |",
+      "| fault | dashboard | 340 | +328 | +492 | 120 | +119.5 | 0.1 → 0.2 | +3% | -50 pts | -40 pts | 14 | not recovered |",
     );
     expect(md).toContain("| fault | dashboard");
     expect(md).toContain("3 s |"); // the odd op recovered after 3 s
@@ -79,7 +79,7 @@ describe("markdown", () => {
   it("escapes odd op names so the table keeps its columns", () => {
     const row = md.split("\n").find((l) => l.startsWith("| fault | \\<b\\>odd"));
     expect(row).toBeDefined();
-    expect(row?.split(/(?<!\\)\|/).length).toBe(13);
+    expect(row?.split(/(?<!\\)\|/).length).toBe(15);
     expect(escapeMdCell("a|b`c")).toBe("a\\|b\\`c");
   });
 });
@@ -141,10 +141,18 @@ describe("html", () => {
   });
   it("charts the series over the run with phases and action windows as bands", () => {
     const { charts, bands } = chartData(sampleReport());
-    expect(charts.map((c) => c.id)).toEqual(["latency", "pool-wait", "throughput", "pgbouncer", "cache", "host-cpu"]);
+    expect(charts.map((c) => c.id)).toEqual([
+      "latency",
+      "pool-wait",
+      "throughput",
+      "pgbouncer",
+      "server-wait",
+      "cache",
+      "host-cpu",
+    ]);
     expect(charts[0]?.x).toHaveLength(30);
     expect(charts[0]?.series[0]?.values[15]).toBe(340);
-    expect(charts[4]?.series[0]?.values[5]).toBe(90);
+    expect(charts.find((c) => c.id === "cache")?.series[0]?.values[5]).toBe(90);
     expect(bands.filter((b) => b.kind === "action")).toEqual([
       { kind: "action", label: "backup", startS: 10, endS: 18 },
       { kind: "action", label: "flush-cache", startS: 12, endS: 12.01 },
