@@ -154,7 +154,8 @@ export class HttpView implements Http {
       headers["content-type"] ??= "application/json";
     }
     const t0 = now();
-    const samples = (this.timer.http ??= []);
+    this.timer.http ??= [];
+    const samples = this.timer.http;
     try {
       const response = await send(pool, {
         method,
