@@ -33,6 +33,8 @@ export interface OpReport {
   cacheMisses: number;
   /** HTTP ops only: responses by status code ("0": no response). */
   statusCounts?: Record<string, number>;
+  /** Ops that ran k6-style checks: how many held and how many did not. */
+  checks?: { passed: number; failed: number };
   latencyMs: Quantiles;
   poolWaitMs: Quantiles;
   dispatchLagMs: Quantiles;
@@ -176,6 +178,8 @@ export interface ClientReport {
   statementTimeoutMs: number;
   cachePrefix: string;
   redis: Record<string, boolean | number | null>;
+  /** The http client's keep-alive pool per app instance, when the scenario has an app. */
+  http?: { connections: number; timeoutMs: number };
 }
 
 export interface ThresholdRow {

@@ -16,6 +16,9 @@ export class IterationTimer {
   cacheMisses = 0;
   /** Its HTTP requests, when it made any. */
   http: HttpSample[] | undefined;
+  /** k6-style checks the op ran: how many held, how many did not. */
+  checksPassed = 0;
+  checksFailed = 0;
 }
 
 export const now = (): number => performance.now();

@@ -37,6 +37,8 @@ export class Series {
   readonly statusCounts: Record<string, number> = {};
   httpRequests = 0;
   httpFailed = 0;
+  checksPassed = 0;
+  checksFailed = 0;
   readonly httpDuration: Histogram = newHistogram();
   readonly errors = Object.fromEntries(ERROR_CLASSES.map((c) => [c, 0])) as Record<ErrorClass, number>;
 
@@ -58,6 +60,8 @@ export class Series {
     this.cacheHits += sample.timer.cacheHits;
     this.cacheMisses += sample.timer.cacheMisses;
     if (sample.error) this.errors[sample.error]++;
+    this.checksPassed += sample.timer.checksPassed;
+    this.checksFailed += sample.timer.checksFailed;
     for (const request of sample.timer.http ?? []) {
       this.httpRequests++;
       if (request.failed) this.httpFailed++;

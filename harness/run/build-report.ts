@@ -18,6 +18,7 @@ import {
 import type { ActionRecord } from "../actions/timeline.ts";
 import type { AppFleet } from "../app/app-fleet.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
+import { DEFAULT_HTTP_SETTINGS } from "../clients/http.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
 import { type Series, TRENDS, type Trend } from "../metrics/store.ts";
 import type { GeneratorHealth } from "../runner/generator-health.ts";
@@ -62,6 +63,9 @@ export function opReports(series: Series[]): OpReport[] {
       cacheHits: sum((s) => s.cacheHits),
       cacheMisses: sum((s) => s.cacheMisses),
       ...(list.some((s) => s.httpRequests > 0) && { statusCounts: mergeCounts(list.map((s) => s.statusCounts)) }),
+      ...(list.some((s) => s.checksPassed + s.checksFailed > 0) && {
+        checks: { passed: sum((s) => s.checksPassed), failed: sum((s) => s.checksFailed) },
+      }),
       latencyMs: quantiles(list, "latency"),
       poolWaitMs: quantiles(list, "pool_wait"),
       dispatchLagMs: quantiles(list, "dispatch_lag"),
@@ -224,6 +228,9 @@ export function buildRunReport(input: ReportInput): RunReport {
       ...scenario.client,
       cachePrefix: scenario.cachePrefix,
       redis: { ...REDIS_CLIENT, commandTimeoutMs: null },
+      ...(scenario.app && {
+        http: { connections: scenario.app.connections, timeoutMs: DEFAULT_HTTP_SETTINGS.timeoutMs },
+      }),
     },
     seed: input.seed,
     phases,

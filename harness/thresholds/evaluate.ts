@@ -53,6 +53,10 @@ function observeCount(t: ParsedThreshold, series: Series[], elapsedMs: number): 
       const iterations = sum((s) => s.iterations + s.interrupted);
       return iterations === 0 ? 0 : failed / iterations;
     }
+    case "checks": {
+      const total = sum((s) => s.checksPassed + s.checksFailed);
+      return total === 0 ? 0 : sum((s) => s.checksPassed) / total;
+    }
     case "http_req_failed": {
       const requests = sum((s) => s.httpRequests);
       return requests === 0 ? 0 : sum((s) => s.httpFailed) / requests;

@@ -19,6 +19,7 @@ export const METRICS = {
   // k6's HTTP metrics, for ops that call the app: per request, not per iteration.
   http_req_duration: "trend",
   http_req_failed: "rate",
+  checks: "rate",
 } as const;
 export type MetricName = keyof typeof METRICS;
 type MetricKind = (typeof METRICS)[MetricName];

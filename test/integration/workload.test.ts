@@ -8,10 +8,9 @@ import { Redis } from "ioredis";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedStack } from "../../containers/index.ts";
-import { CacheView } from "../../harness/clients/cache.ts";
-import { createDbPool, DbView, DEFAULT_DB_SETTINGS } from "../../harness/clients/db.ts";
-import { DEFAULT_HTTP_SETTINGS, HttpTargets, HttpView } from "../../harness/clients/http.ts";
+import { createDbPool, DEFAULT_DB_SETTINGS } from "../../harness/clients/db.ts";
 import { IterationTimer } from "../../harness/clients/iteration-timer.ts";
+import { opContext } from "../../harness/clients/op-context.ts";
 import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
 import { saasOps } from "../../harness/workloads/saas/ops.ts";
 import { type SeedResult, seed, seedPool } from "../../harness/workloads/saas/schema.ts";
@@ -92,13 +91,7 @@ describe.each(providersUnderTest())("reference SaaS workload on a real stack (%s
     const claims = await Promise.all(
       Array.from({ length: 20 }, (_, i) => {
         const timer = new IterationTimer();
-        return ops.job?.({
-          db: new DbView(pool, timer),
-          cache: new CacheView(redis, timer, "saas:"),
-          http: new HttpView(new HttpTargets(DEFAULT_HTTP_SETTINGS), timer),
-          vu: i,
-          iteration: i,
-        });
+        return ops.job?.(opContext({ pool, redis, cachePrefix: "saas:" }, timer, i, i));
       }),
     );
     expect(claims.every((id) => id !== undefined)).toBe(true);

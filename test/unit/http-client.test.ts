@@ -10,6 +10,7 @@ import { expandPlaceholders } from "../../harness/app/app-spec.ts";
 import { classifyError } from "../../harness/clients/classify-error.ts";
 import { HttpTargets, HttpView } from "../../harness/clients/http.ts";
 import { IterationTimer } from "../../harness/clients/iteration-timer.ts";
+import { opContext } from "../../harness/clients/op-context.ts";
 
 function server(name: string): Promise<Server> {
   const s = createServer((req, res) => {
@@ -82,6 +83,24 @@ describe("http client", () => {
     const refused = await http.get("http://127.0.0.1:9/").catch((e: unknown) => e);
     expect(classifyError(refused)).toBe("connection");
     await expect(http.get("http://10.1.2.3/")).rejects.toThrow(/not on loopback/);
+  });
+});
+
+describe("check(): k6's checks", () => {
+  it("runs every predicate, counts what held, and returns whether all did; a throwing one did not hold", () => {
+    const timer = new IterationTimer();
+    const ctx = opContext({ pool: {} as never, redis: {} as never, cachePrefix: "" }, timer, 1, 1);
+    const res = { status: 200, body: "ok" };
+    expect(ctx.check(res, { "status 200": (r) => r.status === 200, "has body": (r) => r.body.length > 0 })).toBe(true);
+    expect(
+      ctx.check(res, {
+        "status 201": (r) => r.status === 201,
+        throws: () => {
+          throw new Error("x");
+        },
+      }),
+    ).toBe(false);
+    expect([timer.checksPassed, timer.checksFailed]).toEqual([2, 2]);
   });
 });
 

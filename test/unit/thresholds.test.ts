@@ -42,7 +42,7 @@ describe("parseThresholds", () => {
       context,
     );
     expect(problems).toEqual([
-      "thresholds['latncy']: unknown metric (known: latency, pool_wait, service_time, dispatch_lag, errors, cache_hits, iterations, dropped_iterations, http_req_duration, http_req_failed)",
+      "thresholds['latncy']: unknown metric (known: latency, pool_wait, service_time, dispatch_lag, errors, cache_hits, iterations, dropped_iterations, http_req_duration, http_req_failed, checks)",
       "thresholds['latency{op:checkout}']: no op named 'checkout' (ops: dashboard, search)",
       "thresholds['latency{phase:recovery}']: no phase named 'recovery' (phases: baseline, fault)",
       "thresholds['pool_wait'][0]: 'p95 < 300' is not an expression like 'p(95)<300' or 'rate<0.01'",
