@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { settlesWithin } from "../../core/wait.ts";
 import { execLocal } from "../exec-local.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
 import { processesWorkingIn, signalEach } from "./processes.ts";
@@ -116,18 +117,8 @@ export class ProcessService implements ServiceHandle {
     await this.exitWithin(KILL_GRACE_MS);
   }
 
-  private async exitWithin(ms: number): Promise<boolean> {
-    // A referenced timer, cleared once the server exits: an unreferenced one let Node exit mid-teardown
-    // (nothing else was alive once the load's sockets were closed), leaving a stopping server behind.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    try {
-      return await Promise.race([this.exited.then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private exitWithin(ms: number): Promise<boolean> {
+    return settlesWithin(this.exited, ms);
   }
 
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {

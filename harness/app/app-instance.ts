@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { request } from "undici";
+import { settlesWithin } from "../../core/wait.ts";
 
 const POLL_MS = 100;
 const STOP_GRACE_MS = 5_000;
@@ -151,15 +152,7 @@ export class AppInstance {
     }
   }
 
-  private async exitWithin(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    try {
-      return await Promise.race([this.exited.then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private exitWithin(ms: number): Promise<boolean> {
+    return settlesWithin(this.exited, ms);
   }
 }

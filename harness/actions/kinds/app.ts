@@ -7,7 +7,7 @@
 import type { AppFleet } from "../../app/app-fleet.ts";
 import type { AppInstance } from "../../app/app-instance.ts";
 import { type ActionContext, type ActionResult, actionKind, type Check } from "../types.ts";
-import { type MigrationSpec, migrationChecks, migrationSpec, runMigration } from "./migration.ts";
+import { type MigrationSpec, migrationOption, migrationSpec, runMigration } from "./migration.ts";
 import { all, intOption, oneOf, onlyOptions } from "./options.ts";
 
 const NOT_RUN_BY_US = "rehearse does not run a staging app's processes";
@@ -36,18 +36,7 @@ interface AppRestart {
 
 export const appRestart = actionKind<AppRestart>({
   needsDuration: false,
-  validate: all(
-    onlyOptions(["mode", "migration"]),
-    oneOf("mode", ["all", "rolling"]),
-    needsApp,
-    (options, where, names) => {
-      if (options.migration === undefined) return [];
-      if (typeof options.migration !== "object" || options.migration === null)
-        return [`${where}.migration: must be { sql, lockTimeout?, hold? }`];
-      const m = options.migration as Record<string, unknown>;
-      return all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks)(m, `${where}.migration`, names);
-    },
-  ),
+  validate: all(onlyOptions(["mode", "migration"]), oneOf("mode", ["all", "rolling"]), needsApp, migrationOption),
   parse: (options) => ({
     mode: options.mode === "rolling" ? "rolling" : "all",
     migration:

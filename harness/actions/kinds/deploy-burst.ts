@@ -8,7 +8,7 @@
  */
 import { startFleet } from "../deploy-workers/fleet.ts";
 import { type ActionResult, actionKind, NOT_OURS } from "../types.ts";
-import { type MigrationSpec, migrationChecks, migrationSpec, runMigration } from "./migration.ts";
+import { type MigrationSpec, migrationOption, migrationSpec, runMigration } from "./migration.ts";
 import { all, intOption, oneOf, onlyOptions } from "./options.ts";
 
 const DEFAULT_POOL_SIZE = 5;
@@ -37,13 +37,7 @@ export const deployBurst = actionKind({
       options.warmOp === undefined || names.ops.includes(options.warmOp as string)
         ? []
         : [`${where}.warmOp: no op named ${JSON.stringify(options.warmOp)} (ops: ${names.ops.join(", ")})`],
-    (options, where, names) => {
-      if (options.migration === undefined) return [];
-      if (typeof options.migration !== "object" || options.migration === null)
-        return [`${where}.migration: must be { sql, lockTimeout?, hold? }`];
-      const m = options.migration as Record<string, unknown>;
-      return all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks)(m, `${where}.migration`, names);
-    },
+    migrationOption,
   ),
   parse: (options): DeployBurst => ({
     workers: options.workers as number,

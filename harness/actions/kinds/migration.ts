@@ -6,7 +6,7 @@
  */
 import pg from "pg";
 import { classifyError } from "../../clients/classify-error.ts";
-import { type ActionResult, actionKind } from "../types.ts";
+import { type ActionResult, actionKind, type Check } from "../types.ts";
 import { all, durationMsOf, durationOption, onlyOptions } from "./options.ts";
 
 const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
@@ -30,6 +30,15 @@ export const migrationChecks = all(
   (options, where) =>
     durationMsOf(options.hold, 0) > MAX_HOLD_MS ? [`${where}.hold: at most ${MAX_HOLD_MS / 60_000} minutes`] : [],
 );
+
+/** A `migration: { sql, lockTimeout?, hold? }` option, as deploy-burst and app-restart take. */
+export const migrationOption: Check = (options, where, names) => {
+  if (options.migration === undefined) return [];
+  if (typeof options.migration !== "object" || options.migration === null)
+    return [`${where}.migration: must be { sql, lockTimeout?, hold? }`];
+  const m = options.migration as Record<string, unknown>;
+  return all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks)(m, `${where}.migration`, names);
+};
 
 export function migrationSpec(options: Record<string, unknown>): MigrationSpec {
   return {
