@@ -1,5 +1,5 @@
 /** Number and delta formatting the console summary and the renderers share, so they read the same. */
-import type { Delta } from "../schema.ts";
+import type { AppInstanceReport, Delta } from "../schema.ts";
 
 /** "+12.3" / "-4": one decimal, sign always shown. */
 export const signed = (n: number): string => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
@@ -33,6 +33,17 @@ export function serverWaitCell(d: Delta): string {
 export function redisHitDelta(d: Delta): string {
   const delta = d.deltaServerCacheHitRatio;
   return delta === null || delta === undefined ? "" : `${signed(delta * 100)} pts`;
+}
+
+/** One app instance's life in words: "ready 0.3 s after start; stopped at 16.3 s (SIGTERM)", or its crash. */
+export function appInstanceText(i: AppInstanceReport): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const ready = i.readyMs === null ? "never ready" : `ready at ${s(i.readyMs)}`;
+  if (i.exitedMs === null) return `${ready}; ran to the end`;
+  const how = i.signal ? i.signal : `exit ${i.exitCode}`;
+  return i.crashed
+    ? `${ready}; CRASHED at ${s(i.exitedMs)} (${how})`
+    : `${ready}; stopped at ${s(i.exitedMs)} (${how})`;
 }
 
 /** What a threshold saw: "actual 12.5", "no completed iteration"; "default budget" when rehearse added it. */

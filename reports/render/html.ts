@@ -11,7 +11,16 @@ import type { Delta, RunReport } from "../schema.ts";
 import { chartData } from "./chart-data.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { fmtMs, hitRatioDelta, recoveryText, redisHitDelta, serverWaitCell, signed, thresholdCell } from "./format.ts";
+import {
+  appInstanceText,
+  fmtMs,
+  hitRatioDelta,
+  recoveryText,
+  redisHitDelta,
+  serverWaitCell,
+  signed,
+  thresholdCell,
+} from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
 
 const require = createRequire(import.meta.url);
@@ -153,6 +162,18 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
         `<tr>${td("event-loop delay p99 / CPU")}${td(`${g.eventLoopDelayP99Ms} ms / ${g.cpuPercent}%`)}</tr>`,
       ],
     ),
+    ...(report.app
+      ? [
+          `<h2>App under test</h2><p><code>${h(report.app.command)}</code>; times on the run's clock (negative: before the load)</p>`,
+          table(
+            ["instance", "port", "life", "log"],
+            report.app.instances.map(
+              (i, n) =>
+                `<tr>${td(n + 1)}${td(i.port)}${td(appInstanceText(i), i.crashed ? "bad" : "")}<td><code>${h(i.log)}</code>${i.crashed ? `<pre>${h(i.crashed.lastLines)}</pre>` : ""}</td></tr>`,
+            ),
+          ),
+        ]
+      : []),
     "<h2>Actions</h2>",
     report.actions.length
       ? table(

@@ -4,7 +4,15 @@ import { hostCpuLine } from "../host-cpu.ts";
 import type { RunReport } from "../schema.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { hitRatioDelta, recoveryText, redisHitDelta, serverWaitCell, signed, thresholdCell } from "./format.ts";
+import {
+  appInstanceText,
+  hitRatioDelta,
+  recoveryText,
+  redisHitDelta,
+  serverWaitCell,
+  signed,
+  thresholdCell,
+} from "./format.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
 
@@ -42,6 +50,10 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
         `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${serverWaitCell(d)} | ${signed(d.deltaErrorRate * 100)}% | ${hitRatioDelta(d)} | ${redisHitDelta(d)} | ${d.peakClWaiting} | ${recoveryText(d, last)} |`,
       );
     }
+  }
+  if (report.app) {
+    lines.push("", "### App under test", "", "| instance | port | life |", "|---:|---:|---|");
+    report.app.instances.forEach((i, n) => lines.push(`| ${n + 1} | ${i.port} | ${cell(appInstanceText(i))} |`));
   }
   if (comparison) lines.push("", ...comparisonMarkdown(comparison));
   return `${lines.join("\n")}\n`;
