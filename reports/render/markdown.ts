@@ -53,7 +53,7 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
   }
   if (report.app) {
     lines.push("", "### App under test", "", "| instance | port | life |", "|---:|---:|---|");
-    report.app.instances.forEach((i, n) => lines.push(`| ${n + 1} | ${i.port} | ${cell(appInstanceText(i))} |`));
+    lines.push(...report.app.instances.map((i, n) => `| ${n + 1} | ${i.port} | ${cell(appInstanceText(i))} |`));
   }
   if (comparison) lines.push("", ...comparisonMarkdown(comparison));
   return `${lines.join("\n")}\n`;
