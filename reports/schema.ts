@@ -130,7 +130,7 @@ export interface ActionRecord {
   optional?: true;
 }
 
-/** A service that stopped answering the sampler (2 s in a row), and when it answered again. */
+/** A service that stopped answering the sampler (3 s in a row), and when it answered again. */
 export interface OutageRecord {
   service: ServiceName;
   fromMs: number;

@@ -20,7 +20,9 @@ export class OutageTracker {
   private readonly confirmAfter: number;
   private readonly missing = new Map<ServiceName, { since: number; misses: number; reason: string; open?: Outage }>();
 
-  constructor(confirmAfter = 2) {
+  // Three: a probe can miss a second or two on a loaded 2-core machine (a backup, CPU steal) without
+  // the server having stopped; a dead one misses every second.
+  constructor(confirmAfter = 3) {
     this.confirmAfter = confirmAfter;
   }
 
