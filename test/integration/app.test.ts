@@ -99,7 +99,10 @@ describe.each(providersUnderTest())("the app under test (%s)", (provider) => {
     expect(run.code).toBe(99); // expected: the launch-readiness bar does not hold through this deploy
     expect(appProcesses()).toEqual([]);
   }, 180_000);
+});
 
+/** The app runs as a local process whatever the stack's provider: its crash and leftovers are tested once. */
+describe.each(providersUnderTest().slice(0, 1))("the app under test, its process (%s stack)", (provider) => {
   it("an app instance that dies mid-run: recorded with its signal and log, errors counted, the run ends on time", async () => {
     const stateDir = newStateDir();
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));

@@ -31,6 +31,8 @@ const FREEZE = fileURLToPath(new URL("../fixtures/scenarios/freeze.ts", import.m
 const ACTIONS = fileURLToPath(new URL("../fixtures/scenarios/actions.ts", import.meta.url));
 const CHAOS = fileURLToPath(new URL("../fixtures/scenarios/chaos.ts", import.meta.url));
 const BURST_ABORT = fileURLToPath(new URL("../fixtures/scenarios/burst-abort.ts", import.meta.url));
+const HANG = fileURLToPath(new URL("../fixtures/scenarios/hang.ts", import.meta.url));
+const GROWTH = fileURLToPath(new URL("../../scenarios/growth-incident.ts", import.meta.url));
 const FAILING_ACTION = fileURLToPath(new URL("../fixtures/scenarios/failing-action.ts", import.meta.url));
 const SEEDED = fileURLToPath(new URL("../fixtures/scenarios/seeded.ts", import.meta.url));
 
@@ -99,6 +101,37 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(readFileSync(join(out, "failing-action", "findings.txt"), "utf8")).toContain(
       "action flush-cache failed (optional: the verdict does not count it)",
     );
+  });
+
+  it("a query that never returns: the run ends at gracefulStop, its iterations interrupted and failed, nothing left", async () => {
+    const stateDir = newStateDir();
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const t0 = performance.now();
+    const run = await runRehearse(["run", HANG, "--provider", provider, "--out", out], testEnv(stateDir), 90_000);
+    // 3 s of load, 2 s of gracefulStop, start-up and a bounded teardown: far from pg_sleep's 600 s.
+    expect(performance.now() - t0).toBeLessThan(40_000);
+    expect(run.code, run.stdout + run.stderr).toBe(99);
+    const report = readReport(out, "hang");
+    expect(report.ops[0]).toMatchObject({ count: 0, interrupted: 15 });
+    expect(report.thresholds[0]).toMatchObject({ metric: "errors{op:hang,phase:run}", ok: false, actual: 1 });
+    expect(registeredTempDirs(stateDir)).toEqual([]);
+  });
+
+  it("SIGINT during seeding: exit 105 within seconds, no load run, nothing left", async () => {
+    const stateDir = newStateDir();
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = startRehearse(["run", GROWTH, "--provider", provider, "--out", out], testEnv(stateDir));
+    const tempDirs = await waitForStack(run.child.pid ?? 0, stateDir);
+    // The stack answers within a few seconds; seeding a million rows takes several more.
+    await sleep(provider === "native" ? 2_500 : 3_500);
+    run.child.kill("SIGINT");
+    const t0 = performance.now();
+    expect(await run.exited).toBe(105);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const report = readReport(out, "growth-incident");
+    expect(report.status).toBe("aborted");
+    expect(report.ops).toEqual([]); // the load never ran
+    expect(await leftoversOf({ id: "-", ports: [], tempDirs })).toEqual(NOTHING_LEFT);
   });
 
   it("run --compare: a second run of a seeded scenario is compared with the first, not refused", async () => {

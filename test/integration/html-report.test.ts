@@ -63,7 +63,7 @@ describe("report.html in headless Chromium", () => {
       page.on("request", (r) => requests.push(r.url()));
       const url = pathToFileURL(join(out, "cold-cache", "report.html")).href;
       await page.goto(url, { waitUntil: "load", timeout: 30_000 });
-      await page.waitForFunction(() => (window as { rehearseCharts?: unknown[] }).rehearseCharts?.length === 6, null, {
+      await page.waitForFunction(() => (window as { rehearseCharts?: unknown[] }).rehearseCharts?.length === 7, null, {
         timeout: 10_000,
       });
       const charts = await page.evaluate(() =>
@@ -86,6 +86,7 @@ describe("report.html in headless Chromium", () => {
         "pool-wait",
         "throughput",
         "pgbouncer",
+        "server-wait",
         "cache",
         "host-cpu",
       ]);

@@ -87,3 +87,25 @@ describe("isLoopbackHost", () => {
     expect(isLoopbackHost(host)).toBe(expected);
   });
 });
+
+describe("what rehearse up --json prints is a target file", () => {
+  it("accepts its provider, id and versions (ignored) beside the URLs", () => {
+    const line = {
+      provider: "native",
+      ...valid,
+      pgbouncerAdmin: "postgres://app:pw@127.0.0.1:6432/pgbouncer",
+      id: "rh-1a2b3c4d",
+      versions: { postgres: "15.18", pgbouncer: "1.18.0", redis: "7.0.15" },
+    };
+    expect(loadTargetFile(targetFile(line), {})).toMatchObject({ postgres: valid.postgres, redis: valid.redis });
+  });
+
+  it("takes a staging app's baseUrl, on loopback unless allowed", () => {
+    expect(loadTargetFile(targetFile({ ...valid, app: { baseUrl: "http://127.0.0.1:8080/" } }), {}).app).toEqual({
+      baseUrl: "http://127.0.0.1:8080",
+    });
+    expect(problemsOf(targetFile({ ...valid, app: { baseUrl: "http://10.0.0.5:8080" } }))).toEqual([
+      "app.baseUrl: host 10.0.0.5 is not on loopback; list it in allowHosts to send traffic there",
+    ]);
+  });
+});
