@@ -116,7 +116,7 @@ describe("report.html in headless Chromium", () => {
         await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50)));
         return all.map((u, i) => ({ min: u.scales.x.min, max: u.scales.x.max, cursor: cursors[i] }));
       });
-      expect(synced).toHaveLength(6);
+      expect(synced).toHaveLength(7);
       for (const chart of synced) {
         expect(chart).toMatchObject({ min: 5, max: 15 });
         expect(chart.cursor).toBeGreaterThan(0); // a hidden cursor sits at -10
