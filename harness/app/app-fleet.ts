@@ -105,16 +105,16 @@ export class AppFleet {
 
   /** Starts `count` more instances at once and waits until each answers its ready path. */
   async start(count: number): Promise<AppInstance[]> {
-    const wanted = count === this.spec.instances && this.instances.length === 0 && this.spec.port ? 1 : 0;
-    const ports = await freeLoopbackPorts(count - wanted);
-    if (wanted) ports.unshift(this.spec.port as number);
-    const started = ports.map((port) =>
+    // A fixed port is the very first instance's; every other one gets a free port.
+    const fixed = this.instances.length === 0 ? this.spec.port : undefined;
+    const ports = [...(fixed ? [fixed] : []), ...(await freeLoopbackPorts(count - (fixed ? 1 : 0)))];
+    const started = ports.map((port, i) =>
       AppInstance.spawn({
         command: this.spec.command,
         cwd: this.spec.cwd,
         env: this.envFor(port),
         port,
-        log: join(this.options.logDir, `app-${this.instances.length + ports.indexOf(port) + 1}.log`),
+        log: join(this.options.logDir, `app-${this.instances.length + i + 1}.log`),
       }),
     );
     this.instances.push(...started);
