@@ -1,7 +1,9 @@
 /**
  * Chooses a provider and starts the stack. `auto` prefers testcontainers when
- * a Docker engine answers, then native servers found on this machine; an
- * external target is used as given (loaded and validated by the caller).
+ * a Docker engine answers and all three images can be had (checked together,
+ * before anything starts), then native servers found on this machine, and
+ * says in one line which it chose and why; an external target is used as
+ * given (loaded and validated by the caller).
  */
 import { BadInputError, RehearseError } from "../core/errors.ts";
 import { externalPlan } from "./external/provider.ts";
@@ -13,6 +15,7 @@ import type { Registry } from "./registry.ts";
 import type { StackSettings } from "./settings.ts";
 import { type LaunchPlan, launchStack } from "./started-stack.ts";
 import { dockerClient, tryDockerClient } from "./testcontainers/docker.ts";
+import { type MissingImage, missingImages } from "./testcontainers/images.ts";
 import { testcontainersPlan } from "./testcontainers/provider.ts";
 import type { ProviderName, StartedStack } from "./types.ts";
 
@@ -28,15 +31,25 @@ export interface StartStackOptions {
   path: string;
   pgBindir?: string;
   signal?: AbortSignal;
+  /** One line on what `auto` chose and why. */
+  onNote?: (line: string) => void;
 }
 
 /** Neither Docker nor native servers; the caller adds how to point at an existing stack. */
 export class NoProviderError extends RehearseError {
-  constructor(missing: string[]) {
+  constructor(missing: string[], images: MissingImage[] = []) {
+    const docker =
+      images.length === 0
+        ? ["  - testcontainers: no Docker engine answered (start dockerd, or set DOCKER_HOST)"]
+        : [
+            "  - testcontainers: Docker answered, but these images cannot be had:",
+            ...images.map((m) => `      ${m.service}: ${m.image}: ${m.reason}`),
+            "    (choose images that are there: --postgres-image, --pgbouncer-image, --redis-image)",
+          ];
     super(
       [
         "no stack provider is available:",
-        "  - testcontainers: no Docker engine answered (start dockerd, or set DOCKER_HOST)",
+        ...docker,
         `  - native: not found: ${missing.join("; ")}`,
         "    (Debian: apt-get install postgresql pgbouncer redis-server)",
       ].join("\n"),
@@ -77,10 +90,20 @@ async function planFor(options: StartStackOptions): Promise<LaunchPlan> {
     case "external":
       throw new BadInputError("provider", ["the external provider needs a target (connection URLs)"]);
     case "auto": {
+      const note = options.onNote ?? (() => {});
       const client = await tryDockerClient(3_000);
-      if (client) return testcontainersPlan(settings, { client });
+      const missing = client ? await missingImages(client, settings.containers.images) : [];
+      if (client && missing.length === 0) {
+        note("provider auto: testcontainers (a Docker engine answered and all three images are available)");
+        return testcontainersPlan(settings, { client });
+      }
       const found = native();
-      if ("missing" in found) throw new NoProviderError(found.missing);
+      if ("missing" in found) throw new NoProviderError(found.missing, missing);
+      note(
+        client
+          ? `provider auto: native servers, because ${missing.map((m) => `${m.image} (${m.service})`).join(", ")} cannot be had from Docker`
+          : "provider auto: native servers, because no Docker engine answered",
+      );
       return nativeWith(found);
     }
   }

@@ -12,6 +12,9 @@ export interface CompareOptions {
   tolerancePct: number;
   /** Absolute noise floor in ms. */
   floorMs: number;
+  /** The run-to-run noise measured on the accepted baselines (percent), when above the tolerance: changes
+   * within it are reported as noise, not regressions. */
+  noisePct?: number;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = { tolerancePct: 20, floorMs: 5 };
@@ -26,6 +29,8 @@ export interface ComparisonRow {
   /** null when the base is 0. */
   deltaPct: number | null;
   regression: boolean;
+  /** Beyond the tolerance but within the measured noise: said, not failed. */
+  withinNoise: boolean;
 }
 
 export interface Comparison {
@@ -91,8 +96,10 @@ export function compareReports(base: RunReport, next: RunReport, options: Compar
     const judge = (metric: ComparisonRow["metric"], baseMs: number, newMs: number) => {
       const deltaMs = round(newMs - baseMs);
       const deltaPct = baseMs > 0 ? round(((newMs - baseMs) / baseMs) * 100) : null;
-      const regression = deltaMs > options.floorMs && (deltaPct === null || deltaPct > options.tolerancePct);
-      rows.push({ phase: o.phase, op: o.op, metric, baseMs, newMs, deltaMs, deltaPct, regression });
+      const beyond = (pct: number) => deltaMs > options.floorMs && (deltaPct === null || deltaPct > pct);
+      const regression = beyond(Math.max(options.tolerancePct, options.noisePct ?? 0));
+      const withinNoise = !regression && beyond(options.tolerancePct);
+      rows.push({ phase: o.phase, op: o.op, metric, baseMs, newMs, deltaMs, deltaPct, regression, withinNoise });
     };
     judge("latency p95", b.latencyMs.p95, o.latencyMs.p95);
     judge("latency p99", b.latencyMs.p99, o.latencyMs.p99);

@@ -1,5 +1,6 @@
 /** Reads a report.json given on the command line: a missing, unreadable or foreign file is bad input (exit 2). */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { BadInputError } from "../core/errors.ts";
 import { type RunReport, SCHEMA_VERSION } from "./schema.ts";
 
@@ -28,4 +29,34 @@ export function readReportFile(path: string): RunReport {
       missing.map((k) => `${k}: missing`),
     );
   return { perSecond: { originMs: 0, intervalMs: 1000, ops: {} }, timeline: [], actions: [], ...report } as RunReport;
+}
+
+const MAX_DEPTH = 4;
+
+/** Every report in a directory (recursively, 4 levels): *.json files that are run reports (other JSON, such as
+ * capacity.json, is passed over; a report.json always counts); a report that cannot be read is bad input, as on the command line. */
+export function readReportDir(dir: string): RunReport[] {
+  const files: string[] = [];
+  const walk = (at: string, depth: number) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory() && depth < MAX_DEPTH) walk(path, depth + 1);
+      else if (
+        entry.isFile() &&
+        (entry.name === "report.json" || (entry.name.endsWith(".json") && looksLikeReport(path)))
+      )
+        files.push(path);
+    }
+  };
+  walk(dir, 0);
+  return files.sort().map(readReportFile);
+}
+
+function looksLikeReport(path: string): boolean {
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> | null;
+    return typeof parsed === "object" && parsed !== null && "scenario" in parsed && "ops" in parsed;
+  } catch {
+    return false;
+  }
 }

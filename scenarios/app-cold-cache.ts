@@ -7,7 +7,7 @@
  * recovery is timed. Budgets: the launch-readiness bar.
  *   npm run rehearse -- run scenarios/app-cold-cache.ts
  */
-import { defineScenario } from "../harness/scenario/define.ts";
+import { defineScenario } from "rehearse";
 
 const TOTAL = "65s";
 const ACCOUNTS = 500;

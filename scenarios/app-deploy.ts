@@ -10,7 +10,7 @@
  *   npm run rehearse -- run scenarios/app-deploy.ts
  *   DEPLOY=rolling npm run rehearse -- run scenarios/app-deploy.ts
  */
-import { defineScenario } from "../harness/scenario/define.ts";
+import { defineScenario } from "rehearse";
 
 const TOTAL = "60s";
 const ACCOUNTS = 500;

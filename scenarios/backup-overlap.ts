@@ -11,7 +11,7 @@
  * it restored, the time until the copy answered, and that its row counts match.
  *   npm run rehearse -- run scenarios/backup-overlap.ts
  */
-import { defineScenario } from "../harness/scenario/define.ts";
+import { defineScenario } from "rehearse";
 
 const TOTAL = "57s";
 const steady = { executor: "constant-arrival-rate", duration: TOTAL, preAllocatedVUs: 10, maxVUs: 500 } as const;

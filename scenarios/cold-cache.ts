@@ -6,7 +6,7 @@
  * p95 is back within 20% (+5 ms) of the baseline for 5 s.
  *   npm run rehearse -- run scenarios/cold-cache.ts
  */
-import { defineScenario } from "../harness/scenario/define.ts";
+import { defineScenario } from "rehearse";
 
 const TOTAL = "65s";
 

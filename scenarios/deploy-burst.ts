@@ -10,7 +10,7 @@
  * recovery once the workers are warm.
  *   npm run rehearse -- run scenarios/deploy-burst.ts
  */
-import { defineScenario } from "../harness/scenario/define.ts";
+import { defineScenario } from "rehearse";
 
 const TOTAL = "70s";
 const steady = { executor: "constant-arrival-rate", duration: TOTAL, preAllocatedVUs: 10, maxVUs: 500 } as const;

@@ -9,7 +9,7 @@
  * timed once traffic and memory return to normal.
  *   npm run rehearse -- run scenarios/growth-incident.ts
  */
-import { defineScenario } from "../harness/scenario/define.ts";
+import { defineScenario } from "rehearse";
 
 const TOTAL = "75s";
 

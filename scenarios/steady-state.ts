@@ -6,7 +6,7 @@
  * the pool) and are not judged: the thresholds look at the steady phase.
  *   npm run rehearse -- run scenarios/steady-state.ts
  */
-import { defineScenario } from "../harness/scenario/define.ts";
+import { defineScenario } from "rehearse";
 
 export default defineScenario({
   description: "Reference SaaS traffic, warm cache, no faults",

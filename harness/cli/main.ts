@@ -2,10 +2,11 @@
  * The CLI entry: dispatches to a command and maps errors to exit codes in
  * this one place (deep code throws; it never calls process.exit).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { RehearseError } from "../../core/errors.ts";
 import { CLEAN_HELP, cleanCommand } from "./commands/clean.ts";
 import { COMPARE_HELP, compareCommand } from "./commands/compare.ts";
+import { INIT_HELP, initCommand } from "./commands/init.ts";
 import { REPORT_HELP, reportCommand } from "./commands/report.ts";
 import { RUN_HELP, runCommand } from "./commands/run.ts";
 import { UP_HELP, upCommand } from "./commands/up.ts";
@@ -14,6 +15,8 @@ import { hintFor } from "./hints.ts";
 import { didYouMean } from "./suggest.ts";
 import { type World, writeLine } from "./world.ts";
 
+export { processWorld } from "./world.ts";
+
 const USAGE = `Usage: rehearse <command> [options]
 
 Commands:
@@ -21,7 +24,8 @@ Commands:
   up        start Postgres, PgBouncer and Redis; stay up until Ctrl-C
   clean     remove leftovers of earlier runs
   report    render a report.json again: html, md, junit, findings
-  compare   compare two runs; exit 99 on a regression
+  compare   compare two runs (or directories of runs); exit 99 on a regression
+  init      write a scenario, a staging target and a nightly CI workflow into this repo
   help      show help for a command: rehearse help up
 
 Exit codes: 0 ok, 1 internal failure, 2 bad input (nothing started),
@@ -33,6 +37,7 @@ const COMMANDS: Record<string, { run: (args: string[], world: World) => Promise<
   clean: { run: cleanCommand, help: CLEAN_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
   compare: { run: compareCommand, help: COMPARE_HELP },
+  init: { run: initCommand, help: INIT_HELP },
 };
 
 export async function main(argv: string[], world: World): Promise<number> {
@@ -66,7 +71,12 @@ export async function main(argv: string[], world: World): Promise<number> {
   }
 }
 
+/** package.json is two levels up from the sources and three from their build in dist/. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    const url = new URL(up, import.meta.url);
+    const pkg = existsSync(url) ? (JSON.parse(readFileSync(url, "utf8")) as { name?: string; version: string }) : null;
+    if (pkg?.name === "rehearse") return pkg.version;
+  }
+  return "unknown";
 }

@@ -23,7 +23,7 @@ import {
 } from "../../containers/index.ts";
 import { BadInputError } from "../../core/errors.ts";
 import { LOG_LEVELS, type LogLevel } from "../../core/log.ts";
-import type { World } from "./world.ts";
+import { type World, writeLine } from "./world.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -170,6 +170,7 @@ export function stackRequest(
     path: world.env.PATH ?? "",
     ...(flags.pgBindir && { pgBindir: flags.pgBindir }),
     signal,
+    onNote: (line) => writeLine(world.stderr, `rehearse: ${line}`),
   };
 }
 

@@ -398,7 +398,7 @@ const CASES: Case[] = [
   {
     what: "compare with one report",
     argv: () => ["compare", json(sampleReport())],
-    says: ["two reports are required"],
+    says: ["two reports or two directories are required"],
   },
   {
     what: "compare with a report that does not exist",

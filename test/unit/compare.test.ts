@@ -24,6 +24,7 @@ describe("compareReports", () => {
         deltaMs: 160,
         deltaPct: 47.059,
         regression: true,
+        withinNoise: false,
       },
     ]);
     expect(c.rows).toHaveLength(18);

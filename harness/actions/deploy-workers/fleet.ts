@@ -9,7 +9,11 @@ import { onAbort } from "../../../core/abort.ts";
 import type { ActionResult } from "../types.ts";
 import type { ChildMessage, FleetConfig } from "./protocol.ts";
 
-const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
+// The sources run as .ts (type stripping); the installed package runs its build, .js.
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+const CHILD = fileURLToPath(new URL(FROM_SOURCES ? "./child.ts" : "./child.js", import.meta.url));
+/** The child loads the scenario file, whose `from "rehearse"` must reach the sources too (bin/rehearse.js). */
+const CHILD_ARGV = FROM_SOURCES ? [...process.execArgv, "--conditions=rehearse-source"] : process.execArgv;
 /** Process start and scenario load, on top of the warm-up's own limit. */
 const START_ALLOWANCE_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
@@ -22,7 +26,7 @@ export interface Fleet {
 }
 
 export async function startFleet(config: Omit<FleetConfig, "type">, signal: AbortSignal): Promise<Fleet> {
-  const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], execArgv: process.execArgv });
+  const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], execArgv: CHILD_ARGV });
   // Below the load generator: the workers' CPU is felt by the servers, not by the generator's clock.
   if (child.pid !== undefined) setPriority(child.pid, WORKER_NICENESS);
   let stderr = "";

@@ -1,9 +1,12 @@
 /**
- * `rehearse compare <base.json> <new.json> [--tolerance pct] [--floor ms]`:
- * exit 99 with a table of what regressed, 0 when nothing did, 2 when the runs
- * cannot be compared (different scenarios or settings, an aborted run).
+ * `rehearse compare <base> <new> [--tolerance pct] [--floor ms]`: two
+ * report.json files, or two directories (accepted baselines, new runs) paired
+ * by scenario as a nightly job needs. Exit 99 with a table of what regressed,
+ * 0 when nothing did, 2 when the runs cannot be compared (different scenarios
+ * or settings, an aborted run).
  */
 
+import { statSync } from "node:fs";
 import { BadInputError } from "../../../core/errors.ts";
 import {
   type CompareOptions,
@@ -12,15 +15,24 @@ import {
   DEFAULT_COMPARE,
   incompatibilities,
 } from "../../../reports/compare.ts";
-import { readReportFile } from "../../../reports/read-report.ts";
+import { compareSuite, type SuiteComparison } from "../../../reports/compare-suite.ts";
+import { readReportDir, readReportFile } from "../../../reports/read-report.ts";
 import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { type World, writeLine } from "../world.ts";
 
 export const COMPARE_HELP = `Usage: rehearse compare <base.json> <new.json> [options]
+       rehearse compare <baselines-dir> <runs-dir> [options]
 
-Compares two runs of the same scenario per phase and op: latency p95/p99 and
+Compares runs of the same scenario per phase and op: latency p95/p99 and
 pool-wait p95. A regression exceeds both the tolerance and the floor.
+
+With directories, every report (*.json) found in them is paired by scenario:
+the newest accepted run in <baselines-dir> is the base. When several accepted
+runs of a scenario disagree (an op's baseline-phase p95 varies by more than
+the tolerance), compare says the machine is noisy and judges that scenario
+with the measured spread: changes within it are noise, not regressions. A
+scenario with no accepted run is listed, not failed.
 
 Options:
   --tolerance <pct>    relative tolerance (default ${DEFAULT_COMPARE.tolerancePct})
@@ -50,8 +62,24 @@ export async function compareCommand(args: string[], world: World): Promise<Outc
   });
   const problems: string[] = [];
   const options = readCompareFlags(values, problems);
-  if (positionals.length !== 2) problems.push("two reports are required: rehearse compare <base.json> <new.json>");
+  if (positionals.length !== 2)
+    problems.push("two reports or two directories are required: rehearse compare <base.json> <new.json>");
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
+  const [from, to] = positionals as [string, string];
+  if (isDirectory(from) || isDirectory(to)) {
+    if (!isDirectory(from) || !isDirectory(to))
+      throw new BadInputError("invalid options", [
+        `compare two files or two directories, not one of each ('${from}', '${to}')`,
+      ]);
+    const suite = compareSuite(readReportDir(from), readReportDir(to), options);
+    writeLine(world.stdout, renderSuite(suite, from, to));
+    if (suite.incompatible.length > 0)
+      throw new BadInputError(
+        "runs that cannot be compared",
+        suite.incompatible.map((i) => `${i.scenario}: ${i.reasons.join("; ")}`),
+      );
+    return suite.regressions > 0 ? "failed" : "ok";
+  }
   const base = readReportFile(positionals[0] as string);
   const next = readReportFile(positionals[1] as string);
   const why = incompatibilities(base, next);
@@ -73,6 +101,37 @@ export function renderComparison(c: Comparison): string {
       );
     }
   }
+  const noise = c.rows.filter((r) => r.withinNoise);
+  if (noise.length > 0)
+    lines.push(
+      `  within the noise (${c.options.noisePct}%): ${noise.map((r) => `${r.op} ${r.metric} in ${r.phase} +${r.deltaPct}%`).join(", ")}`,
+    );
   for (const u of c.unmatched) lines.push(`  note: ${u}`);
   return lines.join("\n");
+}
+
+function renderSuite(suite: SuiteComparison, from: string, to: string): string {
+  const lines = [
+    `rehearse compare: ${suite.scenarios.length} scenario(s) of ${to} against ${from}: ${suite.regressions} regression(s)`,
+  ];
+  for (const s of suite.scenarios) {
+    lines.push(renderComparison(s.comparison));
+    if (s.noise === null) lines.push("  noise: unknown (one accepted run; keep several to tell noise from regression)");
+    else if (s.noisy)
+      lines.push(
+        `  noisy: ${s.noise.op}'s baseline-phase p95 varied ${s.noise.lowMs}–${s.noise.highMs} ms (${s.noise.spreadPct}%) over ${s.noise.runs} accepted runs, more than the tolerance; judged with ${s.noise.spreadPct}%`,
+      );
+    else lines.push(`  noise: within the tolerance over ${s.baselines} accepted runs (widest ${s.noise.spreadPct}%)`);
+  }
+  for (const name of suite.withoutBaseline)
+    lines.push(`rehearse compare: ${name}: no accepted baseline in ${from} (accept one: copy its report.json there)`);
+  return lines.join("\n");
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

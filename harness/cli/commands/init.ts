@@ -1,0 +1,105 @@
+/**
+ * `rehearse init`: writes a scenario for the team's app, a staging target
+ * template, the nightly workflow and a short README into their repository.
+ * Never overwrites a file (an existing one is kept and named); no prompt,
+ * so it is safe in CI: the choices are flags.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { BadInputError } from "../../../core/errors.ts";
+import { initReadme, nightlyWorkflow, stagingTarget } from "../../init/repo-templates.ts";
+import { appScenario, opsScenario } from "../../init/scenario-templates.ts";
+import type { Outcome } from "../exit-codes.ts";
+import { parseCliArgs } from "../parse-args.ts";
+import { type World, writeLine } from "../world.ts";
+
+export const INIT_HELP = `Usage: rehearse init [options]
+
+Writes, in the current directory (never overwriting a file):
+  rehearse/<name>.ts                       a commented cold-cache scenario for your app
+  rehearse/staging.target.json             a staging target template (\${VAR} secrets, loopback)
+  rehearse/baselines/.gitkeep              where accepted runs go, for rehearse compare
+  rehearse/README.md                       what each file is for
+  .github/workflows/rehearse-nightly.yml   the nightly regression job
+
+Options:
+  --kind <app|ops>        app: start your app and drive HTTP at it (default);
+                          ops: your own queries and cache keys, no app
+  --app-command <cmd>     how your app starts (default "npm start")
+  --app-cwd <dir>         your app's directory, from the repository root (default ".")
+  --setup <cmd>           run once before the app starts, e.g. "npm run migrate" (repeatable)
+  --ready <path>          answers 2xx when the app is ready (default "/")
+  --name <name>           the scenario's name (default "cold-cache")
+  --dir <dir>             where the scenario goes (default "rehearse")
+  --root <dir>            the repository root (default: the current directory)
+
+Exit codes: 0 written (or every file already there), 2 bad input.`;
+
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+export async function initCommand(args: string[], world: World): Promise<Outcome> {
+  const { values } = parseCliArgs({
+    args,
+    options: {
+      kind: { type: "string" },
+      "app-command": { type: "string" },
+      "app-cwd": { type: "string" },
+      setup: { type: "string", multiple: true },
+      ready: { type: "string" },
+      name: { type: "string" },
+      dir: { type: "string" },
+      root: { type: "string" },
+    },
+    strict: true,
+  });
+  const problems: string[] = [];
+  const kind = values.kind ?? "app";
+  if (kind !== "app" && kind !== "ops") problems.push(`--kind: '${kind}' is not one of app, ops`);
+  const name = values.name ?? "cold-cache";
+  if (!NAME.test(name)) problems.push(`--name: '${name}' must be lower-case letters, digits and dashes`);
+  const dir = values.dir ?? "rehearse";
+  if (isAbsolute(dir) || dir.split(/[\\/]/).includes(".."))
+    problems.push(`--dir: '${dir}' must be a path inside the repository`);
+  const ready = values.ready ?? "/";
+  if (!ready.startsWith("/")) problems.push(`--ready: '${ready}' must be a path starting with /`);
+  if (kind === "ops") {
+    for (const flag of ["app-command", "app-cwd", "setup", "ready"] as const)
+      if (values[flag] !== undefined) problems.push(`--${flag}: only with --kind app`);
+  }
+  if (problems.length > 0) throw new BadInputError("invalid options", problems);
+
+  const root = resolve(values.root ?? process.cwd());
+  const appCwd = relative(join(root, dir), join(root, values["app-cwd"] ?? ".")) || ".";
+  const scenario =
+    kind === "app"
+      ? appScenario(name, {
+          command: values["app-command"] ?? "npm start",
+          cwd: appCwd,
+          setup: values.setup ?? [],
+          ready,
+        })
+      : opsScenario(name);
+  const files: [string, string][] = [
+    [join(dir, `${name}.ts`), scenario],
+    [join(dir, "staging.target.json"), stagingTarget()],
+    [join(dir, "baselines", ".gitkeep"), ""],
+    [join(dir, "README.md"), initReadme(dir, name)],
+    [join(".github", "workflows", "rehearse-nightly.yml"), nightlyWorkflow(dir)],
+  ];
+  for (const [path, text] of files) {
+    const target = join(root, path);
+    if (existsSync(target)) {
+      writeLine(world.stdout, `rehearse init: kept    ${path} (already there)`);
+      continue;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    // "wx": fails rather than overwrite a file that appeared since the check.
+    writeFileSync(target, text, { flag: "wx" });
+    writeLine(world.stdout, `rehearse init: wrote   ${path}`);
+  }
+  writeLine(
+    world.stdout,
+    `\nNext: npm install --save-dev rehearse (if it is not there yet), then\n  npx rehearse run ${dir}/${name}.ts`,
+  );
+  return "ok";
+}
