@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { RehearseError } from "../../core/errors.ts";
+import { CAPACITY_HELP, capacityCommand } from "./commands/capacity.ts";
 import { CLEAN_HELP, cleanCommand } from "./commands/clean.ts";
 import { COMPARE_HELP, compareCommand } from "./commands/compare.ts";
 import { INIT_HELP, initCommand } from "./commands/init.ts";
@@ -21,6 +22,7 @@ const USAGE = `Usage: rehearse <command> [options]
 
 Commands:
   run       run scenario scripts: stack, seed, load, thresholds, report.json
+  capacity  find the highest arrival rate that meets the budgets, and what broke first
   up        start Postgres, PgBouncer and Redis; stay up until Ctrl-C
   clean     remove leftovers of earlier runs
   report    render a report.json again: html, md, junit, findings
@@ -33,6 +35,7 @@ Exit codes: 0 ok, 1 internal failure, 2 bad input (nothing started),
 
 const COMMANDS: Record<string, { run: (args: string[], world: World) => Promise<Outcome>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
+  capacity: { run: capacityCommand, help: CAPACITY_HELP },
   up: { run: upCommand, help: UP_HELP },
   clean: { run: cleanCommand, help: CLEAN_HELP },
   report: { run: reportCommand, help: REPORT_HELP },

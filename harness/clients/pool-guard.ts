@@ -38,8 +38,14 @@ export class PoolGuard {
     return this.busy.size;
   }
 
-  /** Cancel, destroy, end: done within about `budgetMs` whatever the server does. */
-  async abandon(budgetMs = 2_000): Promise<void> {
+  /**
+   * Cancel, destroy, end: done within about `budgetMs` whatever the server does. With `drainMs`, first
+   * waits that long for what is in flight or queued for a connection to finish on its own: PgBouncer
+   * 1.18 can exit on a burst of cancel requests under load ("bad client state"), which a run survives at
+   * its end but a capacity search, which runs its next step on the same PgBouncer, cannot.
+   */
+  async abandon(budgetMs = 2_000, drainMs = 0): Promise<void> {
+    if (drainMs > 0) await this.drained(drainMs);
     const half = budgetMs / 2;
     const cancels = [...this.busy].map((c) => this.cancel(c, half));
     await Promise.allSettled(cancels);
@@ -51,6 +57,11 @@ export class PoolGuard {
       client.connection?.stream?.destroy();
     }
     await Promise.race([this.pool.end().catch(() => {}), sleep(half)]);
+  }
+
+  private async drained(limitMs: number): Promise<void> {
+    const deadline = performance.now() + limitMs;
+    while (performance.now() < deadline && (this.busy.size > 0 || this.pool.waitingCount > 0)) await sleep(50);
   }
 
   /** A CancelRequest on a new connection; PgBouncer passes it to the server the client is linked to. */

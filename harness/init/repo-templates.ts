@@ -6,12 +6,11 @@
  */
 
 /** The nightly job's commands, in order. `dir` is where init put the scenarios. */
-export function nightlyCommands(dir: string): { install: string; rehearse: string; compare: string; summary: string } {
+export function nightlyCommands(dir: string): { install: string; rehearse: string; compare: string } {
   return {
     install: "npm ci",
     rehearse: `npx rehearse run ${dir}/*.ts --provider testcontainers --out rehearse-out`,
     compare: `npx rehearse compare ${dir}/baselines rehearse-out`,
-    summary: 'cat rehearse-out/*/report.md >> "$GITHUB_STEP_SUMMARY"',
   };
 }
 
@@ -20,7 +19,8 @@ export function nightlyWorkflow(dir: string): string {
   return `# Nightly rehearsal, written by \`rehearse init\`. Runs every scenario in ${dir}/ on a fresh
 # stack (Testcontainers: Docker is there on GitHub's runners), fails on a threshold breach
 # (exit 99) or a regression against the accepted baselines in ${dir}/baselines/, and
-# keeps the HTML report. Accept a run as the new baseline by committing its report.json:
+# keeps the HTML report. Each report's Markdown lands in the job's step summary
+# (rehearse appends it to $GITHUB_STEP_SUMMARY itself). Accept a run as the new baseline by committing its report.json:
 #   cp rehearse-out/<scenario>/report.json ${dir}/baselines/<scenario>-$(date +%F).json
 # Keep several: compare then tells run-to-run noise from a regression.
 name: rehearse nightly
@@ -50,9 +50,6 @@ jobs:
       - name: Compare with the accepted baselines
         if: \${{ !cancelled() }}
         run: ${c.compare}
-      - name: Step summary
-        if: \${{ !cancelled() }}
-        run: ${c.summary}
       - name: Keep the reports
         if: \${{ !cancelled() }}
         uses: actions/upload-artifact@v4

@@ -44,6 +44,9 @@ export interface RehearsalOptions {
   app?: AppFleet | undefined;
   warn: (message: string) => void;
   onProgress?: ((state: ProgressState) => void) | undefined;
+  /** After the load, let what is in flight finish for up to this long before cancelling it (capacity
+   * steps: the next one runs on the same PgBouncer); never after a signal. */
+  drainMs?: number;
 }
 
 export async function rehearse(
@@ -128,7 +131,7 @@ export async function rehearse(
     await sampler.stop();
     redis.disconnect();
     actionRedis.disconnect();
-    await guard.abandon();
+    await guard.abandon(2_000, options.signal.aborted ? 0 : (options.drainMs ?? 0));
   }
 }
 

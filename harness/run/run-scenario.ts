@@ -33,17 +33,7 @@ export interface RunOptions {
 }
 
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
-  const startedAt = new Date().toISOString();
-  // Node 22 cannot parse `await using` yet: try/finally it is.
-  const stack = await startStack(options.stack);
-  const http = new HttpTargets({ ...DEFAULT_HTTP_SETTINGS, connections: scenario.app?.connections ?? 64 });
-  let app: AppFleet | undefined;
-  try {
-    const seeded = await seedStack(scenario, stack, options.signal);
-    // A signal during start-up or seeding: no load at all (run.ts writes the aborted report).
-    if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
-    app = await startApp(scenario, stack, http, options);
-    if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
+  return withPreparedStack(scenario, options, async ({ stack, seeded, http, app, startedAt }) => {
     const rehearsal = await rehearse(scenario, stack, { ...options, http, app });
     return buildRunReport({
       scenario,
@@ -55,6 +45,36 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
       aborted: options.signal.aborted,
       app,
     });
+  });
+}
+
+/** A stack started, seeded and running the app under test, ready for load; torn down after `work`. */
+export interface PreparedStack {
+  stack: StartedStack;
+  seeded: RunReport["seed"];
+  http: HttpTargets;
+  app: AppFleet | undefined;
+  startedAt: string;
+}
+
+/** Start, seed, start the app, then `work` (one rehearsal, or a capacity search's steps); always torn down. */
+export async function withPreparedStack<T>(
+  scenario: LoadedScenario,
+  options: RunOptions,
+  work: (prepared: PreparedStack) => Promise<T>,
+): Promise<T> {
+  const startedAt = new Date().toISOString();
+  // Node 22 cannot parse `await using` yet: try/finally it is.
+  const stack = await startStack(options.stack);
+  const http = new HttpTargets({ ...DEFAULT_HTTP_SETTINGS, connections: scenario.app?.connections ?? 64 });
+  let app: AppFleet | undefined;
+  try {
+    const seeded = await seedStack(scenario, stack, options.signal);
+    // A signal during start-up or seeding: no load at all (the command writes the aborted report).
+    if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
+    app = await startApp(scenario, stack, http, options);
+    if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
+    return await work({ stack, seeded, http, app, startedAt });
   } finally {
     // The app first: it holds connections to the stack.
     if (app) await app.close();

@@ -26,7 +26,7 @@ import { CHART_SCRIPT } from "./html-script.ts";
 const require = createRequire(import.meta.url);
 let uplot: { js: string; css: string } | undefined;
 /** The charting library, read once from its package (the page must not fetch it). */
-function uplotAssets(): { js: string; css: string } {
+export function uplotAssets(): { js: string; css: string } {
   uplot ??= {
     js: readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8"),
     css: readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8"),

@@ -8,13 +8,13 @@ import { actionFailure, type RunReport } from "../schema.ts";
 import { escapeXml as x } from "./escape.ts";
 import { thresholdEvidence } from "./format.ts";
 
-interface Case {
+export interface Case {
   classname: string;
   name: string;
   failure?: string;
 }
 
-function suite(name: string, cases: Case[], timeS: number): string {
+export function suite(name: string, cases: Case[], timeS: number): string {
   const failures = cases.filter((c) => c.failure !== undefined).length;
   const body = cases.map((c) => {
     const open = `    <testcase classname="${x(c.classname)}" name="${x(c.name)}" time="0"`;

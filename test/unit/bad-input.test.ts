@@ -394,6 +394,47 @@ const CASES: Case[] = [
     ],
     says: ["seeding truncates tables"],
   },
+  // Capacity inputs
+  {
+    what: "capacity of a closed-loop scenario",
+    argv: () => [
+      "capacity",
+      scenario(`scenarios: { s: { executor: "constant-vus", exec: "select", vus: 2, duration: "5s" } }`),
+      "--provider",
+      "native",
+    ],
+    says: ["no constant-arrival-rate or ramping-arrival-rate scenario"],
+  },
+  {
+    what: "a capacity budget that is not k6's grammar",
+    argv: () => ["capacity", scenario(""), "--budget", "p(95)<fast", "--provider", "native"],
+    says: ["--budget:", "p(95)<fast"],
+  },
+  {
+    what: "a capacity --op the scenario does not run",
+    argv: () => ["capacity", scenario(""), "--op", "dashbord", "--provider", "native"],
+    says: ["--op: 'dashbord' is not an op"],
+  },
+  {
+    what: "capacity flags out of range",
+    argv: () => [
+      "capacity",
+      scenario(""),
+      "--precision",
+      "0",
+      "--start=-5",
+      "--step-duration",
+      "1s",
+      "--provider",
+      "native",
+    ],
+    says: ["--precision: '0'", "--start: '-5'", "--step-duration: '1s' is shorter than 2s"],
+  },
+  {
+    what: "a capacity target rate that is not a number",
+    argv: () => ["capacity", scenario(""), "--target-rate", "lots", "--provider", "native"],
+    says: ["--target-rate: 'lots' is not a positive number"],
+  },
   // Compare inputs
   {
     what: "compare with one report",

@@ -1,0 +1,114 @@
+/**
+ * What a capacity step measured, read from its run report: per-op
+ * percentiles, pool wait on both sides, errors, PgBouncer utilisation, cache
+ * hit ratio and host CPU over the steady window, the budgets' verdicts, and
+ * whether the generator held its schedule.
+ */
+import type { CapacityStep } from "../../reports/capacity/schema.ts";
+import type { RunReport, TimelineSample } from "../../reports/schema.ts";
+import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
+import type { StepVerdict } from "./search.ts";
+import { STEP_PHASES } from "./step-scenario.ts";
+
+const round = (n: number, places = 1) => Math.round(n * 10 ** places) / 10 ** places;
+const max = (values: number[]) => (values.length > 0 ? Math.max(...values) : null);
+const mean = (values: number[]) => (values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null);
+
+/**
+ * generator-bound when the generator itself fell behind (late starts, or fewer starts than planned with
+ * none dropped); dropped iterations alone are the system's doing (every VU busy waiting on it).
+ */
+export function stepVerdict(report: RunReport): StepVerdict {
+  const g = report.generator;
+  const late = g.lateShare > DEFAULT_TOLERANCE.maxLateShare && g.lateIterations >= 10;
+  const short = g.targetRate > 0 && g.achievedRate < g.targetRate * DEFAULT_TOLERANCE.minAchievedShare;
+  if (late || (short && g.droppedIterations === 0)) return "generator-bound";
+  return report.thresholds.every((t) => t.ok) && g.droppedIterations === 0 ? "passed" : "failed";
+}
+
+const CLEAR_FACTOR = 2;
+
+/** A breach no noise explains: iterations dropped (every VU was waiting), or every broken "below"
+ * budget missed by twice its bound or more. */
+export function clearBreach(report: RunReport): boolean {
+  if (report.generator.droppedIterations > 0) return true;
+  const broken = report.thresholds.filter((t) => !t.ok);
+  return (
+    broken.length > 0 &&
+    broken.every((t) => {
+      const bound = /<=?\s*([\d.]+)\s*$/.exec(t.expression);
+      return bound !== null && t.actual >= Number(bound[1]) * CLEAR_FACTOR;
+    })
+  );
+}
+
+/** `scaled`: the ops the arrival rates drive; the achieved rate counts only them (background workers
+ * run flat out and are not part of the rate). */
+export function stepOf(
+  report: RunReport,
+  step: { rate: number; repeat: boolean; poolSize: number; scaled: string[] },
+): CapacityStep {
+  const { rate, repeat, poolSize } = step;
+  const steady = report.phases.find((p) => p.name === STEP_PHASES.steady);
+  const window = report.timeline.filter((s) => steady && s.tMs > steady.startMs && s.tMs <= steady.endMs + 500);
+  const ops = report.ops.filter((o) => o.phase === STEP_PHASES.steady);
+  const started = ops.filter((o) => step.scaled.includes(o.op)).reduce((n, o) => n + o.count, 0);
+  const count = ops.reduce((n, o) => n + o.count, 0);
+  const errors = ops.reduce((n, o) => n + o.errors, 0);
+  const verdict = stepVerdict(report);
+  const bouncer = window.flatMap((s) => (s.pgbouncer ? [s.pgbouncer] : []));
+  const utilisation = bouncer.map((b) => b.svActive / Math.max(1, poolSize));
+  const steadyS = steady ? Math.max(0.001, (steady.endMs - steady.startMs) / 1000) : 1;
+  return {
+    rate,
+    achievedRate: round(started / steadyS),
+    passed: verdict === "passed",
+    verdict,
+    repeat,
+    clearBreach: verdict === "failed" && clearBreach(report),
+    ops: ops.map((o) => ({
+      op: o.op,
+      count: o.count,
+      errors: o.errors,
+      p50Ms: o.latencyMs.p50,
+      p95Ms: o.latencyMs.p95,
+      p99Ms: o.latencyMs.p99,
+      poolWaitP95Ms: o.poolWaitMs.p95,
+      serviceP95Ms: o.serviceMs.p95,
+    })),
+    budgets: report.thresholds.map((t) => ({ metric: t.metric, expression: t.expression, ok: t.ok, actual: t.actual })),
+    errorRate: count > 0 ? round(errors / count, 4) : 0,
+    poolWait: {
+      clientP95Ms: max(ops.map((o) => o.poolWaitMs.p95)) ?? 0,
+      serverMaxMs: max(bouncer.map((b) => b.maxWaitMs)),
+      clWaitingMax: max(bouncer.map((b) => b.clWaiting)),
+    },
+    pgbouncerUtilisation:
+      utilisation.length > 0 ? { mean: round(mean(utilisation) ?? 0, 3), max: round(max(utilisation) ?? 0, 3) } : null,
+    cacheHitRatio: cacheHitRatio(window),
+    hostCpu: {
+      busyPct: roundOrNull(mean(window.flatMap((s) => (s.host ? [s.host.busyPct] : [])))),
+      stealPct: roundOrNull(max(window.flatMap((s) => (s.host ? [s.host.stealPct] : [])))),
+    },
+    generator: {
+      valid: report.generator.valid,
+      reasons: report.generator.reasons,
+      dispatchLagP99Ms: report.generator.dispatchLagP99Ms,
+    },
+  };
+}
+
+function roundOrNull(n: number | null): number | null {
+  return n === null ? null : round(n);
+}
+
+/** Redis' own hit ratio over the window (its counters are cumulative). */
+function cacheHitRatio(window: TimelineSample[]): number | null {
+  const redis = window.flatMap((s) => (s.redis ? [s.redis] : []));
+  const first = redis[0];
+  const last = redis.at(-1);
+  if (!first || !last) return null;
+  const hits = last.keyspaceHits - first.keyspaceHits;
+  const misses = last.keyspaceMisses - first.keyspaceMisses;
+  return hits + misses > 0 ? round(hits / (hits + misses), 3) : null;
+}

@@ -1,0 +1,176 @@
+/**
+ * A capacity step as a scenario of its own: the base scenario's open-loop
+ * (arrival-rate) scenarios as constant arrivals at their share of the step's
+ * total rate (the mix is kept), its closed-loop ones (background workers) as
+ * their peak VUs throughout, unscaled; a warm-up phase and a steady window in
+ * which the budgets are judged; no actions (capacity rehearses traffic, not
+ * faults).
+ */
+import type { CapacityBudget } from "../../reports/capacity/schema.ts";
+import { isBackgroundOp } from "../../reports/schema.ts";
+import { createExecutor } from "../executors/index.ts";
+import { LAUNCH_READINESS } from "../scenario/budgets.ts";
+import type { LoadedScenario } from "../scenario/load.ts";
+import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
+
+export const STEP_PHASES = { warmup: "warmup", steady: "steady" } as const;
+/** In-flight iterations get this long after a step's schedule; later ones are interrupted (failed). */
+const STEP_GRACEFUL_STOP = "5s";
+/** Enough VUs for the rate × this many seconds of latency before arrivals are dropped. */
+const VU_HEADROOM_S = 5;
+const MAX_VUS = 20_000;
+
+export interface MixEntry {
+  scenario: string;
+  op: string;
+  share: number;
+  preAllocatedVUs: number;
+  maxVUs: number;
+  tags: Record<string, string>;
+}
+
+/** Closed-loop scenarios run beside the scaled traffic at their peak VUs, unscaled. */
+export interface BackgroundEntry {
+  scenario: string;
+  op: string;
+  vus: number;
+}
+
+/** The open-loop scenarios and their shares of the planned rate (problems when there are none), and the
+ * closed-loop ones that run unscaled beside them. */
+export function trafficMix(scenario: LoadedScenario): {
+  mix: MixEntry[];
+  background: BackgroundEntry[];
+  problems: string[];
+} {
+  const open = scenario.executors.flatMap((e) => {
+    const plan = e.plan();
+    return plan.kind === "open" ? [{ e, plan }] : [];
+  });
+  const background = scenario.executors.flatMap((e) => {
+    const plan = e.plan();
+    return plan.kind === "closed"
+      ? [{ scenario: e.scenario, op: e.exec, vus: Math.max(1, ...plan.vuSteps.map((s) => s.vus)) }]
+      : [];
+  });
+  const problems: string[] = [];
+  if (open.length === 0)
+    problems.push(
+      "scenarios: capacity scales arrival rates; this scenario has no constant-arrival-rate or ramping-arrival-rate scenario (closed-loop VUs have no rate to scale)",
+    );
+  const total = open.reduce((n, { plan }) => n + plan.targetRatePerSec, 0);
+  const mix = open.map(({ e, plan }) => ({
+    scenario: e.scenario,
+    op: e.exec,
+    share: total > 0 ? plan.targetRatePerSec / total : 0,
+    preAllocatedVUs: plan.preAllocatedVUs,
+    maxVUs: plan.maxVUs,
+    tags: e.tags,
+  }));
+  return { mix, background, problems };
+}
+
+export interface StepShape {
+  stepMs: number;
+  warmupMs: number;
+}
+
+/** The step at `rate` (total iterations/s). Rates are given per 10 s, so a small share keeps 0.1/s. */
+export function stepScenario(
+  base: LoadedScenario,
+  { mix, background }: { mix: MixEntry[]; background: BackgroundEntry[] },
+  rate: number,
+  shape: StepShape,
+  budgets: ParsedThreshold[],
+): LoadedScenario {
+  const executors = mix.map((m) => {
+    const perSec = rate * m.share;
+    const maxVUs = Math.min(MAX_VUS, Math.max(m.maxVUs, Math.ceil(perSec * VU_HEADROOM_S)));
+    const made = createExecutor(m.scenario, {
+      executor: "constant-arrival-rate",
+      exec: m.op,
+      rate: Math.max(1, Math.round(perSec * 10)),
+      timeUnit: "10s",
+      duration: `${shape.stepMs}ms`,
+      preAllocatedVUs: Math.min(maxVUs, Math.max(m.preAllocatedVUs, Math.ceil(perSec * 0.05))),
+      maxVUs,
+      gracefulStop: STEP_GRACEFUL_STOP,
+      ...(Object.keys(m.tags).length > 0 && { tags: m.tags }),
+    });
+    if ("problems" in made) throw new Error(`capacity step at ${rate}/s: ${made.problems.join("; ")}`);
+    return made;
+  });
+  const workers = background.map((b) => {
+    const made = createExecutor(b.scenario, {
+      executor: "constant-vus",
+      exec: b.op,
+      vus: b.vus,
+      duration: `${shape.stepMs}ms`,
+      gracefulStop: STEP_GRACEFUL_STOP,
+    });
+    if ("problems" in made) throw new Error(`capacity step at ${rate}/s: ${made.problems.join("; ")}`);
+    return made;
+  });
+  return {
+    ...base,
+    executors: [...executors, ...workers],
+    phases: [
+      { name: STEP_PHASES.warmup, startMs: 0, endMs: shape.warmupMs },
+      { name: STEP_PHASES.steady, startMs: shape.warmupMs, endMs: shape.stepMs },
+    ],
+    baseline: STEP_PHASES.steady,
+    actions: [],
+    thresholds: budgets,
+  };
+}
+
+/** What a budget flag or the defaults judge, before the steady phase is added: `[metric=]expression`. */
+export interface BudgetSpec {
+  metric: string;
+  expression: string;
+  source: CapacityBudget["source"];
+}
+
+const PER_OP = new Set(["latency", "http_req_duration", "pool_wait"]);
+
+/**
+ * The budgets as thresholds on the steady window. A latency budget with no op tag applies to every
+ * user-facing op (or only `--op`); budgets given replace the defaults of their metric.
+ */
+export function stepBudgets(
+  given: BudgetSpec[],
+  ops: string[],
+  onlyOp: string | undefined,
+): { budgets: BudgetSpec[]; thresholds: ParsedThreshold[]; problems: string[] } {
+  const metricOf = (m: string) => m.split("{")[0] ?? m;
+  const givenMetrics = new Set(given.map((b) => metricOf(b.metric)));
+  const defaults: BudgetSpec[] = [
+    { metric: "latency", expression: LAUNCH_READINESS.p95, source: "default" },
+    { metric: "errors", expression: LAUNCH_READINESS.errors, source: "default" },
+  ].filter((b) => !givenMetrics.has(b.metric)) as BudgetSpec[];
+  const budgets = [...given, ...defaults];
+  const judged = (onlyOp ? [onlyOp] : ops.filter((o) => !isBackgroundOp(o))).filter((o) => ops.includes(o));
+  const keys: Record<string, string[]> = {};
+  const add = (key: string, expression: string) => {
+    keys[key] = [...(keys[key] ?? []), expression];
+  };
+  for (const b of budgets) {
+    const tagged = /^([a-z_]+)\{(.*)\}$/.exec(b.metric);
+    if (tagged) add(`${tagged[1]}{${tagged[2]},phase:${STEP_PHASES.steady}}`, b.expression);
+    else if (PER_OP.has(b.metric))
+      for (const op of judged) add(`${b.metric}{op:${op},phase:${STEP_PHASES.steady}}`, b.expression);
+    else add(`${b.metric}{phase:${STEP_PHASES.steady}}`, b.expression);
+  }
+  const parsed = parseThresholds(keys, { ops, phases: [STEP_PHASES.warmup, STEP_PHASES.steady] });
+  return { budgets, thresholds: parsed.thresholds, problems: parsed.problems };
+}
+
+/** `--budget "p(95)<300"` (latency) or `--budget "errors=rate<0.02"` / `"latency{op:search}=p(99)<800"`. */
+export function readBudgetFlag(raw: string): BudgetSpec {
+  const at = raw.indexOf("=");
+  // "p(95)<=300" has its "=" after the operator: a metric comes first and has no "<", ">" or "(".
+  if (at > 0 && !/[<>(]/.test(raw.slice(0, at))) {
+    return { metric: raw.slice(0, at).trim(), expression: raw.slice(at + 1).trim(), source: "flag" };
+  }
+  return { metric: "latency", expression: raw.trim(), source: "flag" };
+}
