@@ -33,6 +33,9 @@ export interface OpReport {
   cacheMisses: number;
   /** HTTP ops only: responses by status code ("0": no response). */
   statusCounts?: Record<string, number>;
+  /** HTTP ops only: their requests grouped by k6's `name` tag (the `name` option, else the path without
+   * its query), busiest first; at most 100 names per op, the rest as "(other names)". */
+  requests?: NamedRequestReport[];
   /** Ops that ran k6-style checks: how many held and how many did not. */
   checks?: { passed: number; failed: number };
   latencyMs: Quantiles;
@@ -40,6 +43,14 @@ export interface OpReport {
   dispatchLagMs: Quantiles;
   serviceMs: Quantiles;
   histograms: Record<Trend, string>;
+}
+
+export interface NamedRequestReport {
+  name: string;
+  count: number;
+  failed: number;
+  statusCounts: Record<string, number>;
+  durationMs: Quantiles;
 }
 
 /** Per-phase change against the baseline, per op. */

@@ -121,8 +121,9 @@ export class AppInstance {
     await this.exitWithin(KILL_GRACE_MS);
   }
 
-  /** SIGKILL: a crash, not a shutdown. */
+  /** SIGKILL: a crash, not a shutdown; rehearse's own (the kill action), so not reported as the app's crash. */
   async kill(): Promise<void> {
+    this.record.stoppedByUs ||= this.running;
     this.signalGroup("SIGKILL");
     await this.exitWithin(KILL_GRACE_MS);
   }

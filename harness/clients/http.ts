@@ -145,7 +145,6 @@ export class HttpView implements Http {
   private async request(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
     const absolute = /^https?:\/\//.test(path);
     const pool = absolute ? this.targets.forOrigin(new URL(path).origin) : this.targets.pick();
-    if (!pool) throw Object.assign(new Error("http: no app instance is running"), { code: "ECONNREFUSED" });
     const target = absolute ? new URL(path) : undefined;
     const headers: Record<string, string> = { ...options.headers };
     let body = options.body;
@@ -153,10 +152,14 @@ export class HttpView implements Http {
       body = JSON.stringify(options.json);
       headers["content-type"] ??= "application/json";
     }
+    // Unnamed, a request is grouped by its path without the query (ids in a path need `name`).
+    const name = options.name ?? (target ? `${target.origin}${target.pathname}` : path.split("?")[0]) ?? path;
     const t0 = now();
     this.timer.http ??= [];
     const samples = this.timer.http;
     try {
+      // No instance up (all killed, mid-deploy): a refused request, as behind a load balancer with none.
+      if (!pool) throw Object.assign(new Error("http: no app instance is running"), { code: "ECONNREFUSED" });
       const response = await send(pool, {
         method,
         path: target ? `${target.pathname}${target.search}` : path,
@@ -167,13 +170,13 @@ export class HttpView implements Http {
       const ok = Array.isArray(expected) ? expected.includes(response.status) : expected(response.status);
       this.timer.poolWaitMs += response.socketAt - t0;
       this.timer.serviceMs += response.endAt - response.socketAt;
-      samples.push({ status: response.status, ms: response.endAt - t0, failed: !ok });
+      samples.push({ name, status: response.status, ms: response.endAt - t0, failed: !ok });
       if (!ok) throw new HttpStatusError(method, options.name ?? path, response.status);
       return response;
     } catch (error) {
       if (!(error instanceof HttpStatusError)) {
         this.timer.serviceMs += now() - t0;
-        samples.push({ status: 0, ms: now() - t0, failed: true });
+        samples.push({ name, status: 0, ms: now() - t0, failed: true });
       }
       throw error;
     }

@@ -1,5 +1,7 @@
 /** One HTTP request as the metrics see it. */
 export interface HttpSample {
+  /** k6's `name` tag: the request's `name` option, else its path without the query string. */
+  name: string;
   /** 0: no response (a network failure). */
   status: number;
   /** Request start → response end (k6's http_req_duration plus the wait for a socket). */

@@ -19,6 +19,19 @@ export interface IterationSample {
   error: ErrorClass | undefined;
 }
 
+/** One `name` tag's requests within a series (k6: http_req_duration{name:...}). */
+export interface NamedRequests {
+  requests: number;
+  failed: number;
+  statusCounts: Record<string, number>;
+  duration: Histogram;
+}
+
+/** Distinct names kept per series; beyond it requests are grouped as OTHER_NAMES (a path with ids in it
+ * and no `name` would otherwise grow a histogram per id). */
+export const MAX_NAMES = 100;
+export const OTHER_NAMES = "(other names)";
+
 export class Series {
   readonly op: string;
   readonly tags: Readonly<Record<string, string>>;
@@ -40,6 +53,7 @@ export class Series {
   checksPassed = 0;
   checksFailed = 0;
   readonly httpDuration: Histogram = newHistogram();
+  readonly byName = new Map<string, NamedRequests>();
   readonly errors = Object.fromEntries(ERROR_CLASSES.map((c) => [c, 0])) as Record<ErrorClass, number>;
 
   constructor(op: string, tags: Readonly<Record<string, string>>) {
@@ -67,7 +81,22 @@ export class Series {
       if (request.failed) this.httpFailed++;
       this.statusCounts[request.status] = (this.statusCounts[request.status] ?? 0) + 1;
       recordMs(this.httpDuration, request.ms);
+      const named = this.named(request.name);
+      named.requests++;
+      if (request.failed) named.failed++;
+      named.statusCounts[request.status] = (named.statusCounts[request.status] ?? 0) + 1;
+      recordMs(named.duration, request.ms);
     }
+  }
+
+  private named(name: string): NamedRequests {
+    const key = this.byName.has(name) || this.byName.size < MAX_NAMES ? name : OTHER_NAMES;
+    let named = this.byName.get(key);
+    if (!named) {
+      named = { requests: 0, failed: 0, statusCounts: {}, duration: newHistogram() };
+      this.byName.set(key, named);
+    }
+    return named;
   }
 }
 

@@ -9,6 +9,7 @@ import { thresholdEvidence } from "../../reports/render/format.ts";
 import {
   type AppReport,
   actionFailure,
+  type NamedRequestReport,
   type OpReport,
   type Quantiles,
   type RunReport,
@@ -31,6 +32,27 @@ function mergeCounts(counts: Record<string, number>[]): Record<string, number> {
   const merged: Record<string, number> = {};
   for (const c of counts) for (const [k, n] of Object.entries(c)) merged[k] = (merged[k] ?? 0) + n;
   return merged;
+}
+
+/** The series' requests by `name`, merged across the scenarios that ran the op; busiest first. */
+function namedRequests(list: Series[]): NamedRequestReport[] {
+  const names = [...new Set(list.flatMap((s) => [...s.byName.keys()]))];
+  return names
+    .map((name) => {
+      const named = list.flatMap((s) => {
+        const n = s.byName.get(name);
+        return n ? [n] : [];
+      });
+      const p = percentilesMs(mergeHistograms(named.map((n) => n.duration)));
+      return {
+        name,
+        count: named.reduce((sum, n) => sum + n.requests, 0),
+        failed: named.reduce((sum, n) => sum + n.failed, 0),
+        statusCounts: mergeCounts(named.map((n) => n.statusCounts)),
+        durationMs: { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max },
+      };
+    })
+    .sort((a, b) => b.count - a.count);
 }
 
 const quantiles = (series: Series[], trend: Trend): Quantiles => {
@@ -62,7 +84,10 @@ export function opReports(series: Series[]): OpReport[] {
       interrupted: sum((s) => s.interrupted),
       cacheHits: sum((s) => s.cacheHits),
       cacheMisses: sum((s) => s.cacheMisses),
-      ...(list.some((s) => s.httpRequests > 0) && { statusCounts: mergeCounts(list.map((s) => s.statusCounts)) }),
+      ...(list.some((s) => s.httpRequests > 0) && {
+        statusCounts: mergeCounts(list.map((s) => s.statusCounts)),
+        requests: namedRequests(list),
+      }),
       ...(list.some((s) => s.checksPassed + s.checksFailed > 0) && {
         checks: { passed: sum((s) => s.checksPassed), failed: sum((s) => s.checksFailed) },
       }),

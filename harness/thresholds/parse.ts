@@ -75,6 +75,8 @@ export function parseThresholds(
       continue;
     }
     const tags = parseTags(keyMatch[2] ?? "", where, context, problems);
+    if (tags.name !== undefined && metric !== "http_req_duration" && metric !== "http_req_failed")
+      problems.push(`${where}: the name tag groups HTTP requests: only http_req_duration and http_req_failed have it`);
     const list = Array.isArray(raw) ? raw : [raw];
     list.forEach((item, i) => {
       const one = parseOne(item, `${where}[${i}]`, METRICS[metric], problems);
@@ -87,7 +89,10 @@ export function parseThresholds(
 function parseTags(text: string, where: string, context: ParseContext, problems: string[]): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const part of text.split(",").filter((p) => p.trim() !== "")) {
-    const [name, value] = part.split(":").map((s) => s.trim());
+    // Split at the first colon only: a name tag's value may hold more ("/dashboard/:account").
+    const at = part.indexOf(":");
+    const name = at < 0 ? part.trim() : part.slice(0, at).trim();
+    const value = at < 0 ? "" : part.slice(at + 1).trim();
     if (!name || !value) {
       problems.push(`${where}: tag filter '${part}' is not name:value`);
       continue;

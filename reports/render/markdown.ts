@@ -1,7 +1,7 @@
 /** report.md: a compact summary for CI (status, thresholds, deltas, recovery, findings, comparison). */
 import type { Comparison } from "../compare.ts";
 import { hostCpuLine } from "../host-cpu.ts";
-import type { RunReport } from "../schema.ts";
+import { measuredPhases, type RunReport } from "../schema.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
 import {
@@ -50,6 +50,26 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
         `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${serverWaitCell(d)} | ${signed(d.deltaErrorRate * 100)}% | ${hitRatioDelta(d)} | ${redisHitDelta(d)} | ${d.peakClWaiting} | ${recoveryText(d, last)} |`,
       );
     }
+  }
+  const measured = measuredPhases(report);
+  const named = report.ops.filter((o) => measured.has(o.phase) && (o.requests?.length ?? 0) > 0);
+  if (named.length > 0) {
+    lines.push(
+      "",
+      "### HTTP requests by name",
+      "",
+      "| phase | op | name | requests | failed | p95 ms | statuses |",
+      "|---|---|---|---:|---:|---:|---|",
+    );
+    for (const o of named)
+      for (const r of o.requests ?? [])
+        lines.push(
+          `| ${cell(o.phase)} | ${cell(o.op)} | ${cell(r.name)} | ${r.count} | ${r.failed} | ${r.durationMs.p95} | ${cell(
+            Object.entries(r.statusCounts)
+              .map(([s, n]) => `${s}: ${n}`)
+              .join(", "),
+          )} |`,
+        );
   }
   if (report.app) {
     lines.push("", "### App under test", "", "| instance | port | life |", "|---:|---:|---|");

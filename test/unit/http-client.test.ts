@@ -112,3 +112,14 @@ describe("app environment placeholders", () => {
     );
   });
 });
+
+describe("requests grouped by k6's name tag", () => {
+  it("a request's name is its `name` option, else its path without the query", async () => {
+    const timer = new IterationTimer();
+    const http = new HttpView(targets, timer);
+    await http.get("/dashboard/17?tab=2", { name: "/dashboard/:account" });
+    await http.get("/search?q=x");
+    await http.get("/missing", { expect: [404] });
+    expect(timer.http?.map((r) => r.name)).toEqual(["/dashboard/:account", "/search", "/missing"]);
+  });
+});

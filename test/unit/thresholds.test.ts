@@ -123,3 +123,64 @@ describe("evaluateThresholds", () => {
     expect(abortingFailures(thresholds, store, 6_000).map((r) => r.metric)).toEqual(["latency{phase:fault}"]);
   });
 });
+
+describe("http thresholds by name (k6's name tag)", () => {
+  const timer = (requests: { name: string; ms: number; failed?: boolean }[]) => {
+    const t = new IterationTimer();
+    t.http = requests.map((r) => ({ name: r.name, ms: r.ms, status: r.failed ? 500 : 200, failed: r.failed ?? false }));
+    return t;
+  };
+  const store = new MetricsStore();
+  const series = store.series("dashboard", { phase: "run" });
+  for (let i = 0; i < 100; i++) {
+    const t = timer([
+      { name: "/dashboard/:account", ms: 40 },
+      { name: "/health", ms: 2, failed: i % 10 === 0 },
+    ]);
+    series.add({ intendedMs: 0, startMs: 0, endMs: 42, timer: t, error: undefined });
+  }
+
+  it("the name tag may hold colons, and selects that name's requests only", () => {
+    const { thresholds, problems } = parseThresholds(
+      {
+        "http_req_duration{name:/dashboard/:account}": ["p(95)<30"],
+        "http_req_duration{name:/health}": ["p(95)<30"],
+        "http_req_failed{name:/health}": ["rate<0.05"],
+        "http_req_failed{name:/dashboard/:account}": ["rate<0.05"],
+      },
+      { ops: ["dashboard"] },
+    );
+    expect(problems).toEqual([]);
+    expect(thresholds[0]?.tags).toEqual({ name: "/dashboard/:account" });
+    const results = evaluateThresholds(thresholds, store, 1_000);
+    // Histograms hold µs at 3 significant digits: 40 ms reads back as 40.031.
+    expect(results.map((r) => [r.ok, Math.round(r.actual * 10) / 10])).toEqual([
+      [false, 40],
+      [true, 2],
+      [false, 0.1],
+      [true, 0],
+    ]);
+  });
+
+  it("a name with no request cannot pass a trend; the name tag belongs to http metrics only", () => {
+    const { thresholds } = parseThresholds(
+      { "http_req_duration{name:/nowhere}": ["p(95)<30"] },
+      { ops: ["dashboard"] },
+    );
+    expect(evaluateThresholds(thresholds, store, 1_000)[0]).toMatchObject({
+      ok: false,
+      note: "no completed iteration",
+    });
+    expect(parseThresholds({ "latency{name:/x}": ["p(95)<30"] }, { ops: ["dashboard"] }).problems.join()).toContain(
+      "only http_req_duration and http_req_failed have it",
+    );
+  });
+
+  it("at most 100 names per series: the rest are grouped, not grown without bound", () => {
+    const s = new MetricsStore().series("item", {});
+    for (let id = 0; id < 150; id++)
+      s.add({ intendedMs: 0, startMs: 0, endMs: 1, timer: timer([{ name: `/items/${id}`, ms: 1 }]), error: undefined });
+    expect(s.byName.size).toBe(101);
+    expect(s.byName.get("(other names)")?.requests).toBe(50);
+  });
+});

@@ -3,13 +3,10 @@
  * budgets, and what broke first. Everything is checked before anything
  * starts; a signal writes the partial result, marked aborted (exit 105).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pino } from "pino";
 import { parseDuration } from "../../../core/duration.ts";
 import { BadInputError } from "../../../core/errors.ts";
-import { createLogger } from "../../../core/log.ts";
-import { secretsOf } from "../../../core/redact.ts";
 import { renderCapacityHtml } from "../../../reports/capacity/html.ts";
 import {
   renderCapacityConsole,
@@ -22,8 +19,8 @@ import { DEFAULT_LIMITS } from "../../capacity/search.ts";
 import { readBudgetFlag, stepBudgets, trafficMix } from "../../capacity/step-scenario.ts";
 import { loadScenario } from "../../scenario/load.ts";
 import type { Outcome } from "../exit-codes.ts";
-import { lockOutDir } from "../out-lock.ts";
 import { parseCliArgs } from "../parse-args.ts";
+import { openRunSession } from "../run-session.ts";
 import {
   logLevelHelp,
   readStackFlags,
@@ -156,34 +153,26 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
     poolMode: settings.pgbouncer.poolMode,
   };
 
-  const target = flags.target;
-  const secrets = target ? secretsOf([target.postgres, target.pgbouncer, target.pgbouncerAdmin, target.redis]) : [];
-  const out = values.out ?? "rehearse-out";
-  const unlock = lockOutDir(out);
-  const log = values["log-level"]
-    ? createLogger(flags.logLevel, pino.destination({ fd: 2, sync: true }), () => secrets)
-    : createLogger(
-        "info",
-        pino.destination({ dest: join(out, "rehearse.log"), mkdir: true, sync: true }),
-        () => secrets,
-      );
-  const controller = new AbortController();
-  const unsubscribe = world.onSignal((signal) => {
-    if (controller.signal.aborted) return;
-    writeLine(world.stderr, `rehearse capacity: ${signal}: stopping, writing what was found, tearing down`);
-    controller.abort();
+  const session = openRunSession({
+    command: "capacity",
+    onSignalSays: "writing what was found",
+    flags,
+    out: values.out,
+    logLevelGiven: values["log-level"] !== undefined,
+    world,
   });
+  const { out, log, signal } = session;
   try {
     const report = await runCapacity(plan, {
-      stack: stackRequest(flags, settings, world, controller.signal),
-      signal: controller.signal,
+      stack: stackRequest(flags, settings, world, signal),
+      signal: signal,
       warn: (message) => log.warn(message),
       logDir: join(out, scenario.name),
       env: world.env,
       ...(!values["no-progress"] && { onStep: (step: CapacityStep) => writeLine(world.stdout, stepLine(step, ops)) }),
     });
-    if (controller.signal.aborted) report.status = "aborted";
-    const dir = writeCapacityReports(out, report);
+    if (signal.aborted) report.status = "aborted";
+    const dir = writeCapacityReports(out, report, world.env);
     writeLine(world.stdout, renderCapacityConsole(report));
     writeLine(
       world.stdout,
@@ -191,8 +180,7 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
     );
     return capacityOutcome(report);
   } finally {
-    unsubscribe();
-    unlock();
+    session.close();
   }
 }
 
@@ -207,11 +195,14 @@ export function capacityOutcome(r: CapacityReport): Outcome {
   return r.capacityRate !== null && r.status !== "generator-bound" ? "ok" : "failed";
 }
 
-function writeCapacityReports(out: string, report: CapacityReport): string {
+/** Every format under <out>/<scenario>/, and the Markdown to $GITHUB_STEP_SUMMARY when set (as `run` does). */
+function writeCapacityReports(out: string, report: CapacityReport, env: Record<string, string | undefined>): string {
   const dir = join(out, report.scenario);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "capacity.json"), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, "capacity.md"), renderCapacityMarkdown(report));
+  const markdown = renderCapacityMarkdown(report);
+  writeFileSync(join(dir, "capacity.md"), markdown);
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, markdown);
   writeFileSync(join(dir, "capacity.html"), renderCapacityHtml(report));
   writeFileSync(join(dir, "capacity-junit.xml"), renderCapacityJunit(report));
   return dir;

@@ -5,11 +5,8 @@
  * threshold failed or a run was invalid, 105 when stopped by a signal.
  */
 import { join } from "node:path";
-import { pino } from "pino";
 import type { StackSettings } from "../../../containers/index.ts";
 import { AbortedError, BadInputError } from "../../../core/errors.ts";
-import { createLogger } from "../../../core/log.ts";
-import { secretsOf } from "../../../core/redact.ts";
 import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
 import { readReportFile } from "../../../reports/read-report.ts";
 import { renderSummary } from "../../../reports/summary.ts";
@@ -19,9 +16,9 @@ import { abortedBeforeLoad } from "../../run/build-report.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
 import { type Outcome, outcomeOfRun, worstOf } from "../exit-codes.ts";
-import { lockOutDir } from "../out-lock.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { Progress } from "../progress.ts";
+import { openRunSession } from "../run-session.ts";
 import {
   logLevelHelp,
   readStackFlags,
@@ -85,36 +82,24 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   }
   const settings = new Map(scenarios.map((s) => [s, settingsFor(s, flags)]));
   if ([...settings.values()].some((s) => s.containers.network === "host")) applyTestcontainersDefaults(world.env);
-  // An external target's passwords are scrubbed from free-text logs; stacks rehearse makes use throwaway ones.
-  const target = flags.target;
-  const secrets = target ? secretsOf([target.postgres, target.pgbouncer, target.pgbouncerAdmin, target.redis]) : [];
-  const out = values.out ?? "rehearse-out";
-  // Everything is validated: from here on things are written, and only by this run.
-  const unlock = lockOutDir(out);
-  // Logs go to <out>/rehearse.log; --log-level sends them to stderr instead.
-  const log = values["log-level"]
-    ? createLogger(flags.logLevel, pino.destination({ fd: 2, sync: true }), () => secrets)
-    : createLogger(
-        "info",
-        pino.destination({ dest: join(out, "rehearse.log"), mkdir: true, sync: true }),
-        () => secrets,
-      );
-  const progress = values["no-progress"] ? undefined : new Progress(world.stdout);
-  const controller = new AbortController();
-  const unsubscribe = world.onSignal((signal) => {
-    if (controller.signal.aborted) return;
-    log.info({ signal }, "stopping");
-    writeLine(world.stderr, `rehearse run: ${signal}: stopping, writing the report, tearing down`);
-    controller.abort();
+  const session = openRunSession({
+    command: "run",
+    onSignalSays: "writing the report",
+    flags,
+    out: values.out,
+    logLevelGiven: values["log-level"] !== undefined,
+    world,
   });
+  const { out, log, signal } = session;
+  const progress = values["no-progress"] ? undefined : new Progress(world.stdout);
   let outcome: Outcome = "ok";
   try {
     for (const scenario of scenarios) {
-      if (controller.signal.aborted) break;
+      if (signal.aborted) break;
       const startedAt = new Date().toISOString();
       const report = await runScenario(scenario, {
-        stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, controller.signal),
-        signal: controller.signal,
+        stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, signal),
+        signal: signal,
         warn: (message) => log.warn(message),
         logDir: join(out, scenario.name),
         env: world.env,
@@ -144,8 +129,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
       if (comparison && comparison.regressions.length > 0) outcome = worstOf(outcome, "failed");
     }
   } finally {
-    unsubscribe();
-    unlock();
+    session.close();
   }
   return outcome;
 }
