@@ -16,7 +16,7 @@ import { type SearchLimits, type SearchResult, searchCapacity } from "./search.t
 import { stepOf } from "./step-metrics.ts";
 import { type BackgroundEntry, type BudgetSpec, type MixEntry, type StepShape, stepScenario } from "./step-scenario.ts";
 
-/** Between steps: what the last one left in flight is cancelled; the servers get a moment. */
+/** Between steps, once the last one's work has drained: a moment for the servers. */
 const SETTLE_MS = 1_000;
 /** What an overloaded step left queued finishes on its own within this, rather than be cancelled. */
 const DRAIN_MS = 20_000;

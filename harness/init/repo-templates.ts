@@ -20,7 +20,8 @@ export function nightlyWorkflow(dir: string): string {
 # stack (Testcontainers: Docker is there on GitHub's runners), fails on a threshold breach
 # (exit 99) or a regression against the accepted baselines in ${dir}/baselines/, and
 # keeps the HTML report. Each report's Markdown lands in the job's step summary
-# (rehearse appends it to $GITHUB_STEP_SUMMARY itself). Accept a run as the new baseline by committing its report.json:
+# (rehearse appends it to $GITHUB_STEP_SUMMARY itself). Accept a run as the new
+# baseline by committing its report.json:
 #   cp rehearse-out/<scenario>/report.json ${dir}/baselines/<scenario>-$(date +%F).json
 # Keep several: compare then tells run-to-run noise from a regression.
 name: rehearse nightly

@@ -107,11 +107,14 @@ export function renderCapacityJunit(r: CapacityReport): string {
   const cases: Case[] = [];
   const classname = `rehearse.capacity.${r.scenario}`;
   if (r.targetRate !== null) {
-    const atTarget = r.steps.filter((s) => s.rate === r.targetRate).at(-1);
-    if (!atTarget)
-      cases.push({ classname, name: `target ${r.targetRate}/s`, failure: "no step ran at the target rate" });
+    const target = r.targetRate;
+    // The step at the target rate; else (the search started elsewhere) the lowest passing step above it.
+    const atTarget =
+      r.steps.filter((s) => s.rate === target).at(-1) ??
+      r.steps.filter((s) => s.passed && s.rate > target).sort((x, y) => x.rate - y.rate)[0];
+    if (!atTarget) cases.push({ classname, name: `target ${target}/s`, failure: "no step ran at the target rate" });
     for (const b of atTarget?.budgets ?? []) {
-      const name = `${b.metric} ${b.expression} at ${r.targetRate}/s`;
+      const name = `${b.metric} ${b.expression} at ${atTarget?.rate}/s`;
       cases.push(b.ok ? { classname, name } : { classname, name, failure: `actual ${b.actual}` });
     }
   }

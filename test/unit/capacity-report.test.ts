@@ -238,6 +238,12 @@ describe("renderers", () => {
     expect(data.latency.series[1]).toEqual([300, 300, 300, 300]);
   });
 
+  it("JUnit: with no step at the target rate, the lowest passing step above it stands for it", () => {
+    const xml = renderCapacityJunit(report({ targetRate: 120, targetMet: true }));
+    expect(xml).toContain('name="latency{op:hold,phase:steady} p(95)&#60;300 at 150/s"');
+    expect(xml).not.toContain("<failure");
+  });
+
   it("JUnit: a case per budget at the target rate, and the search", () => {
     const xml = renderCapacityJunit(report({ targetRate: 200, targetMet: false }));
     expect(xml).toContain('name="latency{op:hold,phase:steady} p(95)&#60;300 at 200/s"');
