@@ -150,19 +150,26 @@ export function stepBudgets(
   ].filter((b) => !givenMetrics.has(b.metric)) as BudgetSpec[];
   const budgets = [...given, ...defaults];
   const judged = (onlyOp ? [onlyOp] : ops.filter((o) => !isBackgroundOp(o))).filter((o) => ops.includes(o));
-  const keys: Record<string, string[]> = {};
-  const add = (key: string, expression: string) => {
-    keys[key] = [...(keys[key] ?? []), expression];
-  };
+  const thresholds: ParsedThreshold[] = [];
+  const problems: string[] = [];
+  // One budget at a time, so a problem names the budget as the user wrote it, not the keys built from it.
   for (const b of budgets) {
     const tagged = /^([a-z_]+)\{(.*)\}$/.exec(b.metric);
-    if (tagged) add(`${tagged[1]}{${tagged[2]},phase:${STEP_PHASES.steady}}`, b.expression);
-    else if (PER_OP.has(b.metric))
-      for (const op of judged) add(`${b.metric}{op:${op},phase:${STEP_PHASES.steady}}`, b.expression);
-    else add(`${b.metric}{phase:${STEP_PHASES.steady}}`, b.expression);
+    const keys = tagged
+      ? [`${tagged[1]}{${tagged[2]},phase:${STEP_PHASES.steady}}`]
+      : PER_OP.has(b.metric)
+        ? judged.map((op) => `${b.metric}{op:${op},phase:${STEP_PHASES.steady}}`)
+        : [`${b.metric}{phase:${STEP_PHASES.steady}}`];
+    const parsed = parseThresholds(Object.fromEntries(keys.map((k) => [k, [b.expression]])), {
+      ops,
+      phases: [STEP_PHASES.warmup, STEP_PHASES.steady],
+    });
+    thresholds.push(...parsed.thresholds);
+    // Each key repeats the same problem (one per op): once is enough.
+    const reasons = new Set(parsed.problems.map((p) => p.replace(/^thresholds\['[^']*'\](\[\d+\])?: /, "")));
+    problems.push(...[...reasons].map((r) => `'${b.metric}=${b.expression}': ${r}`));
   }
-  const parsed = parseThresholds(keys, { ops, phases: [STEP_PHASES.warmup, STEP_PHASES.steady] });
-  return { budgets, thresholds: parsed.thresholds, problems: parsed.problems };
+  return { budgets, thresholds, problems };
 }
 
 /** `--budget "p(95)<300"` (latency) or `--budget "errors=rate<0.02"` / `"latency{op:search}=p(99)<800"`. */

@@ -408,7 +408,7 @@ const CASES: Case[] = [
   {
     what: "a capacity budget that is not k6's grammar",
     argv: () => ["capacity", scenario(""), "--budget", "p(95)<fast", "--provider", "native"],
-    says: ["--budget:", "p(95)<fast"],
+    says: ["--budget 'latency=p(95)<fast'", "is not an expression like"],
   },
   {
     what: "a capacity --op the scenario does not run",

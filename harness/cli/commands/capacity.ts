@@ -121,7 +121,7 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
   if (values.op !== undefined && !ops.includes(values.op))
     mixProblems.push(`--op: '${values.op}' is not an op the scenario's arrival-rate scenarios run (${ops.join(", ")})`);
   const budgets = stepBudgets(given, ops, values.op);
-  mixProblems.push(...budgets.problems.map((p) => `--budget: ${p.replace(/\{[^}]*phase:steady\}/, "")}`));
+  mixProblems.push(...budgets.problems.map((p) => `--budget ${p}`));
   if (flags.target && scenario.seedScale > 0)
     mixProblems.push("seed.scale: seeding truncates tables; it is refused on an external target (set it to 0)");
   if (mixProblems.length > 0) throw new BadInputError(`scenario ${scenario.file} for capacity`, mixProblems);
