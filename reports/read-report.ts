@@ -1,20 +1,26 @@
 /** Reads a report.json given on the command line: a missing, unreadable or foreign file is bad input (exit 2). */
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { BadInputError } from "../core/errors.ts";
 import { type RunReport, SCHEMA_VERSION } from "./schema.ts";
 
 const REQUIRED = ["status", "scenario", "phases", "ops", "deltas", "thresholds", "generator"] as const;
 
 export function readReportFile(path: string): RunReport {
-  let parsed: unknown;
+  return checkedReport(parseJsonFile(path), path);
+}
+
+function parseJsonFile(path: string): unknown {
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === "ENOENT" ? "file does not exist" : (error as Error).message;
     throw new BadInputError(`report ${path}`, [reason]);
   }
+}
+
+function checkedReport(parsed: unknown, path: string): RunReport {
   const report = parsed as Partial<RunReport> | null;
   if (!report || typeof report !== "object") throw new BadInputError(`report ${path}`, ["not a report.json object"]);
   if (report.schemaVersion !== SCHEMA_VERSION) {
@@ -41,22 +47,20 @@ export function readReportDir(dir: string): RunReport[] {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const path = join(at, entry.name);
       if (entry.isDirectory() && depth < MAX_DEPTH) walk(path, depth + 1);
-      else if (
-        entry.isFile() &&
-        (entry.name === "report.json" || (entry.name.endsWith(".json") && looksLikeReport(path)))
-      )
-        files.push(path);
+      else if (entry.isFile() && entry.name.endsWith(".json")) files.push(path);
     }
   };
   walk(dir, 0);
-  return files.sort().map(readReportFile);
-}
-
-function looksLikeReport(path: string): boolean {
-  try {
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> | null;
-    return typeof parsed === "object" && parsed !== null && "scenario" in parsed && "ops" in parsed;
-  } catch {
-    return false;
-  }
+  // Each file read and parsed once: a report.json must be a report; other JSON only counts if it is one.
+  return files.sort().flatMap((path) => {
+    if (basename(path) === "report.json") return [readReportFile(path)];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, "utf8"));
+    } catch {
+      return [];
+    }
+    const looksLikeReport = typeof parsed === "object" && parsed !== null && "scenario" in parsed && "ops" in parsed;
+    return looksLikeReport ? [checkedReport(parsed, path)] : [];
+  });
 }

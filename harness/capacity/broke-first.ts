@@ -7,6 +7,7 @@
  * themselves (service time: locks, buffer misses).
  */
 import type { BrokeFirst, CapacityStep, StepOp } from "../../reports/capacity/schema.ts";
+import { fmtMs } from "../../reports/render/format.ts";
 
 export interface BrokeFirstContext {
   poolSize: number;
@@ -52,14 +53,14 @@ export function brokeFirst(
     return {
       kind: "pool_wait",
       op: worst.op,
-      evidence: `pool wait — PgBouncer's ${context.poolSize} server connections were all busy ${where} (cl_waiting up to ${queued}, clients waited up to ${formatMs(serverWait)}); ${worst.op} ${rise}${cpuText}`,
+      evidence: `pool wait — PgBouncer's ${context.poolSize} server connections were all busy ${where} (cl_waiting up to ${queued}, clients waited up to ${fmtMs(serverWait)}); ${worst.op} ${rise}${cpuText}`,
     };
   }
   if (worst.poolWaitP95Ms >= worst.p95Ms * 0.5) {
     return {
       kind: "pool_wait",
       op: worst.op,
-      evidence: `pool wait — the client pool was exhausted ${where}: ${worst.op} waited ${formatMs(worst.poolWaitP95Ms)} (p95) for a connection of its ${rise}${cpuText}`,
+      evidence: `pool wait — the client pool was exhausted ${where}: ${worst.op} waited ${fmtMs(worst.poolWaitP95Ms)} (p95) for a connection of its ${rise}${cpuText}`,
     };
   }
   if (cpu !== null && cpu >= CPU_BOUND_PCT) {
@@ -97,8 +98,4 @@ function worstOp(step: CapacityStep): StepOp | undefined {
 
 function worstErrors(step: CapacityStep): StepOp | undefined {
   return [...step.ops].sort((a, b) => b.errors / Math.max(1, b.count) - a.errors / Math.max(1, a.count))[0];
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }

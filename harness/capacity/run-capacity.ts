@@ -48,10 +48,9 @@ export async function runCapacity(
   try {
     await withPreparedStack(plan.scenario, options, async ({ stack, http, app }) => {
       provider = stack.provider;
-      let repeatOf: number | null = null;
       search = await searchCapacity(
         plan.limits,
-        async (rate) => {
+        async (rate, repeat) => {
           const scenario = stepScenario(plan.scenario, plan, rate, plan.shape, plan.thresholds);
           const rehearsal = await rehearse(scenario, stack, {
             ...options,
@@ -72,12 +71,10 @@ export async function runCapacity(
           });
           const step = stepOf(report, {
             rate,
-            repeat: repeatOf === rate,
+            repeat,
             poolSize: plan.poolSize,
             scaled: plan.mix.map((m) => m.op),
           });
-          // The search repeats a failed step at once (unless the breach was clear): that one is the repeat.
-          repeatOf = step.verdict === "failed" && repeatOf !== rate && !step.clearBreach ? rate : null;
           steps.push(step);
           options.onStep?.(step);
           if (!options.signal.aborted) await sleep(SETTLE_MS, undefined, { signal: options.signal }).catch(() => {});

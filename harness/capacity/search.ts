@@ -59,8 +59,8 @@ export interface StepOutcome {
   clearBreach?: boolean;
 }
 
-/** Runs one step at a rate; the search never looks inside it. */
-export type Probe = (rate: number) => Promise<StepVerdict | StepOutcome>;
+/** Runs one step at a rate (`repeat`: again, to confirm a breach); the search never looks inside it. */
+export type Probe = (rate: number, repeat: boolean) => Promise<StepVerdict | StepOutcome>;
 
 const outcomeOf = (o: StepVerdict | StepOutcome): StepOutcome => (typeof o === "string" ? { verdict: o } : o);
 
@@ -90,14 +90,14 @@ export async function searchCapacity(limits: SearchLimits, probe: Probe, clock: 
   };
   /** One step, and its repeat when it failed; null when the search must stop (limit, signal). */
   const judge = async (rate: number): Promise<StepVerdict | { stop: SearchResult }> => {
-    const { verdict, clearBreach } = outcomeOf(await probe(rate));
+    const { verdict, clearBreach } = outcomeOf(await probe(rate, false));
     steps.push({ rate, verdict, repeat: false });
     if (clock.aborted()) return { stop: result("aborted", "stopped by a signal") };
     if (verdict !== "failed" || clearBreach) return verdict;
     const limit = outOfBudget();
     if (limit)
       return { stop: result(good === null ? "not-found" : "found", `${limit} before a breach could be confirmed`) };
-    const again = outcomeOf(await probe(rate)).verdict;
+    const again = outcomeOf(await probe(rate, true)).verdict;
     steps.push({ rate, verdict: again, repeat: true });
     if (clock.aborted()) return { stop: result("aborted", "stopped by a signal") };
     // A breach that does not repeat was noise: the rate held.

@@ -6,7 +6,7 @@
  */
 import type { CapacityStep } from "../../reports/capacity/schema.ts";
 import type { RunReport, TimelineSample } from "../../reports/schema.ts";
-import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
+import { fellShort, startedLate } from "../runner/generator-health.ts";
 import type { StepVerdict } from "./search.ts";
 import { STEP_PHASES } from "./step-scenario.ts";
 
@@ -20,9 +20,7 @@ const mean = (values: number[]) => (values.length > 0 ? values.reduce((a, b) => 
  */
 export function stepVerdict(report: RunReport): StepVerdict {
   const g = report.generator;
-  const late = g.lateShare > DEFAULT_TOLERANCE.maxLateShare && g.lateIterations >= 10;
-  const short = g.targetRate > 0 && g.achievedRate < g.targetRate * DEFAULT_TOLERANCE.minAchievedShare;
-  if (late || (short && g.droppedIterations === 0)) return "generator-bound";
+  if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0)) return "generator-bound";
   return report.thresholds.every((t) => t.ok) && g.droppedIterations === 0 ? "passed" : "failed";
 }
 

@@ -41,6 +41,8 @@ export interface BackgroundEntry {
 export function trafficMix(scenario: LoadedScenario): {
   mix: MixEntry[];
   background: BackgroundEntry[];
+  /** The scenario's own planned rate of the open-loop scenarios together (iterations/s). */
+  totalRate: number;
   problems: string[];
 } {
   const open = scenario.executors.flatMap((e) => {
@@ -67,7 +69,7 @@ export function trafficMix(scenario: LoadedScenario): {
     maxVUs: plan.maxVUs,
     tags: e.tags,
   }));
-  return { mix, background, problems };
+  return { mix, background, totalRate: total, problems };
 }
 
 export interface StepShape {
@@ -86,7 +88,7 @@ export function stepScenario(
   const executors = mix.map((m) => {
     const perSec = rate * m.share;
     const maxVUs = Math.min(MAX_VUS, Math.max(m.maxVUs, Math.ceil(perSec * VU_HEADROOM_S)));
-    const made = createExecutor(m.scenario, {
+    return executorOf(m.scenario, rate, {
       executor: "constant-arrival-rate",
       exec: m.op,
       rate: Math.max(1, Math.round(perSec * 10)),
@@ -97,20 +99,16 @@ export function stepScenario(
       gracefulStop: STEP_GRACEFUL_STOP,
       ...(Object.keys(m.tags).length > 0 && { tags: m.tags }),
     });
-    if ("problems" in made) throw new Error(`capacity step at ${rate}/s: ${made.problems.join("; ")}`);
-    return made;
   });
-  const workers = background.map((b) => {
-    const made = createExecutor(b.scenario, {
+  const workers = background.map((b) =>
+    executorOf(b.scenario, rate, {
       executor: "constant-vus",
       exec: b.op,
       vus: b.vus,
       duration: `${shape.stepMs}ms`,
       gracefulStop: STEP_GRACEFUL_STOP,
-    });
-    if ("problems" in made) throw new Error(`capacity step at ${rate}/s: ${made.problems.join("; ")}`);
-    return made;
-  });
+    }),
+  );
   return {
     ...base,
     executors: [...executors, ...workers],
@@ -122,6 +120,13 @@ export function stepScenario(
     actions: [],
     thresholds: budgets,
   };
+}
+
+/** The options are built here from a checked scenario: a problem is a bug of ours, not bad input. */
+function executorOf(scenario: string, rate: number, options: Record<string, unknown>) {
+  const made = createExecutor(scenario, options);
+  if ("problems" in made) throw new Error(`capacity step at ${rate}/s: ${made.problems.join("; ")}`);
+  return made;
 }
 
 /** What a budget flag or the defaults judge, before the steady phase is added: `[metric=]expression`. */

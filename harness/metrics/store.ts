@@ -5,7 +5,7 @@
  */
 import { ERROR_CLASSES, type ErrorClass } from "../clients/classify-error.ts";
 import type { IterationTimer } from "../clients/iteration-timer.ts";
-import { type Histogram, newHistogram, recordMs } from "./histogram.ts";
+import { type Histogram, mergeHistograms, newHistogram, recordMs } from "./histogram.ts";
 
 export const TRENDS = ["latency", "dispatch_lag", "pool_wait", "service_time"] as const;
 export type Trend = (typeof TRENDS)[number];
@@ -98,6 +98,27 @@ export class Series {
     }
     return named;
   }
+}
+
+/** Counters by key (statuses), summed. */
+export function mergeCounts(counts: Record<string, number>[]): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) merged[k] = (merged[k] ?? 0) + n;
+  return merged;
+}
+
+/** One name's requests across series (the scenarios that ran an op, or a threshold's selection). */
+export function mergeNamed(series: Series[], name: string): NamedRequests {
+  const named = series.flatMap((s) => {
+    const n = s.byName.get(name);
+    return n ? [n] : [];
+  });
+  return {
+    requests: named.reduce((sum, n) => sum + n.requests, 0),
+    failed: named.reduce((sum, n) => sum + n.failed, 0),
+    statusCounts: mergeCounts(named.map((n) => n.statusCounts)),
+    duration: mergeHistograms(named.map((n) => n.duration)),
+  };
 }
 
 export function seriesKey(op: string, tags: Readonly<Record<string, string>>): string {

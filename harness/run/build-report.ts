@@ -21,34 +21,25 @@ import type { AppFleet } from "../app/app-fleet.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
 import { DEFAULT_HTTP_SETTINGS } from "../clients/http.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
-import { type Series, TRENDS, type Trend } from "../metrics/store.ts";
+import { mergeCounts, mergeNamed, type Series, TRENDS, type Trend } from "../metrics/store.ts";
 import type { GeneratorHealth } from "../runner/generator-health.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds, type ThresholdResult } from "../thresholds/evaluate.ts";
 import { computeDeltas } from "./deltas.ts";
 import { REDIS_CLIENT, type Rehearsal } from "./rehearsal.ts";
 
-function mergeCounts(counts: Record<string, number>[]): Record<string, number> {
-  const merged: Record<string, number> = {};
-  for (const c of counts) for (const [k, n] of Object.entries(c)) merged[k] = (merged[k] ?? 0) + n;
-  return merged;
-}
-
 /** The series' requests by `name`, merged across the scenarios that ran the op; busiest first. */
 function namedRequests(list: Series[]): NamedRequestReport[] {
   const names = [...new Set(list.flatMap((s) => [...s.byName.keys()]))];
   return names
     .map((name) => {
-      const named = list.flatMap((s) => {
-        const n = s.byName.get(name);
-        return n ? [n] : [];
-      });
-      const p = percentilesMs(mergeHistograms(named.map((n) => n.duration)));
+      const named = mergeNamed(list, name);
+      const p = percentilesMs(named.duration);
       return {
         name,
-        count: named.reduce((sum, n) => sum + n.requests, 0),
-        failed: named.reduce((sum, n) => sum + n.failed, 0),
-        statusCounts: mergeCounts(named.map((n) => n.statusCounts)),
+        count: named.requests,
+        failed: named.failed,
+        statusCounts: named.statusCounts,
         durationMs: { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max },
       };
     })

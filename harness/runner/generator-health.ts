@@ -36,16 +36,28 @@ export interface HealthTolerance {
 export const DEFAULT_TOLERANCE: HealthTolerance = { dispatchLagMs: 10, maxLateShare: 0.01, minAchievedShare: 0.95 };
 const MIN_LATE = 10;
 
+type Schedule = Pick<HealthInput, "lateShare" | "lateIterations" | "targetRate" | "achievedRate">;
+
+/** Too many iterations started late to call the schedule kept. */
+export function startedLate(input: Schedule, tolerance: HealthTolerance = DEFAULT_TOLERANCE): boolean {
+  return input.lateShare > tolerance.maxLateShare && input.lateIterations >= MIN_LATE;
+}
+
+/** Open loop: fewer iterations started than planned. */
+export function fellShort(input: Schedule, tolerance: HealthTolerance = DEFAULT_TOLERANCE): boolean {
+  return input.targetRate > 0 && input.achievedRate < input.targetRate * tolerance.minAchievedShare;
+}
+
 export function assessGenerator(input: HealthInput, tolerance: HealthTolerance = DEFAULT_TOLERANCE): GeneratorHealth {
   const reasons: string[] = [];
-  if (input.lateShare > tolerance.maxLateShare && input.lateIterations >= MIN_LATE) {
+  if (startedLate(input, tolerance)) {
     const percent = (input.lateShare * 100).toFixed(1);
     reasons.push(
       `${input.lateIterations} iterations (${percent}%) started more than ${tolerance.dispatchLagMs} ms late (dispatch lag p99 ${input.dispatchLagP99Ms} ms)`,
     );
   }
   if (input.droppedIterations > 0) reasons.push(`${input.droppedIterations} iterations dropped (maxVUs too low)`);
-  if (input.targetRate > 0 && input.achievedRate < input.targetRate * tolerance.minAchievedShare) {
+  if (fellShort(input, tolerance)) {
     reasons.push(`achieved ${input.achievedRate.toFixed(1)}/s of ${input.targetRate.toFixed(1)}/s`);
   }
   return { ...input, valid: reasons.length === 0, reasons };

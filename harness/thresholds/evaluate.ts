@@ -1,6 +1,6 @@
 /** Evaluates parsed thresholds against the metrics store (pure: no clock, no I/O). */
 import { mergeHistograms, percentilesMs, valueAtPercentileMs } from "../metrics/histogram.ts";
-import type { MetricsStore, Series, Trend } from "../metrics/store.ts";
+import { type MetricsStore, mergeNamed, type Series, type Trend } from "../metrics/store.ts";
 import type { MetricName, Operator, ParsedThreshold } from "./parse.ts";
 
 export interface ThresholdResult {
@@ -31,30 +31,18 @@ function matches(series: Series, tags: Record<string, string>): boolean {
 }
 
 /** The requests of one `name` across series, for http_req_duration{name:...} / http_req_failed{name:...}. */
-function namedOnly(series: Series[], name: string) {
-  const named = series.flatMap((s) => {
-    const n = s.byName.get(name);
-    return n ? [n] : [];
-  });
-  return {
-    duration: mergeHistograms(named.map((n) => n.duration)),
-    requests: named.reduce((sum, n) => sum + n.requests, 0),
-    failed: named.reduce((sum, n) => sum + n.failed, 0),
-  };
-}
-
 /** The observed value, and whether there was anything to observe (a trend over no iteration). */
 function observe(t: ParsedThreshold, series: Series[], elapsedMs: number): { actual: number; empty: boolean } {
   const trend = TREND_OF[t.metric];
   const name = t.tags.name;
   if (name !== undefined && t.metric === "http_req_failed") {
-    const named = namedOnly(series, name);
+    const named = mergeNamed(series, name);
     return { actual: named.requests === 0 ? 0 : named.failed / named.requests, empty: false };
   }
   if (trend || t.metric === "http_req_duration") {
     const histogram =
       name !== undefined
-        ? namedOnly(series, name).duration
+        ? mergeNamed(series, name).duration
         : mergeHistograms(series.map((s) => (trend ? s.trends[trend] : s.httpDuration)));
     const p = percentilesMs(histogram);
     // count is the one aggregation that means something over nothing.

@@ -1,6 +1,10 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_COMPARE } from "../../reports/compare.ts";
 import { compareSuite, noiseOf } from "../../reports/compare-suite.ts";
+import { readReportDir } from "../../reports/read-report.ts";
 import type { RunReport } from "../../reports/schema.ts";
 import { sampleReport } from "../fixtures/reports/sample-report.ts";
 
@@ -70,5 +74,19 @@ describe("compareSuite: a directory of runs against accepted baselines", () => {
     const suite = compareSuite([run("2026-11-01", 100, 300)], [other, aborted], DEFAULT_COMPARE);
     expect(suite.withoutBaseline).toEqual(["other"]);
     expect(suite.incompatible[0]?.reasons.join()).toMatch(/aborted/);
+  });
+});
+
+describe("readReportDir: the reports of a directory", () => {
+  it("reads report.json and any JSON that is a run report, passes over other JSON, refuses a broken report.json", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rehearse-unit-reports-"));
+    mkdirSync(join(dir, "cold-cache"));
+    writeFileSync(join(dir, "cold-cache", "report.json"), JSON.stringify(run("2026-11-02", 100, 300)));
+    writeFileSync(join(dir, "cold-cache-2026-11-01.json"), JSON.stringify(run("2026-11-01", 100, 300)));
+    writeFileSync(join(dir, "cold-cache", "capacity.json"), JSON.stringify({ kind: "capacity", steps: [] }));
+    writeFileSync(join(dir, "notes.json"), "{ not json");
+    expect(readReportDir(dir).map((r) => r.startedAt)).toEqual(["2026-11-01", "2026-11-02"]); // by path
+    writeFileSync(join(dir, "cold-cache", "report.json"), "{ broken");
+    expect(() => readReportDir(dir)).toThrow(/report .*report\.json/);
   });
 });

@@ -94,7 +94,8 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
   const duration = (flag: keyof typeof OPTIONS, raw: string | undefined) => {
     if (raw === undefined) return undefined;
     const ms = parseDuration(raw);
-    if (typeof ms === "string" || ms <= 0) problems.push(`--${flag}: '${raw}' is not a duration (20s, 1m30s)`);
+    if (typeof ms === "string") problems.push(`--${flag}: ${ms}`);
+    else if (ms <= 0) problems.push(`--${flag}: '${raw}' must be longer than 0`);
     return typeof ms === "number" ? ms : undefined;
   };
   const start = positive("start", values.start);
@@ -116,7 +117,7 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
 
   const scenario = await loadScenario(positionals[0] as string, 1);
-  const { mix, background, problems: mixProblems } = trafficMix(scenario);
+  const { mix, background, totalRate, problems: mixProblems } = trafficMix(scenario);
   const ops = [...new Set(mix.map((m) => m.op))];
   if (values.op !== undefined && !ops.includes(values.op))
     mixProblems.push(`--op: '${values.op}' is not an op the scenario's arrival-rate scenarios run (${ops.join(", ")})`);
@@ -128,11 +129,7 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
   const settings = settingsFor(scenario, flags);
   if (settings.containers.network === "host") applyTestcontainersDefaults(world.env);
 
-  const scenarioRate = scenario.executors.reduce((n, e) => {
-    const plan = e.plan();
-    return n + (plan.kind === "open" ? plan.targetRatePerSec : 0);
-  }, 0);
-  const startRate = start ?? targetRate ?? Math.max(1, Math.round(scenarioRate));
+  const startRate = start ?? targetRate ?? Math.max(1, Math.round(totalRate));
   const plan: CapacityPlan = {
     scenario,
     mix,
