@@ -22,7 +22,7 @@ export default defineScenario({
     dashboards: {
       executor: "constant-arrival-rate",
       exec: "dashboard",
-      rate: 200,
+      rate: 100,
       duration: "25s",
       preAllocatedVUs: 20,
       maxVUs: 500,
@@ -30,7 +30,7 @@ export default defineScenario({
     searches: {
       executor: "constant-arrival-rate",
       exec: "search",
-      rate: 100,
+      rate: 50,
       duration: "25s",
       preAllocatedVUs: 10,
       maxVUs: 300,
@@ -38,12 +38,12 @@ export default defineScenario({
     writes: {
       executor: "constant-arrival-rate",
       exec: "write",
-      rate: 30,
+      rate: 15,
       duration: "25s",
       preAllocatedVUs: 5,
       maxVUs: 100,
     },
-    workers: { executor: "constant-vus", exec: "job", vus: 4, duration: "25s" },
+    workers: { executor: "constant-arrival-rate", exec: "job", rate: 10, duration: "25s", preAllocatedVUs: 2, maxVUs: 50 },
   },
   thresholds: {
     "latency{op:dashboard,phase:steady}": ["p(95)<100"],

@@ -10,6 +10,8 @@ export interface ProgressState {
   runLeftMs: number | null;
   /** Completions in the last second. */
   ratePerS: number;
+  /** Iterations completed since the load began. */
+  completed: number;
   /** Worst op's p95 and pool-wait p95 in the last second. */
   p95Ms: number | null;
   poolWaitP95Ms: number | null;
@@ -22,6 +24,7 @@ export interface ProgressInput {
   phases: PhaseSpan[];
   elapsedMs: number;
   perSecond: PerSecondLatency;
+  completed: number;
   errors: number;
   actions: readonly string[];
 }
@@ -31,6 +34,7 @@ export function progressState({
   phases,
   elapsedMs,
   perSecond,
+  completed,
   errors,
   actions,
 }: ProgressInput): ProgressState {
@@ -49,6 +53,7 @@ export function progressState({
     phaseLeftMs: phase && Number.isFinite(phase.endMs) ? phase.endMs - elapsedMs : null,
     runLeftMs: Number.isFinite(lastPhaseEnd) ? lastPhaseEnd - elapsedMs : null,
     ratePerS: ops.reduce((n, s) => n + (s.count.at(-1) ?? 0), 0),
+    completed,
     p95Ms: worst((s) => s.p95Ms),
     poolWaitP95Ms: worst((s) => s.poolWaitP95Ms),
     errors,

@@ -112,6 +112,7 @@ export async function rehearse(
                 phases: scenario.phases,
                 elapsedMs: performance.now() - clock.loadStartAt,
                 perSecond,
+                completed: totals.iterations,
                 errors: totals.errors,
                 actions: running,
               }),

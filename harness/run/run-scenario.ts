@@ -26,6 +26,8 @@ export interface RunOptions {
   warn: (message: string) => void;
   /** Once a second while the load runs. */
   onProgress?: (state: ProgressState) => void;
+  /** Each stage before the load, in words ("stack up (native) in 1.2 s", "seeding"). */
+  onStage?: (text: string) => void;
   /** Where the app under test's logs go (`<out>/<scenario>`). */
   logDir: string;
   /** The environment the app under test inherits (PATH, HOME...). */
@@ -64,16 +66,21 @@ export async function withPreparedStack<T>(
   work: (prepared: PreparedStack) => Promise<T>,
 ): Promise<T> {
   const startedAt = new Date().toISOString();
+  const stage = options.onStage ?? (() => {});
+  const t0 = performance.now();
   // Node 22 cannot parse `await using` yet: try/finally it is.
   const stack = await startStack(options.stack);
+  stage(`stack up (${stack.provider}) in ${seconds(performance.now() - t0)}`);
   const http = new HttpTargets({ ...DEFAULT_HTTP_SETTINGS, connections: scenario.app?.connections ?? 64 });
   let app: AppFleet | undefined;
   try {
-    const seeded = await seedStack(scenario, stack, options.signal);
+    const seeded = await seedStack(scenario, stack, options.signal, stage);
     // A signal during start-up or seeding: no load at all (the command writes the aborted report).
     if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
     app = await startApp(scenario, stack, http, options);
+    if (app) stage(`app ready: ${app.live.length} instance${app.live.length === 1 ? "" : "s"}`);
     if (options.signal.aborted) throw new AbortedError("stopped by a signal before the load began");
+    stage("load started");
     return await work({ stack, seeded, http, app, startedAt });
   } finally {
     // The app first: it holds connections to the stack.
@@ -106,7 +113,9 @@ async function startApp(
     signal: options.signal,
   });
   try {
+    if (scenario.app.setup.length > 0) options.onStage?.(`app setup: ${scenario.app.setup.join(" && ")}`);
     await app.setup();
+    options.onStage?.(`starting the app: ${scenario.app.instances} × ${scenario.app.command}`);
     await app.start(scenario.app.instances);
     return app;
   } catch (error) {
@@ -121,8 +130,10 @@ async function seedStack(
   scenario: LoadedScenario,
   stack: StartedStack,
   signal: AbortSignal,
+  stage: (text: string) => void,
 ): Promise<RunReport["seed"]> {
   if ((scenario.seedScale === 0 && !scenario.seedFn) || signal.aborted) return null;
+  stage(scenario.seedFn ? "seeding (the scenario's seed function)" : `seeding (scale ${scenario.seedScale})`);
   const seeding = seedPool(stack.urls.postgres);
   const guard = new PoolGuard(seeding, stack.urls.postgres);
   let unsubscribe = () => {};
@@ -132,8 +143,9 @@ async function seedStack(
   const seeding$ = scenario.seedFn ? seedWith(scenario.seedFn, seeding) : seed(seeding, scenario.seedScale);
   seeding$.catch(() => {}); // abandoned on a signal: its statements fail once cancelled
   try {
-    const { seconds, ...shape } = await Promise.race([seeding$, stopped]);
-    return { ...shape, seconds: Math.round(seconds * 1000) / 1000 };
+    const { seconds: took, ...shape } = await Promise.race([seeding$, stopped]);
+    stage(`seeded in ${took.toFixed(1)} s`);
+    return { ...shape, seconds: Math.round(took * 1000) / 1000 };
   } finally {
     unsubscribe();
     await guard.abandon();
@@ -149,3 +161,5 @@ async function seedWith(
   await fn({ db: new DbView(pool, new IterationTimer()) });
   return { seconds: (performance.now() - t0) / 1000, custom: true };
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -14,6 +14,12 @@ export interface RehearseProcess {
   child: ChildProcess;
   /** Resolves with the first stdout line, or rejects when the process exits or `timeoutMs` passes first. */
   firstLine(timeoutMs: number): Promise<string>;
+  /**
+   * Resolves with the first stdout line matching `pattern` — an event the run announces (a stage such
+   * as "seeding", the first completed iteration, an action starting) — or rejects when the process
+   * exits or `timeoutMs` passes first. Tests wait for what they need, never for the clock.
+   */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
   exited: Promise<number | null>;
   stdout(): string;
   stderr(): string;
@@ -30,34 +36,43 @@ export function startRehearse(args: string[], env: Record<string, string>): Rehe
     err += String(chunk);
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const waitFor = (pattern: RegExp | undefined, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const what = pattern ? `a line matching ${pattern}` : "a line";
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms; stdout: ${out}`)), timeoutMs);
+      const check = () => {
+        const lines = out.split("\n").slice(0, -1); // complete lines only
+        const line = lines.find((l) => pattern === undefined || pattern.test(l));
+        if (line === undefined) return false;
+        clearTimeout(timer);
+        child.stdout?.off("data", check);
+        resolve(line);
+        return true;
+      };
+      if (check()) return;
+      child.stdout?.on("data", check);
+      exited.then((code) => {
+        if (check()) return;
+        clearTimeout(timer);
+        reject(new Error(`rehearse exited with ${code} before printing ${what}; stderr: ${err}`));
+      });
+    });
   return {
     child,
     exited,
     stdout: () => out,
     stderr: () => err,
-    firstLine(timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no output within ${timeoutMs} ms; stderr: ${err}`)),
-          timeoutMs,
-        );
-        const check = () => {
-          const newline = out.indexOf("\n");
-          if (newline >= 0) {
-            clearTimeout(timer);
-            resolve(out.slice(0, newline));
-          }
-        };
-        child.stdout?.on("data", check);
-        exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`rehearse exited with ${code} before printing; stderr: ${err}`));
-        });
-        check();
-      });
-    },
+    firstLine: (timeoutMs) => waitFor(undefined, timeoutMs),
+    waitFor,
   };
 }
+
+/** A progress line once at least one iteration has completed: the load has begun. */
+export const LOAD_BEGAN = /^ {2}progress: .* [1-9]\d* done/;
+/** The stage line that says seeding has begun. */
+export const SEEDING = /^ {2}rehearse: \S+: seeding/;
+/** A progress line while the named action runs. */
+export const actionRunning = (name: string) => new RegExp(`^ {2}progress: .*action: (.*, )?${name}(,|$)`);
 
 /** Runs the CLI to completion; bounded by `timeoutMs`. */
 export async function runRehearse(
@@ -87,17 +102,28 @@ export async function waitForStack(pid: number, stateDir: string): Promise<strin
   throw new Error("the stack never appeared");
 }
 
-/** Pids of deploy-burst worker processes still alive (any run's), from /proc. */
-export function deployWorkerProcesses(): number[] {
+/**
+ * Pids of live processes started by the rehearse run that used `stateDir`: every test gives its run
+ * a state dir of its own, and whatever rehearse starts (app instances, deploy workers) inherits it in
+ * its environment. So checks stay this test's own while other test files run beside it.
+ */
+export function processesOfRun(stateDir: string, matching: (cmdline: string) => boolean = () => true): number[] {
+  const marker = `REHEARSE_STATE_DIR=${stateDir}\u0000`;
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmdline.includes("deploy-workers/child.ts")) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.startsWith("Z")) continue; // a zombie is gone
+      if (!readFileSync(`/proc/${entry}/environ`, "utf8").includes(marker)) continue;
+      if (matching(readFileSync(`/proc/${entry}/cmdline`, "utf8"))) pids.push(Number(entry));
     } catch {
-      // gone meanwhile
+      // gone meanwhile, or not ours to read
     }
   }
   return pids;
+}
+
+/** Pids of the deploy-burst worker processes of the run that used `stateDir`. */
+export function deployWorkerProcesses(stateDir: string): number[] {
+  return processesOfRun(stateDir, (cmdline) => /deploy-workers\/child\.[jt]s/.test(cmdline));
 }

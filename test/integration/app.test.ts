@@ -5,35 +5,39 @@
  * of it left afterwards — after a run, after SIGINT, and (with `rehearse
  * clean`) after rehearse itself was SIGKILLed.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readReport, runRehearse, startRehearse, waitForStack } from "../helpers/rehearse-process.ts";
+import {
+  LOAD_BEGAN,
+  processesOfRun,
+  readReport,
+  runRehearse,
+  startRehearse,
+  waitForStack,
+} from "../helpers/rehearse-process.ts";
 import { leftoversOf, NOTHING_LEFT, newStateDir, portAccepts, providersUnderTest, testEnv } from "../helpers/stack.ts";
 
 const scenario = (name: string) => fileURLToPath(new URL(`../../scenarios/${name}.ts`, import.meta.url));
 const APP_DIR = fileURLToPath(new URL("../../examples/dashboard-app", import.meta.url));
 
-/** Pids of the example app's processes (any run's): their working directory is the app's folder. */
-function appProcesses(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+/** Pids of the example app's processes started by the run that used `stateDir`: their working directory is
+ * the app's folder. */
+function appProcesses(stateDir: string): number[] {
+  return processesOfRun(stateDir).filter((pid) => {
     try {
-      if (readlinkSync(`/proc/${entry}/cwd`) === APP_DIR) pids.push(Number(entry));
+      return readlinkSync(`/proc/${pid}/cwd`) === APP_DIR;
     } catch {
-      // gone, or not ours to read
+      return false; // gone meanwhile
     }
-  }
-  return pids;
+  });
 }
 
 /** The app's server processes (not its setup's `node migrate.js`). */
-function serverProcesses(): number[] {
-  return appProcesses().filter((pid) => {
+function serverProcesses(stateDir: string): number[] {
+  return appProcesses(stateDir).filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("server.js");
     } catch {
@@ -42,18 +46,13 @@ function serverProcesses(): number[] {
   });
 }
 
-/** Waits (bounded) until `count` app servers run, and a moment more for them to be registered and ready. */
-async function waitForApp(count: number): Promise<void> {
-  for (let i = 0; i < 600 && serverProcesses().length < count * 2; i++) await sleep(50);
-  await sleep(1_000);
-}
-
 describe.each(providersUnderTest())("the app under test (%s)", (provider) => {
   it("app-cold-cache: started with the stack's URLs, driven over HTTP; Redis' hit ratio falls and the dashboard's p95 rises; nothing left", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const stateDir = newStateDir();
     const run = await runRehearse(
       ["run", scenario("app-cold-cache"), "--provider", provider, "--duration-scale", "0.3", "--out", out],
-      testEnv(newStateDir()),
+      testEnv(stateDir),
       150_000,
     );
     const report = readReport(out, "app-cold-cache");
@@ -73,14 +72,15 @@ describe.each(providersUnderTest())("the app under test (%s)", (provider) => {
     expect(fault?.deltaP95Ms).toBeGreaterThan(0);
     expect(fault).toHaveProperty("recoveryMs");
     expect([0, 99]).toContain(run.code);
-    expect(appProcesses()).toEqual([]);
+    expect(appProcesses(stateDir)).toEqual([]);
   }, 180_000);
 
   it("app-deploy, all at once with a migration: server pool wait rises in PgBouncer; the deploy is recorded", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const stateDir = newStateDir();
     const run = await runRehearse(
       ["run", scenario("app-deploy"), "--provider", provider, "--duration-scale", "0.35", "--out", out],
-      testEnv(newStateDir()),
+      testEnv(stateDir),
       150_000,
     );
     const report = readReport(out, "app-deploy");
@@ -97,7 +97,7 @@ describe.each(providersUnderTest())("the app under test (%s)", (provider) => {
     expect(search?.deltaServerPoolWaitMs).toBeGreaterThan(1);
     expect(search?.peakClWaiting).toBeGreaterThan(0);
     expect(run.code).toBe(99); // expected: the launch-readiness bar does not hold through this deploy
-    expect(appProcesses()).toEqual([]);
+    expect(appProcesses(stateDir)).toEqual([]);
   }, 180_000);
 });
 
@@ -110,10 +110,10 @@ describe.each(providersUnderTest().slice(0, 1))("the app under test, its process
       ["run", scenario("app-cold-cache"), "--provider", provider, "--duration-scale", "0.2", "--out", out],
       testEnv(stateDir),
     );
-    await waitForApp(2);
-    await sleep(4_000);
-    // Kill one instance's process group from outside: a crash, not a deploy.
-    const [victim] = serverProcesses();
+    // Once the load has begun (the app is up and serving), kill one instance's process group from
+    // outside: a crash, not a deploy.
+    await run.waitFor(LOAD_BEGAN, 90_000);
+    const [victim] = serverProcesses(stateDir);
     process.kill(-Number(readFileSync(`/proc/${victim}/stat`, "utf8").split(" ")[4]), "SIGKILL");
     expect(await run.exited).toBe(99);
     const report = readReport(out, "app-cold-cache");
@@ -124,7 +124,7 @@ describe.each(providersUnderTest().slice(0, 1))("the app under test, its process
     expect(first).toMatch(/^1\. app instance \d \(port \d+\) exited at [\d.]+ s \(killed by SIGKILL\)/);
     const failed = report.ops.reduce((n, o) => n + o.errorsByClass.connection, 0);
     expect(failed).toBeGreaterThan(0);
-    expect(appProcesses()).toEqual([]);
+    expect(appProcesses(stateDir)).toEqual([]);
   }, 120_000);
 
   it("SIGINT mid-run: exit 105, the app stopped; after a SIGKILL of rehearse, clean removes the app too", async () => {
@@ -134,21 +134,21 @@ describe.each(providersUnderTest().slice(0, 1))("the app under test, its process
     const args = ["run", scenario("app-cold-cache"), "--provider", provider, "--duration-scale", "0.3", "--out", out];
     const interrupted = startRehearse(args, env);
     const tempDirs = await waitForStack(interrupted.child.pid ?? 0, stateDir);
-    await waitForApp(2);
+    await interrupted.waitFor(LOAD_BEGAN, 90_000);
     interrupted.child.kill("SIGINT");
     expect(await interrupted.exited).toBe(105);
     expect(readReport(out, "app-cold-cache").status).toBe("aborted");
-    expect(appProcesses()).toEqual([]);
+    expect(appProcesses(stateDir)).toEqual([]);
     expect(await leftoversOf({ id: "-", ports: [], tempDirs })).toEqual(NOTHING_LEFT);
 
     const killed = startRehearse([...args.slice(0, -1), mkdtempSync(join(tmpdir(), "rehearse-test-out-"))], env);
-    await waitForApp(2);
+    await killed.waitFor(LOAD_BEGAN, 90_000);
     killed.child.kill("SIGKILL");
     await killed.exited;
-    expect(appProcesses().length).toBeGreaterThan(0);
+    expect(serverProcesses(stateDir)).toHaveLength(2);
     const clean = await runRehearse(["clean"], env);
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toMatch(/killed the process groups of app-/);
-    expect(appProcesses()).toEqual([]);
+    expect(appProcesses(stateDir)).toEqual([]);
   }, 150_000);
 });

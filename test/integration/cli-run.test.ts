@@ -3,7 +3,7 @@
  * exits 0 with report.json; a failed threshold exits 99; SIGINT mid-run
  * exits 105 with the report written, marked aborted, and nothing left.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,9 +11,12 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
 import {
+  actionRunning,
   deployWorkerProcesses,
+  LOAD_BEGAN,
   readReport,
   runRehearse,
+  SEEDING,
   startRehearse,
   waitForStack,
 } from "../helpers/rehearse-process.ts";
@@ -35,6 +38,21 @@ const HANG = fileURLToPath(new URL("../fixtures/scenarios/hang.ts", import.meta.
 const GROWTH = fileURLToPath(new URL("../../scenarios/growth-incident.ts", import.meta.url));
 const FAILING_ACTION = fileURLToPath(new URL("../fixtures/scenarios/failing-action.ts", import.meta.url));
 const SEEDED = fileURLToPath(new URL("../fixtures/scenarios/seeded.ts", import.meta.url));
+
+/** TCP sockets the processes hold, besides their IPC channel: how many connections a deploy worker made. */
+function connectedSockets(pids: number[]): number {
+  let sockets = 0;
+  for (const pid of pids) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:")) sockets++;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return Math.max(0, sockets - pids.length);
+}
 
 describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provider) => {
   it("passes: exit 0, report.json with the contract's fields", async () => {
@@ -122,8 +140,8 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const run = startRehearse(["run", GROWTH, "--provider", provider, "--out", out], testEnv(stateDir));
     const tempDirs = await waitForStack(run.child.pid ?? 0, stateDir);
-    // The stack answers within a few seconds; seeding a million rows takes several more.
-    await sleep(provider === "native" ? 2_500 : 3_500);
+    // Seeding a million rows takes seconds on any machine: the signal lands inside it.
+    await run.waitFor(SEEDING, 90_000);
     run.child.kill("SIGINT");
     const t0 = performance.now();
     expect(await run.exited).toBe(105);
@@ -173,7 +191,7 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const run = startRehearse(["run", TINY, "--provider", provider, "--out", out], env);
     const pid = run.child.pid ?? 0;
     const tempDirs = await waitForStack(pid, stateDir);
-    await sleep(3_000);
+    await run.waitFor(LOAD_BEGAN, 90_000);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(105);
     const report = readReport(out);
@@ -190,8 +208,8 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const stateDir = newStateDir();
     const run = startRehearse(["run", FREEZE, "--provider", provider, "--out", out], testEnv(stateDir));
     const tempDirs = await waitForStack(run.child.pid ?? 0, stateDir);
-    // The freeze starts 2 s into the load (after start-up); interrupt well inside it.
-    await sleep(7_000);
+    // The freeze starts 2 s into the load and lasts 60 s: interrupt once the progress says it runs.
+    await run.waitFor(actionRunning("freeze"), 90_000);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(105);
     const report = readReport(out, "freeze");
@@ -230,7 +248,8 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
 
   it("the second set of actions: kill, reconnect, reload, CLIENT PAUSE, migrations, a deploy burst", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-    await runRehearse(["run", CHAOS, "--provider", provider, "--out", out], testEnv(newStateDir()), 120_000);
+    const stateDir = newStateDir();
+    await runRehearse(["run", CHAOS, "--provider", provider, "--out", out], testEnv(stateDir), 120_000);
     const report = readReport(out, "chaos");
     const named = (name: string) => report.actions.filter((a) => a.name === name).map((a) => a.result);
     expect(named("pgbouncer-reload")).toEqual([
@@ -262,7 +281,7 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(faults.reduce((n, o) => n + o.count, 0)).toBeGreaterThan(500);
     const last = report.perSecond.ops.search?.count ?? [];
     expect(last.slice(-2).some((n) => n > 0)).toBe(true);
-    expect(deployWorkerProcesses()).toEqual([]);
+    expect(deployWorkerProcesses(stateDir)).toEqual([]);
   });
 
   it("SIGINT while a deploy burst's workers are connected: exit 105, workers gone, nothing left", async () => {
@@ -270,16 +289,18 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const stateDir = newStateDir();
     const run = startRehearse(["run", BURST_ABORT, "--provider", provider, "--out", out], testEnv(stateDir));
     const tempDirs = await waitForStack(run.child.pid ?? 0, stateDir);
-    // Bounded: the workers' process appears once the burst starts (1 s into the load).
-    for (let i = 0; i < 300 && deployWorkerProcesses().length === 0; i++) await sleep(100);
-    expect(deployWorkerProcesses()).toHaveLength(1);
-    await sleep(1_500);
+    // Bounded: the workers' process appears once the burst starts (1 s into the load), and its 4 workers'
+    // connections (2 to PgBouncer and 1 to Redis each) show as sockets once they are open.
+    await run.waitFor(actionRunning("deploy-burst"), 90_000);
+    for (let i = 0; i < 600 && connectedSockets(deployWorkerProcesses(stateDir)) < 12; i++) await sleep(50);
+    expect(deployWorkerProcesses(stateDir)).toHaveLength(1);
+    expect(connectedSockets(deployWorkerProcesses(stateDir))).toBeGreaterThanOrEqual(12);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(105);
     const report = readReport(out, "burst-abort");
     expect(report.status).toBe("aborted");
     expect(report.actions[0]).toMatchObject({ name: "deploy-burst", result: { workers: 4, reverted: true } });
-    expect(deployWorkerProcesses()).toEqual([]);
+    expect(deployWorkerProcesses(stateDir)).toEqual([]);
     expect(await leftoversOf({ id: "-", ports: [], tempDirs: [...tempDirs, ...registeredTempDirs(stateDir)] })).toEqual(
       NOTHING_LEFT,
     );

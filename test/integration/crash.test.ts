@@ -6,13 +6,12 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { processesWorkingIn, signalEach } from "../../containers/native/processes.ts";
 import { LABEL, listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
 import type { ServiceName } from "../../containers/types.ts";
-import { readReport, startRehearse, waitForStack } from "../helpers/rehearse-process.ts";
+import { LOAD_BEGAN, readReport, startRehearse, waitForStack } from "../helpers/rehearse-process.ts";
 import { leftoversOf, NOTHING_LEFT, newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
 
 const SCENARIO = fileURLToPath(new URL("../fixtures/scenarios/crash-target.ts", import.meta.url));
@@ -41,15 +40,12 @@ describe.each(providersUnderTest())("a service killed from outside mid-run (%s)"
     it(`${service}: the run ends on time, the report names it, nothing is left`, async () => {
       const stateDir = newStateDir();
       const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-      const run = startRehearse(
-        ["run", SCENARIO, "--provider", provider, "--out", out, "--no-progress"],
-        testEnv(stateDir),
-      );
+      const run = startRehearse(["run", SCENARIO, "--provider", provider, "--out", out], testEnv(stateDir));
       const pid = run.child.pid ?? 0;
       const tempDirs = await waitForStack(pid, stateDir);
-      // Into the load: start-up takes 1–3 s, then 8 s of load. The sampler needs 3 s of silence to call a
-      // service dead, so the kill leaves at least 4 s of load after it.
-      await sleep(4_000);
+      // Into the load, as soon as it has begun: of its 8 s, the sampler needs 3 s of silence to call a
+      // service dead, so the kill leaves it at least 6 s.
+      await run.waitFor(LOAD_BEGAN, 90_000);
       await killFromOutside(provider, pid, tempDirs, service);
       const t0 = performance.now();
       const code = await run.exited;

@@ -24,7 +24,8 @@ import {
 
 const SCENARIO = fileURLToPath(new URL("../fixtures/scenarios/signal-trial.ts", import.meta.url));
 const SEED = Number(process.env.REHEARSE_TRIAL_SEED ?? 20_261_123);
-/** From the process's start: start-up (1–3 s), seeding (~0.5 s), then 8 s of load. */
+/** From the process's start: start-up (1–3 s), seeding (~0.5 s), then 8 s of load and 12 s of quiet, so every
+ * moment of the window lands before the run ends however fast the machine is. */
 const WINDOW_MS = { from: 200, to: 11_000 };
 
 /** mulberry32: a small seeded PRNG, so every trial's moment is reproducible. */
@@ -84,7 +85,7 @@ describe(`signal trials (REHEARSE_TRIAL_SEED=${SEED})`, () => {
       const owned = client ? (await listManagedContainers(client)).filter((c) => c.ownerPid === pid) : [];
       expect(owned).toEqual([]);
       expect(await leftoversOf({ id: "-", ports: [], tempDirs })).toEqual(NOTHING_LEFT);
-      expect(deployWorkerProcesses()).toEqual([]);
+      expect(deployWorkerProcesses(stateDir)).toEqual([]);
     }, 60_000);
   }
 });

@@ -104,6 +104,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
         logDir: join(out, scenario.name),
         env: world.env,
         onProgress: progress ? (state) => progress.update(state) : undefined,
+        onStage: progress ? (text) => progress.stage(scenario.name, text) : undefined,
       }).catch((error: unknown) => {
         // Stopped during start-up or seeding: there are no numbers, but there is a report.
         if (error instanceof AbortedError) {
