@@ -43,7 +43,14 @@ export default defineScenario({
       preAllocatedVUs: 5,
       maxVUs: 100,
     },
-    workers: { executor: "constant-arrival-rate", exec: "job", rate: 10, duration: "25s", preAllocatedVUs: 2, maxVUs: 50 },
+    workers: {
+      executor: "constant-arrival-rate",
+      exec: "job",
+      rate: 10,
+      duration: "25s",
+      preAllocatedVUs: 2,
+      maxVUs: 50,
+    },
   },
   thresholds: {
     "latency{op:dashboard,phase:steady}": ["p(95)<100"],
