@@ -145,7 +145,8 @@ describe.each(providersUnderTest().slice(0, 1))("the app under test, its process
     await killed.waitFor(LOAD_BEGAN, 90_000);
     killed.child.kill("SIGKILL");
     await killed.exited;
-    expect(serverProcesses(stateDir)).toHaveLength(2);
+    // Two instances left running, each its shell and its node.
+    expect(serverProcesses(stateDir)).toHaveLength(4);
     const clean = await runRehearse(["clean"], env);
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toMatch(/killed the process groups of app-/);

@@ -104,7 +104,7 @@ describe("the mix and a step", () => {
   });
 
   it("runs closed-loop workers beside the steps at their peak VUs, unscaled", async () => {
-    const scenario = await loadScenario("scenarios/steady-state.ts", 1);
+    const scenario = await loadScenario("test/fixtures/scenarios/mixed-load.ts", 1);
     const traffic = trafficMix(scenario);
     expect(traffic.problems).toEqual([]);
     expect(traffic.mix.map((m) => m.op)).toEqual(["dashboard", "search", "write"]);
