@@ -42,7 +42,21 @@ export interface OpReport {
   poolWaitMs: Quantiles;
   dispatchLagMs: Quantiles;
   serviceMs: Quantiles;
-  histograms: Record<Trend, string>;
+  /** The four trends encoded (HdrHistogram, µs), and for HTTP ops `http_req_duration` (per request). */
+  histograms: Record<Trend, string> & { http_req_duration?: string };
+  /** Phases after the baseline: the op second by second (by completion, on the load's clock), so budgets
+   * can be judged, and merged runs re-judged, on rolling windows. */
+  seconds?: SecondsRecord;
+}
+
+/** Per-second latencies, completions and failures, consecutive from `fromS` (seconds since the load's start;
+ * a second with nothing has "" and zeros). */
+export interface SecondsRecord {
+  fromS: number;
+  /** Encoded HdrHistograms of iteration latency (µs). */
+  latency: string[];
+  count: number[];
+  failed: number[];
 }
 
 export interface NamedRequestReport {
@@ -51,6 +65,8 @@ export interface NamedRequestReport {
   failed: number;
   statusCounts: Record<string, number>;
   durationMs: Quantiles;
+  /** Their durations, encoded (what `http_req_duration{name:...}` is judged on). */
+  histogram?: string;
 }
 
 /** Per-phase change against the baseline, per op. */
@@ -193,11 +209,41 @@ export interface ClientReport {
   http?: { connections: number; timeoutMs: number };
 }
 
+/** A budget's rolling windows (phases after the baseline): how many were judged, how many had too few samples
+ * to be, and the worst one (times on the report's clock). */
+export interface ThresholdWindow {
+  sizeS: number;
+  judged: number;
+  notJudged: number;
+  worst?: { fromMs: number; toMs: number; actual: number; samples: number; ok: boolean };
+}
+
+/** One op's verdict under a budget that holds per op. */
+export interface ThresholdOpRow {
+  op: string;
+  ok: boolean;
+  actual: number;
+  samples: number;
+  events?: number;
+  window?: ThresholdWindow;
+  note?: string;
+}
+
 export interface ThresholdRow {
   metric: string;
   expression: string;
   ok: boolean;
+  /** The number the verdict was decided on: the worst op's value (a budget per op), its worst window's when
+   * that was worse than the phase as a whole. Rates exact, 0–1. */
   actual: number;
+  /** The op `actual` belongs to, for a budget judged per op (the one that broke it, else the worst). */
+  op?: string;
+  /** Each op's verdict, for a budget judged per op. */
+  ops?: ThresholdOpRow[];
+  /** Iterations or requests `actual` is over; for rates, `events` of them counted (e.g. failed). */
+  samples?: number;
+  events?: number;
+  window?: ThresholdWindow;
   /** Why `actual` alone does not explain the verdict, e.g. "no completed iteration". */
   note?: string;
   /** "default": rehearse's launch-readiness budget, added because the scenario stated none. */

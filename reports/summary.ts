@@ -1,6 +1,6 @@
 /** The short console summary of a run: a pure function of report.json. */
 import { hostCpuLine } from "./host-cpu.ts";
-import { signed, thresholdEvidence } from "./render/format.ts";
+import { DEFAULTS_HELD, signed, thresholdEvidence, thresholdsToList } from "./render/format.ts";
 import type { RunReport } from "./schema.ts";
 
 const pad = (text: string, width: number) => text.padEnd(width);
@@ -43,8 +43,9 @@ export function renderSummary(report: RunReport): string {
       `  Δ ${d.phase} vs baseline, ${d.op}: p95 ${signed(d.deltaP95Ms)} ms, pool wait p95 ${signed(d.deltaPoolWaitP95Ms)} ms${serverWait}${hits}${redisHits}, peak cl_waiting ${d.peakClWaiting}; ${recovery}`,
     );
   }
-  for (const t of report.thresholds)
-    lines.push(`  ${t.ok ? "✓" : "✗"} ${t.metric} ${t.expression} (${thresholdEvidence(t)})`);
+  const { listed, defaultsHeld } = thresholdsToList(report.thresholds);
+  for (const t of listed) lines.push(`  ${t.ok ? "✓" : "✗"} ${t.metric} ${t.expression} (${thresholdEvidence(t)})`);
+  if (defaultsHeld > 0) lines.push(`  ✓ ${DEFAULTS_HELD(defaultsHeld)}`);
   const g = report.generator;
   lines.push(
     `  generator: ${g.achievedRate.toFixed(1)}/${g.targetRate.toFixed(1)} it/s, dispatch lag p99 ${g.dispatchLagP99Ms} ms, dropped ${g.droppedIterations}, ${g.valid ? "valid" : "INVALID"}`,

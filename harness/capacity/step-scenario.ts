@@ -9,7 +9,7 @@
 import type { CapacityBudget } from "../../reports/capacity/schema.ts";
 import { isBackgroundOp } from "../../reports/schema.ts";
 import { createExecutor } from "../executors/index.ts";
-import { LAUNCH_READINESS } from "../scenario/budgets.ts";
+import { judgedThresholds, LAUNCH_READINESS } from "../scenario/budgets.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
 
@@ -109,16 +109,22 @@ export function stepScenario(
       gracefulStop: STEP_GRACEFUL_STOP,
     }),
   );
+  const phases = [
+    { name: STEP_PHASES.warmup, startMs: 0, endMs: shape.warmupMs },
+    { name: STEP_PHASES.steady, startMs: shape.warmupMs, endMs: shape.stepMs },
+  ];
+  const ops = [...new Set([...mix, ...background].map((m) => m.op))];
   return {
     ...base,
     executors: [...executors, ...workers],
-    phases: [
-      { name: STEP_PHASES.warmup, startMs: 0, endMs: shape.warmupMs },
-      { name: STEP_PHASES.steady, startMs: shape.warmupMs, endMs: shape.stepMs },
-    ],
+    phases,
     baseline: STEP_PHASES.steady,
     actions: [],
-    thresholds: budgets,
+    // Judged per op like a run's budgets; the step's budgets replace the launch-readiness defaults.
+    thresholds: judgedThresholds(
+      { thresholds: budgets, phases, baseline: STEP_PHASES.steady, ops },
+      { defaults: false },
+    ),
   };
 }
 

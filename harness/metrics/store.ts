@@ -6,6 +6,7 @@
 import { ERROR_CLASSES, type ErrorClass } from "../clients/classify-error.ts";
 import type { IterationTimer } from "../clients/iteration-timer.ts";
 import { type Histogram, mergeHistograms, newHistogram, recordMs } from "./histogram.ts";
+import { SecondBuckets } from "./seconds.ts";
 
 export const TRENDS = ["latency", "dispatch_lag", "pool_wait", "service_time"] as const;
 export type Trend = (typeof TRENDS)[number];
@@ -55,10 +56,13 @@ export class Series {
   readonly httpDuration: Histogram = newHistogram();
   readonly byName = new Map<string, NamedRequests>();
   readonly errors = Object.fromEntries(ERROR_CLASSES.map((c) => [c, 0])) as Record<ErrorClass, number>;
+  /** Second by second, for budgets judged on rolling windows (kept only where some are: fault phases). */
+  readonly seconds: SecondBuckets | undefined;
 
-  constructor(op: string, tags: Readonly<Record<string, string>>) {
+  constructor(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number) {
     this.op = op;
     this.tags = tags;
+    this.seconds = secondsFromMs === undefined ? undefined : new SecondBuckets(secondsFromMs);
   }
 
   get errorCount(): number {
@@ -74,6 +78,7 @@ export class Series {
     this.cacheHits += sample.timer.cacheHits;
     this.cacheMisses += sample.timer.cacheMisses;
     if (sample.error) this.errors[sample.error]++;
+    this.seconds?.record(sample.endMs, sample.endMs - sample.intendedMs, sample.error !== undefined);
     this.checksPassed += sample.timer.checksPassed;
     this.checksFailed += sample.timer.checksFailed;
     for (const request of sample.timer.http ?? []) {
@@ -87,6 +92,12 @@ export class Series {
       named.statusCounts[request.status] = (named.statusCounts[request.status] ?? 0) + 1;
       recordMs(named.duration, request.ms);
     }
+  }
+
+  /** Iterations still running when the graceful stop ran out: they count as failed. */
+  addInterrupted(count: number, atMs: number): void {
+    this.interrupted += count;
+    this.seconds?.recordInterrupted(atMs, count);
   }
 
   private named(name: string): NamedRequests {
@@ -131,11 +142,12 @@ export function seriesKey(op: string, tags: Readonly<Record<string, string>>): s
 export class MetricsStore {
   private readonly byKey = new Map<string, Series>();
 
-  series(op: string, tags: Readonly<Record<string, string>>): Series {
+  /** `secondsFromMs`: keep the series second by second, from this monotonic instant (the load's start). */
+  series(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number): Series {
     const key = seriesKey(op, tags);
     let series = this.byKey.get(key);
     if (!series) {
-      series = new Series(op, tags);
+      series = new Series(op, tags, secondsFromMs);
       this.byKey.set(key, series);
     }
     return series;

@@ -15,16 +15,21 @@ import {
   type RunReport,
   type RunStatus,
   SCHEMA_VERSION,
+  type SecondsRecord,
+  type ThresholdRow,
 } from "../../reports/schema.ts";
 import type { ActionRecord } from "../actions/timeline.ts";
 import type { AppFleet } from "../app/app-fleet.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
 import { DEFAULT_HTTP_SETTINGS } from "../clients/http.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
+import { mergeSeconds } from "../metrics/seconds.ts";
 import { mergeCounts, mergeNamed, type Series, TRENDS, type Trend } from "../metrics/store.ts";
 import type { GeneratorHealth } from "../runner/generator-health.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
-import { evaluateThresholds, type ThresholdResult } from "../thresholds/evaluate.ts";
+import { evaluateThresholds } from "../thresholds/evaluate.ts";
+import { measuredOfReport } from "../thresholds/measured.ts";
+import { thresholdRows } from "../thresholds/rows.ts";
 import { computeDeltas } from "./deltas.ts";
 import { REDIS_CLIENT, type Rehearsal } from "./rehearsal.ts";
 
@@ -41,6 +46,7 @@ function namedRequests(list: Series[]): NamedRequestReport[] {
         failed: named.failed,
         statusCounts: named.statusCounts,
         durationMs: { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max },
+        histogram: encodeHistogram(named.duration),
       };
     })
     .sort((a, b) => b.count - a.count);
@@ -86,11 +92,24 @@ export function opReports(series: Series[]): OpReport[] {
       poolWaitMs: quantiles(list, "pool_wait"),
       dispatchLagMs: quantiles(list, "dispatch_lag"),
       serviceMs: quantiles(list, "service_time"),
-      histograms: Object.fromEntries(
-        TRENDS.map((t) => [t, encodeHistogram(mergeHistograms(list.map((s) => s.trends[t])))]),
-      ) as Record<Trend, string>,
+      histograms: {
+        ...(Object.fromEntries(
+          TRENDS.map((t) => [t, encodeHistogram(mergeHistograms(list.map((s) => s.trends[t])))]),
+        ) as Record<Trend, string>),
+        ...(list.some((s) => s.httpRequests > 0) && {
+          http_req_duration: encodeHistogram(mergeHistograms(list.map((s) => s.httpDuration))),
+        }),
+      },
+      ...secondsOf(list),
     };
   });
+}
+
+/** The op's seconds in a windowed phase (the series that kept them), merged. */
+function secondsOf(list: Series[]): { seconds?: SecondsRecord } {
+  const kept = list.flatMap((s) => (s.seconds ? [s.seconds.closed()] : []));
+  const seconds = kept.length > 0 ? mergeSeconds(kept) : undefined;
+  return seconds ? { seconds } : {};
 }
 
 export function statusOf(input: {
@@ -98,7 +117,7 @@ export function statusOf(input: {
   /** An abortOnFail threshold stopped the load: the short run says nothing about the generator. */
   stoppedByThreshold: boolean;
   generator: GeneratorHealth;
-  thresholds: ThresholdResult[];
+  thresholds: ThresholdRow[];
   actions: ActionRecord[];
 }): { status: RunStatus; reasons: string[] } {
   if (input.aborted) return { status: "aborted", reasons: ["stopped by a signal before the end"] };
@@ -200,7 +219,12 @@ function appReport(app: AppFleet, originMs: number): AppReport {
 export function buildRunReport(input: ReportInput): RunReport {
   const { scenario, rehearsal } = input;
   const { clock, outcome } = rehearsal;
-  const thresholds = evaluateThresholds(scenario.thresholds, outcome.store, outcome.durationMs);
+  const ops = opReports(outcome.store.all());
+  // Judged on what the report holds, so a merged report (rehearse merge) is judged the same way.
+  const thresholds = thresholdRows(
+    evaluateThresholds(scenario.thresholds, ops.map(measuredOfReport), outcome.durationMs),
+    clock.loadStartMs,
+  );
   // A threshold that aborted the run fails it (exit 99); only a signal makes it aborted (exit 105).
   const { status, reasons } = statusOf({
     aborted: input.aborted,
@@ -215,7 +239,6 @@ export function buildRunReport(input: ReportInput): RunReport {
     startMs: clock.atLoadOffset(p.startMs),
     endMs: clock.atLoadOffset(Math.min(p.endMs, outcome.durationMs)),
   }));
-  const ops = opReports(outcome.store.all());
   const deltas = computeDeltas({
     phases,
     baseline: scenario.baseline,
@@ -257,14 +280,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     actions: rehearsal.actions,
     outages: rehearsal.outages,
     ...(input.app && { app: appReport(input.app, clock.originMs) }),
-    thresholds: thresholds.map(({ metric, expression, ok, actual, note, source }) => ({
-      metric,
-      expression,
-      ok,
-      actual,
-      ...(note && { note }),
-      ...(source && { source }),
-    })),
+    thresholds,
     generator: outcome.generator,
   };
 }

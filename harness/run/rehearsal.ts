@@ -104,6 +104,7 @@ export async function rehearse(
           startAtMs: clock.loadStartAt,
           // Phases before the baseline are warm-up: the generator is judged on what is measured.
           measuredPhases: [...measuredPhases(scenario)],
+          windowedPhases: windowedPhases(scenario),
           onTick: (store, perSecond) => {
             totals = totalsOf(store);
             options.onProgress?.(
@@ -134,6 +135,16 @@ export async function rehearse(
     actionRedis.disconnect();
     await guard.abandon(2_000, options.signal.aborted ? 0 : (options.drainMs ?? 0));
   }
+}
+
+/** The phases some budget is judged on rolling windows in: their series are kept second by second. */
+function windowedPhases(scenario: LoadedScenario): string[] {
+  const phases = new Set<string>();
+  for (const t of scenario.thresholds) {
+    if ((t.judgeWindowMs ?? 0) <= 0) continue;
+    if (t.tags.phase !== undefined) phases.add(t.tags.phase);
+  }
+  return [...phases];
 }
 
 function totalsOf(store: MetricsStore): GeneratorSample {

@@ -55,6 +55,7 @@ export async function runClosedLoop(
   wanted = 0;
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);
   run.closed = true;
-  run.seriesAt(performance.now()).interrupted += interrupted;
+  const at = performance.now();
+  run.seriesAt(at).addInterrupted(interrupted, at);
   return { started, dropped: 0, interrupted };
 }

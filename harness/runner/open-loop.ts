@@ -57,7 +57,8 @@ export async function runOpenLoop(
   }
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);
   run.closed = true;
-  run.seriesAt(performance.now()).interrupted += interrupted;
+  const at = performance.now();
+  run.seriesAt(at).addInterrupted(interrupted, at);
   return { started, dropped, interrupted };
 }
 

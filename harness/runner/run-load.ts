@@ -11,6 +11,7 @@ import { fractionAboveMs, mergeHistograms, valueAtPercentileMs } from "../metric
 import { PerSecondLatency } from "../metrics/per-second.ts";
 import { MetricsStore } from "../metrics/store.ts";
 import { abortingFailures, type ThresholdResult } from "../thresholds/evaluate.ts";
+import { measuredOfSeries } from "../thresholds/measured.ts";
 import type { ParsedThreshold } from "../thresholds/parse.ts";
 import { runClosedLoop } from "./closed-loop.ts";
 import {
@@ -87,6 +88,8 @@ export async function runLoad(
     startAtMs?: number;
     /** Phases the generator's validity is judged on (default: all); warm-up phases are not measured. */
     measuredPhases?: string[];
+    /** Phases whose budgets are judged on rolling windows too: their series are kept second by second. */
+    windowedPhases?: string[];
   } = {},
 ): Promise<LoadOutcome> {
   const store = options.store ?? new MetricsStore();
@@ -103,7 +106,7 @@ export async function runLoad(
     perSecond.tick();
     options.onTick?.(store, perSecond);
     if (watched.length === 0) return;
-    abortedBy = abortingFailures(watched, store, performance.now() - startedAtMs);
+    abortedBy = abortingFailures(watched, store.all().map(measuredOfSeries), performance.now() - startedAtMs);
     if (abortedBy.length > 0) stop.abort();
   }, ABORT_CHECK_INTERVAL_MS);
   monitor.start();
@@ -114,7 +117,11 @@ export async function runLoad(
       const tags = { scenario: executor.scenario, ...executor.tags };
       const byPhase = phases.map((phase) => ({
         endAtMs: startedAtMs + phase.endMs,
-        series: store.series(executor.exec, { ...tags, phase: phase.name }),
+        series: store.series(
+          executor.exec,
+          { ...tags, phase: phase.name },
+          options.windowedPhases?.includes(phase.name) ? startedAtMs : undefined,
+        ),
       }));
       const last = byPhase[byPhase.length - 1] as (typeof byPhase)[number];
       const run: ScenarioRun = {

@@ -42,8 +42,16 @@ export interface ScenarioDefinition {
   actions?: ActionSpec[];
   /** When a phase counts as recovered: p95 ≤ baseline p95 × (1 + tolerance) + floorMs for stableFor. */
   recovery?: { tolerance?: number; floorMs?: number; stableFor?: string };
-  thresholds?: Record<string, Threshold | Threshold[]>;
+  /** k6's thresholds; rehearse's `latency`, `pool_wait`, `service_time` and `errors` hold per op (one that names
+   * no op holds for each), and in phases after the baseline on every rolling `window` too (default 10 s). */
+  thresholds?: Record<string, ThresholdSpec | ThresholdSpec[]>;
 }
+
+/** k6's threshold (an expression, or `{ threshold, abortOnFail, delayAbortEval }`), plus `window`: the rolling
+ * window a fault phase's budget must hold in ("5s"; "0s": the whole phase only). */
+export type ThresholdSpec =
+  | Threshold
+  | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string; window?: string };
 
 export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
   return definition;

@@ -17,7 +17,7 @@ import type { Executor } from "../executors/index.ts";
 import { DEFAULT_RECOVERY, type RecoveryRule } from "../run/deltas.ts";
 import { type PhaseSpan, planLoad } from "../runner/run-load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
-import { defaultBudgets } from "./budgets.ts";
+import { judgedThresholds } from "./budgets.ts";
 import type { ScenarioDefinition } from "./define.ts";
 import { scaleDurations } from "./duration-scale.ts";
 import { describeImportError } from "./import-error.ts";
@@ -108,7 +108,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   problems.push(...timeProblems(executors, phases, actions));
   const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
   problems.push(...thresholds.problems);
-  const budgets = defaultBudgets({
+  const judged = judgedThresholds({
     thresholds: thresholds.thresholds,
     phases,
     baseline,
@@ -126,7 +126,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     seedScale,
     ops,
     executors,
-    thresholds: [...thresholds.thresholds, ...budgets],
+    thresholds: judged,
     client,
     cachePrefix: workload.cachePrefix ?? "rehearse:",
     app,

@@ -4,8 +4,9 @@
  * `{ threshold, abortOnFail, delayAbortEval }`. Every problem is reported at
  * once so a bad file fails before anything starts.
  */
-import type { Threshold } from "k6/options";
+
 import { parseDuration } from "../../core/duration.ts";
+import type { ThresholdSpec } from "../scenario/define.ts";
 
 export const METRICS = {
   latency: "trend",
@@ -45,9 +46,18 @@ export interface ParsedThreshold {
   value: number;
   abortOnFail: boolean;
   delayAbortEvalMs: number;
+  /** The rolling window the scenario gave (`window: "5s"`; 0: the whole phase only); else the default. */
+  windowMs?: number;
   /** Added by rehearse (the launch-readiness bar), not written in the scenario. */
   source?: "default";
+  /** Set when the budget is planned (judgedThresholds): the ops each judged on their own (a budget that
+   * names no op holds for every op), and the rolling window it is judged on (0: none). */
+  perOp?: string[];
+  judgeWindowMs?: number;
 }
+
+/** The tags a threshold may filter on: rehearse's measurements are kept per op and phase (and HTTP name). */
+export const THRESHOLD_TAGS = ["op", "phase", "name"] as const;
 
 const KEY = /^([a-z_]+)(?:\{([^}]*)\})?$/;
 const EXPRESSION =
@@ -61,7 +71,7 @@ export interface ParseContext {
 }
 
 export function parseThresholds(
-  thresholds: Record<string, Threshold[] | Threshold>,
+  thresholds: Record<string, ThresholdSpec[] | ThresholdSpec>,
   context: ParseContext,
 ): { thresholds: ParsedThreshold[]; problems: string[] } {
   const parsed: ParsedThreshold[] = [];
@@ -97,6 +107,12 @@ function parseTags(text: string, where: string, context: ParseContext, problems:
       problems.push(`${where}: tag filter '${part}' is not name:value`);
       continue;
     }
+    if (!(THRESHOLD_TAGS as readonly string[]).includes(name)) {
+      problems.push(
+        `${where}: tag filter '${name}' is not one rehearse keeps (${THRESHOLD_TAGS.join(", ")}): measurements are per op and phase`,
+      );
+      continue;
+    }
     if (name === "op" && !context.ops.includes(value)) {
       problems.push(`${where}: no op named '${value}' (ops: ${context.ops.join(", ") || "none"})`);
     }
@@ -108,9 +124,9 @@ function parseTags(text: string, where: string, context: ParseContext, problems:
   return tags;
 }
 
-const OBJECT_FIELDS = ["threshold", "abortOnFail", "delayAbortEval"];
+const OBJECT_FIELDS = ["threshold", "abortOnFail", "delayAbortEval", "window"];
 
-function parseOne(item: Threshold, where: string, kind: MetricKind, problems: string[]) {
+function parseOne(item: ThresholdSpec, where: string, kind: MetricKind, problems: string[]) {
   const object = typeof item === "string" ? { threshold: item } : item;
   if (!object || typeof object !== "object" || typeof object.threshold !== "string") {
     problems.push(`${where}: must be an expression string or { threshold, abortOnFail, delayAbortEval }`);
@@ -140,6 +156,11 @@ function parseOne(item: Threshold, where: string, kind: MetricKind, problems: st
   }
   const delay = parseDuration(object.delayAbortEval ?? 0);
   if (typeof delay === "string") problems.push(`${where}.delayAbortEval: ${delay}`);
+  const rawWindow = (object as { window?: unknown }).window;
+  const window = rawWindow === undefined ? undefined : parseDuration(rawWindow);
+  if (typeof window === "string") problems.push(`${where}.window: ${window} (or "0s": the whole phase only)`);
+  else if (window !== undefined && window > 0 && window < 1_000)
+    problems.push(`${where}.window: at least 1s (or "0s": the whole phase only)`);
   return {
     expression: object.threshold.trim(),
     aggregation,
@@ -148,5 +169,6 @@ function parseOne(item: Threshold, where: string, kind: MetricKind, problems: st
     value: Number(valueText),
     abortOnFail: object.abortOnFail === true,
     delayAbortEvalMs: typeof delay === "number" ? delay : 0,
+    ...(typeof window === "number" && { windowMs: window }),
   };
 }

@@ -1,5 +1,5 @@
 /** Number and delta formatting the console summary and the renderers share, so they read the same. */
-import type { AppInstanceReport, Delta } from "../schema.ts";
+import type { AppInstanceReport, Delta, ThresholdRow } from "../schema.ts";
 
 /** "+12.3" / "-4": one decimal, sign always shown. */
 export const signed = (n: number): string => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
@@ -46,13 +46,64 @@ export function appInstanceText(i: AppInstanceReport): string {
     : `${ready}; stopped at ${s(i.exitedMs)} (${how})`;
 }
 
-/** What a threshold saw: "actual 12.5", "no completed iteration"; "default budget" when rehearse added it. */
-export function thresholdEvidence(t: { actual: number; note?: string; source?: string }): string {
-  const seen = t.note ?? `actual ${t.actual}`;
-  return t.source === "default" ? `${seen}; default budget` : seen;
+/** A rate as measured, never rounded to nothing: "1.3%", "0.071%", "0%". */
+export function fmtPct(ratio: number): string {
+  if (ratio === 0) return "0%";
+  const pct = ratio * 100;
+  return pct >= 1 ? `${Number(pct.toFixed(1))}%` : `${Number(pct.toPrecision(2))}%`;
 }
 
-/** The actual-value cell of a threshold table: the number, or why there is none; "(default)" marks rehearse's budget. */
-export function thresholdCell(t: { actual: number; note?: string; source?: string }): string {
-  return `${t.note ?? t.actual}${t.source === "default" ? " (default)" : ""}`;
+/** "12.5 s" on the report's clock. */
+const atS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+type Evidence = Pick<
+  ThresholdRow,
+  "actual" | "expression" | "note" | "source" | "op" | "samples" | "events" | "window"
+>;
+
+/** The value a threshold was decided on, with what it is over: "0.071% (1 of 1400)", "588.2 ms". */
+function decidedOn(t: Evidence): string {
+  if (t.note) return t.note;
+  if (/^\s*rate/.test(t.expression) && t.samples !== undefined) {
+    return `${fmtPct(t.actual)}${t.events !== undefined ? ` (${t.events} of ${t.samples})` : ""}`;
+  }
+  return String(t.actual);
 }
+
+/** Where the verdict came from: the op, and the window when the worst window decided it. */
+function decidedWhere(t: Evidence): string {
+  const parts: string[] = [];
+  if (t.op) parts.push(`on ${t.op}`);
+  const worst = t.window?.worst;
+  if (worst && Math.abs(worst.actual - t.actual) < 1e-9) {
+    parts.push(`in its worst ${t.window?.sizeS} s window, ${atS(worst.fromMs)}–${atS(worst.toMs)}`);
+  }
+  if (t.window && t.window.notJudged > 0) {
+    parts.push(`${t.window.notJudged} of ${t.window.judged + t.window.notJudged} windows too thin to judge`);
+  }
+  return parts.length > 0 ? ` ${parts.join(", ")}` : "";
+}
+
+/** What a threshold saw: "actual 588.2 on search, in its worst 10 s window, 30.0–40.0 s", "no completed
+ * iteration"; "default budget" when rehearse added it. */
+export function thresholdEvidence(t: Evidence): string {
+  const seen = t.note ? t.note : `actual ${decidedOn(t)}`;
+  const text = `${seen}${decidedWhere(t)}`;
+  return t.source === "default" ? `${text}; default budget` : text;
+}
+
+/** The actual-value cell of a threshold table: the number (and where it was), or why there is none;
+ * "(default)" marks rehearse's budget. */
+export function thresholdCell(t: Evidence): string {
+  return `${decidedOn(t)}${decidedWhere(t)}${t.source === "default" ? " (default)" : ""}`;
+}
+
+/** Thresholds to list one by one (every failed one, and the scenario's own), and how many of rehearse's
+ * default budgets held besides (said in one line: there is one per op and phase). */
+export function thresholdsToList(thresholds: ThresholdRow[]): { listed: ThresholdRow[]; defaultsHeld: number } {
+  const listed = thresholds.filter((t) => !t.ok || t.source !== "default");
+  return { listed, defaultsHeld: thresholds.length - listed.length };
+}
+
+export const DEFAULTS_HELD = (n: number) =>
+  `${n} default budget${n === 1 ? "" : "s"} held (errors < 1% per op and measured phase; p95 < 300 ms per user-facing op after the baseline)`;

@@ -6,12 +6,14 @@ import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
 import {
   appInstanceText,
+  DEFAULTS_HELD,
   hitRatioDelta,
   recoveryText,
   redisHitDelta,
   serverWaitCell,
   signed,
   thresholdCell,
+  thresholdsToList,
 } from "./format.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
@@ -32,9 +34,11 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
     for (const f of found) lines.push(`1. ${cell(f.text)}`);
   }
   if (report.thresholds.length > 0) {
+    const { listed, defaultsHeld } = thresholdsToList(report.thresholds);
     lines.push("", "### Thresholds", "", "| | metric | expression | actual |", "|---|---|---|---:|");
-    for (const t of report.thresholds)
+    for (const t of listed)
       lines.push(`| ${t.ok ? "✅" : "❌"} | ${cell(t.metric)} | ${cell(t.expression)} | ${cell(thresholdCell(t))} |`);
+    if (defaultsHeld > 0) lines.push(`| ✅ | ${cell(DEFAULTS_HELD(defaultsHeld))} | | |`);
   }
   if (report.deltas.length > 0) {
     lines.push(

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { IterationTimer } from "../../harness/clients/iteration-timer.ts";
 import { MetricsStore } from "../../harness/metrics/store.ts";
+import { judgedThresholds } from "../../harness/scenario/budgets.ts";
 import { abortingFailures, evaluateThresholds } from "../../harness/thresholds/evaluate.ts";
+import { measuredOfSeries } from "../../harness/thresholds/measured.ts";
 import { parseThresholds } from "../../harness/thresholds/parse.ts";
 
 const context = { ops: ["dashboard", "search"], phases: ["baseline", "fault"] };
+const phases = [
+  { name: "baseline", startMs: 0, endMs: 10_000 },
+  { name: "fault", startMs: 10_000, endMs: 20_000 },
+];
 
 describe("parseThresholds", () => {
   it("parses k6 keys, tag filters, expressions and the object form", () => {
@@ -69,6 +75,9 @@ function storeWith(samples: { op: string; phase: string; latencyMs: number; pool
   return store;
 }
 
+/** Measurements of the store's series, as the evaluator sees them (live or from report.json). */
+const measured = (store: MetricsStore) => store.all().map(measuredOfSeries);
+
 describe("evaluateThresholds", () => {
   const samples = [
     ...Array.from({ length: 90 }, () => ({ op: "dashboard", phase: "baseline", latencyMs: 10 })),
@@ -82,8 +91,13 @@ describe("evaluateThresholds", () => {
     ...Array.from({ length: 100 }, () => ({ op: "search", phase: "fault", latencyMs: 5 })),
   ];
   const store = storeWith(samples);
+  const plan = (thresholds: Record<string, string>) =>
+    judgedThresholds(
+      { thresholds: parseThresholds(thresholds, context).thresholds, phases, baseline: "baseline", ops: context.ops },
+      { defaults: false },
+    );
   const evaluate = (thresholds: Record<string, string>) =>
-    evaluateThresholds(parseThresholds(thresholds, context).thresholds, store, 10_000);
+    evaluateThresholds(plan(thresholds), measured(store), 10_000);
 
   it("filters by op and phase, and reports the actual value", () => {
     expect(evaluate({ "latency{op:dashboard,phase:fault}": "p(95)<300" })).toEqual([
@@ -92,6 +106,7 @@ describe("evaluateThresholds", () => {
         expression: "p(95)<300",
         ok: false,
         actual: 400.127,
+        samples: 10,
         abortOnFail: false,
       },
     ]);
@@ -100,15 +115,33 @@ describe("evaluateThresholds", () => {
       ok: true,
       actual: 10.007,
     });
-    expect(evaluate({ "latency{phase:fault}": "med<10" })[0]).toMatchObject({ ok: true, actual: 5.003 });
   });
 
-  it("computes rates and counts", () => {
-    expect(evaluate({ "errors{op:dashboard}": "rate<0.05" })[0]).toMatchObject({ ok: false, actual: 0.1 });
-    expect(evaluate({ errors: "rate<0.06" })[0]).toMatchObject({ ok: true, actual: 0.05 });
+  it("a latency or error budget that names no op holds for each op, and says which op broke it", () => {
+    // Merged, the fault phase's median is search's 5 ms; per op, dashboard's 400 ms breaks it.
+    const [latency] = evaluate({ "latency{phase:fault}": "med<10" });
+    expect(latency).toMatchObject({ ok: false, op: "dashboard", actual: 400.127 });
+    expect(latency?.ops?.map((o) => [o.op, o.ok])).toEqual([
+      ["dashboard", false],
+      ["search", true],
+    ]);
+    const [errors] = evaluate({ errors: "rate<0.06" });
+    expect(errors).toMatchObject({ ok: false, op: "dashboard", actual: 0.1, samples: 100, events: 10 });
+    // k6's own metrics keep k6's merged meaning.
     expect(evaluate({ iterations: "count==200" })[0]).toMatchObject({ ok: true, actual: 200 });
     expect(evaluate({ iterations: "rate>19" })[0]).toMatchObject({ ok: true, actual: 20 });
-    expect(evaluate({ "pool_wait{phase:fault}": "max<100" })[0]).toMatchObject({ ok: false });
+    expect(evaluate({ "pool_wait{phase:fault}": "max<100" })[0]).toMatchObject({ ok: false, op: "dashboard" });
+  });
+
+  it("error rates are exact: one failure in 1400 is 0.000714, and fails rate<0.0005", () => {
+    const s = storeWith([
+      ...Array.from({ length: 1399 }, () => ({ op: "search", phase: "fault", latencyMs: 5 })),
+      { op: "search", phase: "fault", latencyMs: 5, error: true },
+    ]);
+    const { thresholds } = parseThresholds({ "errors{op:search}": ["rate<0.0005", "rate<0.01"] }, context);
+    const [strict, loose] = evaluateThresholds(thresholds, measured(s), 1_000);
+    expect(strict).toMatchObject({ ok: false, actual: 1 / 1400, samples: 1400, events: 1 });
+    expect(loose).toMatchObject({ ok: true, actual: 1 / 1400 });
   });
 
   it("aborts only on failing abortOnFail thresholds past their delay", () => {
@@ -119,8 +152,8 @@ describe("evaluateThresholds", () => {
       },
       context,
     );
-    expect(abortingFailures(thresholds, store, 1_000)).toEqual([]);
-    expect(abortingFailures(thresholds, store, 6_000).map((r) => r.metric)).toEqual(["latency{phase:fault}"]);
+    expect(abortingFailures(thresholds, measured(store), 1_000)).toEqual([]);
+    expect(abortingFailures(thresholds, measured(store), 6_000).map((r) => r.metric)).toEqual(["latency{phase:fault}"]);
   });
 });
 
@@ -152,7 +185,7 @@ describe("http thresholds by name (k6's name tag)", () => {
     );
     expect(problems).toEqual([]);
     expect(thresholds[0]?.tags).toEqual({ name: "/dashboard/:account" });
-    const results = evaluateThresholds(thresholds, store, 1_000);
+    const results = evaluateThresholds(thresholds, measured(store), 1_000);
     // Histograms hold µs at 3 significant digits: 40 ms reads back as 40.031.
     expect(results.map((r) => [r.ok, Math.round(r.actual * 10) / 10])).toEqual([
       [false, 40],
@@ -167,7 +200,7 @@ describe("http thresholds by name (k6's name tag)", () => {
       { "http_req_duration{name:/nowhere}": ["p(95)<30"] },
       { ops: ["dashboard"] },
     );
-    expect(evaluateThresholds(thresholds, store, 1_000)[0]).toMatchObject({
+    expect(evaluateThresholds(thresholds, measured(store), 1_000)[0]).toMatchObject({
       ok: false,
       note: "no completed iteration",
     });
