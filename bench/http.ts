@@ -120,5 +120,5 @@ try {
   };
   console.log(JSON.stringify(result));
 } finally {
-  await app.stop("SIGTERM");
+  await app.stop("SIGTERM", 5_000);
 }

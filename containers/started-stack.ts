@@ -146,6 +146,10 @@ class RunningStack implements StartedStack {
     return this.handles[service].exec(argv, options);
   }
 
+  hostPids(service: ServiceName): Promise<number[]> {
+    return this.handles[service].hostPids().catch(() => []);
+  }
+
   pgbouncerAdmin(command: string): Promise<Record<string, unknown>[]> {
     return queryOnce(this.urls.pgbouncerAdmin, command, 5_000);
   }

@@ -48,6 +48,9 @@ export interface ServiceHandle {
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** The last lines the service logged, for error messages. */
   logTail(lines: number): Promise<string>;
+  /** Its processes as this machine sees them (their CPU is sampled); empty when they are not visible here
+   * (an external server, a Docker engine in a VM). */
+  hostPids(): Promise<number[]>;
   /** Stop and remove everything the service owns (container, process group, data). Idempotent. */
   remove(): Promise<void>;
 }
@@ -67,6 +70,8 @@ export interface StartedStack extends AsyncDisposable {
   start(service: ServiceName): Promise<void>;
   restart(service: ServiceName): Promise<void>;
   exec(service: ServiceName, argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** The service's processes as this machine sees them; empty when not visible (external, a remote engine). */
+  hostPids(service: ServiceName): Promise<number[]>;
   /** Run a PgBouncer admin console command (SHOW POOLS, RELOAD, PAUSE...) and return its rows. */
   pgbouncerAdmin(command: string): Promise<Record<string, unknown>[]>;
   /** Stop and remove everything. Idempotent; never throws for an already-gone service. */

@@ -9,10 +9,19 @@ export const SCHEMA_VERSION = 1;
 
 export type RunStatus = "passed" | "failed" | "invalid" | "aborted";
 
-export type ProviderName = "testcontainers" | "native" | "external";
-export type ServiceName = "postgres" | "pgbouncer" | "redis";
-export type ErrorClass = "timeout" | "connection" | "pool_timeout" | "query" | "http_4xx" | "http_5xx" | "other";
-export type Trend = "latency" | "dispatch_lag" | "pool_wait" | "service_time";
+import type { ActionRecord } from "./action-schema.ts";
+import type { ErrorClass, ProviderName, ServiceName, Trend } from "./names.ts";
+
+export type {
+  ActionName,
+  ActionOutcome,
+  ActionRecord,
+  ActionResults,
+  InstanceStop,
+  MigrationOutcome,
+} from "./action-schema.ts";
+export { ACTION_NAMES, isAction } from "./action-schema.ts";
+export type { ErrorClass, ProviderName, ServiceName, Trend } from "./names.ts";
 
 export interface Quantiles {
   p50: number;
@@ -98,8 +107,32 @@ export interface Delta {
   serverCacheHitRatio: number | null;
   baselineServerCacheHitRatio: number | null;
   deltaServerCacheHitRatio: number | null;
-  /** ms from the end of this phase until p95 is back; null = not recovered (or no later data). */
+  /** ms from the fault that began in this phase until the op was back within its baseline band and stayed
+   * there; null when no fault began here, the op never left its band, or it had not recovered by the end
+   * (`recovery` says which; recoveries[] has the detail). */
   recoveryMs: number | null;
+  recovery?: RecoveryRecord["state"];
+}
+
+/** What the servers saw in a measured phase, and its change against the baseline: the server's, not an op's. */
+export interface PhaseSignals {
+  phase: string;
+  /** PgBouncer: mean wait for a server connection per transaction (ms), peak clients waiting, their longest
+   * wait, and the most server connections busy at once. */
+  serverPoolWaitMs: number | null;
+  deltaServerPoolWaitMs: number | null;
+  peakClWaiting: number;
+  peakMaxWaitMs: number;
+  peakSvActive: number;
+  /** Redis' own hit ratio (INFO keyspace hits/misses) and keys evicted in the phase. */
+  redisHitRatio: number | null;
+  deltaRedisHitRatio: number | null;
+  evictedKeys: number | null;
+  /** Postgres' buffer hit ratio (pg_stat_database). */
+  bufferHitRatio: number | null;
+  deltaBufferHitRatio: number | null;
+  /** The most backends waiting on a lock at one sample. */
+  peakLockWaiters: number;
 }
 
 /** One second of server-side signals, on the run's clock. */
@@ -137,6 +170,17 @@ export interface TimelineSample {
   generator?: { iterations: number; errors: number; dropped: number };
   /** The CPU of the machine running rehearse over the last interval (Linux only). */
   host?: { busyPct: number; iowaitPct: number; stealPct: number };
+  /** Whose CPU it was over the last interval, in cores (1.0: one core busy the whole second): rehearse itself, the
+   * app under test's instances, each server (when its processes are visible here), and the rest of the machine. */
+  cpu?: {
+    rehearse: number;
+    app: number;
+    postgres: number;
+    pgbouncer: number;
+    redis: number;
+    other: number;
+    topOther?: { name: string; cores: number }[];
+  };
 }
 
 /** Per op, one entry per second of load. */
@@ -145,16 +189,42 @@ export interface OpSeconds {
   poolWaitP95Ms: (number | null)[];
   count: number[];
   errors: number[];
+  /** rehearse's own cache client's lookups that second (absent in older reports). */
+  cacheHits?: number[];
+  cacheMisses?: number[];
 }
 
-export interface ActionRecord {
-  name: string;
-  /** ms on the report's clock (the sampler's origin). */
-  startMs: number;
-  endMs: number;
-  result: Record<string, string | number | boolean | null>;
-  /** Marked optional in the scenario: its failure does not fail the run. */
-  optional?: true;
+/** How long an op took to be back within its baseline band after a fault (times on the report's clock). */
+export interface RecoveryRecord {
+  action: string;
+  /** Its index in actions[]. */
+  actionIndex: number;
+  op: string;
+  /** The action's start: recovery is timed from the fault. */
+  fromMs: number;
+  /** What the baseline's seconds showed: per-second p95 within [lower, upper], errors at most `errorRate`. */
+  band: { lowerP95Ms: number; upperP95Ms: number; errorRate: number };
+  /** unaffected: it never left its band (no recovery time); not-recovered: the run ended first. */
+  state: "recovered" | "not-recovered" | "unaffected";
+  peakP95Ms: number | null;
+  peakAtMs: number | null;
+  recoveredAtMs: number | null;
+  recoveryMs: number | null;
+}
+
+/** How long a cache fault took to refill: the hit ratio (Redis' own, or an op's) back within its baseline band. */
+export interface RefillRecord {
+  action: string;
+  actionIndex: number;
+  /** "redis" (INFO keyspace hits/misses) or the op whose cache lookups rehearse counted. */
+  source: string;
+  fromMs: number;
+  band: { lowerRatio: number; upperRatio: number };
+  state: "refilled" | "not-refilled" | "unaffected";
+  lowestRatio: number | null;
+  lowestAtMs: number | null;
+  refilledAtMs: number | null;
+  refillMs: number | null;
 }
 
 /** A service that stopped answering the sampler (3 s in a row), and when it answered again. */
@@ -272,10 +342,17 @@ export interface RunReport {
   baseline?: string;
   ops: OpReport[];
   deltas: Delta[];
+  /** Per measured phase, the servers' signals (absent in older reports). */
+  phaseSignals?: PhaseSignals[];
   timeline: TimelineSample[];
   /** Per op, one entry per second of load from `originMs` (the sampler's clock): rolling p95 and the rest. */
   perSecond: { originMs: number; intervalMs: number; ops: Record<string, OpSeconds> };
   actions: ActionRecord[];
+  /** Per fault and op: the time from the fault until the op was back within its baseline band (absent in older
+   * reports). */
+  recoveries?: RecoveryRecord[];
+  /** Per cache fault: the time until the hit ratio was back within its baseline band. */
+  refills?: RefillRecord[];
   /** The app under test, when rehearse started one. */
   app?: AppReport;
   /** Services that stopped answering during the load (a freeze or kill the scenario did, or a real crash).

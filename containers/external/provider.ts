@@ -58,6 +58,11 @@ class ExternalService implements ServiceHandle {
     return true;
   }
   /** Runs locally (pg_dump, psql, redis-cli) pointed at the target. */
+  /** Another machine's processes: rehearse cannot see them. */
+  async hostPids(): Promise<number[]> {
+    return [];
+  }
+
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {
     return execLocal(argv, this.env, options);
   }

@@ -44,6 +44,11 @@ export class ProcessService implements ServiceHandle {
     this.port = spec.port;
   }
 
+  async hostPids(): Promise<number[]> {
+    // Postgres backends leave the server's group: its directory finds them all.
+    return processesWorkingIn(this.spec.cwd);
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     const log = openSync(this.spec.logFile, "a");

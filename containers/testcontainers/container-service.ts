@@ -4,6 +4,7 @@
  * copied in, so official images and a locally built one start the same way.
  */
 
+import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   type ContainerRuntimeClient,
@@ -12,6 +13,7 @@ import {
   type StartedTestContainer,
 } from "testcontainers";
 import { messageOf } from "../../core/errors.ts";
+import { descendantsOf } from "../../core/procfs.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
 import { demuxDockerLog, forceRemoveContainer, LABEL, stackLabels, statusOf } from "./docker.ts";
 
@@ -128,6 +130,19 @@ export class ContainerService implements ServiceHandle {
     } catch (error) {
       if (statusOf(error) !== 304) throw error; // 304: already running
     }
+  }
+
+  private mainPid: number | undefined;
+
+  /** The container's processes in this machine's pid namespace: its main process and descendants (a local
+   * engine on Linux; elsewhere, such as Docker Desktop's VM, none are visible and this is empty). */
+  async hostPids(): Promise<number[]> {
+    if (this.mainPid === undefined || !existsSync(`/proc/${this.mainPid}`)) {
+      const info = await this.docker.inspect();
+      this.mainPid = info.State?.Pid || undefined;
+    }
+    if (this.mainPid === undefined || !existsSync(`/proc/${this.mainPid}`)) return [];
+    return descendantsOf(this.mainPid);
   }
 
   async isRunning(): Promise<boolean> {

@@ -6,9 +6,13 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseDuration } from "../../core/duration.ts";
+import { describeIssues } from "../../core/validation.ts";
+import type { ActionName, ActionRecord } from "../../reports/schema.ts";
 import type { RunClock } from "../run/run-clock.ts";
 import { ACTION_KINDS } from "./kinds/index.ts";
-import type { ActionContext, ActionResult, BoundAction, ScenarioNames } from "./types.ts";
+import type { ActionContext, BoundAction, ScenarioNames } from "./types.ts";
+
+export type { ActionRecord };
 
 export interface ActionSpec {
   /** Offset from the start of the load, e.g. "20s". */
@@ -26,23 +30,13 @@ export interface ActionSpec {
 export interface PlannedAction {
   /** `actions[2]`: where the scenario defines it, for messages. */
   where: string;
-  name: string;
+  name: ActionName;
   atMs: number;
   durationMs: number | undefined;
   allowExternal: boolean;
   optional: boolean;
   /** The action's options, parsed once into its kind's typed value and bound to its runner. */
   action: BoundAction;
-}
-
-export interface ActionRecord {
-  name: string;
-  /** ms on the report's clock (the sampler's origin). */
-  startMs: number;
-  endMs: number;
-  result: ActionResult;
-  /** Marked optional in the scenario: a failure does not fail the run. */
-  optional?: true;
 }
 
 /** Each action the external provider cannot run, or may run only with the opt-in it lacks: bad input. */
@@ -73,7 +67,7 @@ export function planActions(
   specs.forEach((raw: ActionSpec, i) => {
     const where = `actions[${i}]`;
     const { at, action, duration, allowExternal, optional, ...options } = raw ?? ({} as ActionSpec);
-    const kind = typeof action === "string" ? ACTION_KINDS[action] : undefined;
+    const kind = typeof action === "string" ? ACTION_KINDS[action as ActionName] : undefined;
     if (!kind) {
       problems.push(`${where}.action: ${JSON.stringify(action)} is not one of ${Object.keys(ACTION_KINDS).join(", ")}`);
       return;
@@ -88,17 +82,17 @@ export function planActions(
       ["optional", optional],
     ] as const)
       if (value !== undefined && typeof value !== "boolean") problems.push(`${where}.${flag}: must be true or false`);
-    const optionProblems = kind.validate(options, where, names);
-    problems.push(...optionProblems);
-    if (typeof atMs === "number" && typeof durationMs !== "string" && optionProblems.length === 0) {
+    const bound = kind.bind(options, names);
+    if ("issues" in bound) problems.push(...describeIssues(bound.issues, where, { unknown: "option" }));
+    if (typeof atMs === "number" && typeof durationMs !== "string" && "action" in bound) {
       planned.push({
         where,
-        name: action,
+        name: action as ActionName,
         atMs: atMs * scale,
         durationMs: durationMs === undefined ? undefined : durationMs * scale,
         allowExternal: allowExternal === true,
         optional: optional === true,
-        action: kind.bind(options),
+        action: bound.action,
       });
     }
   });
@@ -108,7 +102,7 @@ export function planActions(
 /** Runs every action on schedule on the run's clock; resolves when all have ended (and been reverted). */
 export async function runActions(
   actions: PlannedAction[],
-  context: Omit<ActionContext, "signal">,
+  context: Omit<ActionContext, "signal" | "clock">,
   clock: RunClock,
   signal: AbortSignal,
   /** Told when each action starts and ends (live progress). */
@@ -126,18 +120,12 @@ export async function runActions(
       const guarded =
         context.stack.provider === "external" && use !== "safe" && (use !== "opt-in" || !action.allowExternal);
       if (guarded) {
-        return {
-          name: action.name,
-          startMs,
-          endMs: startMs,
-          result: { refused: "external target: set allowExternal: true on the action" },
-          ...(action.optional && { optional: true as const }),
-        };
+        return record(action, startMs, startMs, { refused: "external target: set allowExternal: true on the action" });
       }
-      let result: ActionResult;
+      let result: Record<string, unknown>;
       onChange(action.name, true);
       try {
-        const run = await action.action.run({ ...context, signal }, { durationMs: action.durationMs });
+        const run = await action.action.run({ ...context, signal, clock }, { durationMs: action.durationMs });
         result = { ...run.result };
         if (run.revert) {
           // The fault lasts its duration, or until the run is aborted; it is undone either way.
@@ -152,9 +140,19 @@ export async function runActions(
         result = { error: (error as Error).message };
       }
       onChange(action.name, false);
-      const endMs = Math.max(startMs, clock.elapsed());
-      return { name: action.name, startMs, endMs, result, ...(action.optional && { optional: true as const }) };
+      return record(action, startMs, Math.max(startMs, clock.elapsed()), result);
     }),
   );
   return records.filter((r): r is ActionRecord => r !== undefined);
+}
+
+/** The action's record; its result is the kind's own type (each kind's run() is typed by its name). */
+function record(action: PlannedAction, startMs: number, endMs: number, result: Record<string, unknown>): ActionRecord {
+  return {
+    name: action.name,
+    startMs,
+    endMs,
+    result,
+    ...(action.optional && { optional: true as const }),
+  } as ActionRecord;
 }

@@ -1,8 +1,11 @@
-/** The action contract: options checked up front, then run against the stack, with an optional revert. */
+/** The action contract: options parsed once by a schema, then run against the stack, with an optional revert. */
 import type { Redis } from "ioredis";
+import type { z } from "zod";
 import type { StartedStack } from "../../containers/types.ts";
+import type { ActionName, ActionResults } from "../../reports/schema.ts";
 import type { AppFleet } from "../app/app-fleet.ts";
 import type { DbSettings } from "../clients/db.ts";
+import type { RunClock } from "../run/run-clock.ts";
 
 export interface ActionContext {
   stack: StartedStack;
@@ -16,14 +19,14 @@ export interface ActionContext {
   signal: AbortSignal;
   /** The app under test's instances, when rehearse started them. */
   app: AppFleet | undefined;
+  /** The run's clock: what an action records of its own moments goes on the report's clock. */
+  clock: RunClock;
 }
 
-export type ActionResult = Record<string, string | number | boolean | null>;
-
-export interface ActionRun {
-  result: ActionResult;
+export interface ActionRun<R> {
+  result: R;
   /** Undo what the action did; called when its duration ends, or at once on abort. */
-  revert?: () => Promise<ActionResult | undefined>;
+  revert?: () => Promise<Partial<R> | undefined>;
 }
 
 /** What the scenario said besides the action's own options. */
@@ -39,21 +42,17 @@ export interface ScenarioNames {
   app?: boolean;
 }
 
-/** A problem check over an action's raw options; each problem names its field (`actions[2].service: ...`). */
-export type Check = (options: Record<string, unknown>, where: string, names: ScenarioNames) => string[];
-
 /**
- * One kind of action, as its module defines it (k6's config-per-executor): the raw options are
- * checked, then parsed once into the kind's own typed value `T`, which is all `run` ever sees.
+ * One kind of action, as its module defines it (k6's config-per-executor): a schema parses the raw options
+ * into the kind's own typed value `T` (or gives every problem), which is all `run` ever sees; `run` gives the
+ * kind's own result type (reports/action-schema.ts).
  */
-export interface ActionKindSpec<T> {
+export interface ActionKindSpec<N extends ActionName, T> {
   /** true: the action needs a duration and is reverted at its end. */
   needsDuration: boolean;
-  /** Options besides at/action/duration: every problem, each named. */
-  validate: Check;
-  /** Only called when `validate` found nothing. */
-  parse(options: Record<string, unknown>): T;
-  run(context: ActionContext, options: T, timing: ActionTiming): Promise<ActionRun>;
+  /** The options besides at/action/duration/allowExternal/optional; unknown ones are mistakes. */
+  options: (names: ScenarioNames) => z.ZodType<T>;
+  run(context: ActionContext, options: T, timing: ActionTiming): Promise<ActionRun<ActionResults[N]>>;
   /** What it may do to a stack rehearse does not own (default: "opt-in"). */
   onExternal?: (options: T) => ExternalUse;
 }
@@ -70,27 +69,44 @@ export const NOT_OURS =
 
 /** An action with its options parsed and bound, ready for the timeline. */
 export interface BoundAction {
-  run(context: ActionContext, timing: ActionTiming): Promise<ActionRun>;
+  run(context: ActionContext, timing: ActionTiming): Promise<ActionRun<Record<string, unknown>>>;
   onExternal: ExternalUse;
+  /** What it would change, in words, for the run's first lines on an external target. */
+  describe: string;
 }
 
 /** A kind with its option type hidden, so kinds of different types sit in one registry. */
 export interface ActionKind {
   needsDuration: boolean;
-  validate: Check;
-  bind(options: Record<string, unknown>): BoundAction;
+  /** The options parsed and bound, or every problem (each a field path relative to the action). */
+  bind(
+    options: Record<string, unknown>,
+    names: ScenarioNames,
+  ): { action: BoundAction } | { issues: z.core.$ZodIssue[] };
 }
 
-export function actionKind<T>(spec: ActionKindSpec<T>): ActionKind {
+export function actionKind<N extends ActionName, T>(spec: ActionKindSpec<N, T>): ActionKind {
   return {
     needsDuration: spec.needsDuration,
-    validate: spec.validate,
-    bind(raw) {
-      const options = spec.parse(raw);
+    bind(raw, names): { action: BoundAction } | { issues: z.core.$ZodIssue[] } {
+      const parsed = spec.options(names).safeParse(raw);
+      if (!parsed.success) return { issues: parsed.error.issues };
+      const options = parsed.data;
       return {
-        run: (context, timing) => spec.run(context, options, timing),
-        onExternal: spec.onExternal?.(options) ?? "opt-in",
+        action: {
+          run: (context, timing) => spec.run(context, options, timing) as Promise<ActionRun<Record<string, unknown>>>,
+          onExternal: spec.onExternal?.(options) ?? "opt-in",
+          describe: describeOptions(raw),
+        },
       };
     },
   };
+}
+
+/** "scope=all", "sql=ALTER TABLE …": the options as the scenario gave them, short. */
+function describeOptions(raw: Record<string, unknown>): string {
+  return Object.entries(raw)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(", ")
+    .slice(0, 200);
 }

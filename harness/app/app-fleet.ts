@@ -1,20 +1,27 @@
 /**
  * The app under test's instances: setup commands once, then N instances on
  * free loopback ports with the stack's URLs in their environment, each
- * registered (its process group) for `rehearse clean`. The http client's
- * targets follow the instances that are up. Every instance is stopped on
- * every way out (`stop()` in a finally).
+ * registered (its process group) for `rehearse clean`. The http client sends
+ * to the instances in rotation, as a load balancer in front of a Kubernetes
+ * Deployment does: an instance joins once it is ready, and leaves before it is
+ * stopped (then waits out its drain, gets the stop signal, and its group has
+ * stopTimeout to exit). Every instance is stopped on every way out.
  */
 import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import type { Registry, StackUrls } from "../../containers/index.ts";
 import { freeLoopbackPorts } from "../../containers/ports.ts";
 import { StackStartError } from "../../core/errors.ts";
+import { redactUrl } from "../../core/redact.ts";
 import type { HttpTargets } from "../clients/http.ts";
 import { AppInstance, type InstanceRecord } from "./app-instance.ts";
 import { type AppSpec, expandPlaceholders } from "./app-spec.ts";
+
+/** On a signal rehearse stops the app fast: a short grace instead of stopTimeout. */
+const ABORT_STOP_MS = 2_000;
 
 export interface AppFleetOptions {
   spec: AppSpec;
@@ -34,9 +41,26 @@ export interface SetupRecord {
   ms: number;
 }
 
+/** One instance's stop as a deploy saw it: out of rotation, drained, signalled, gone. */
+export interface FleetStop {
+  instance: AppInstance;
+  drainedAt: number;
+  drainMs: number;
+  failedRequests: number;
+}
+
+/** A moment the rotation changed: how many ready instances received traffic from then on. */
+export interface RotationChange {
+  at: number;
+  inRotation: number;
+}
+
 export class AppFleet {
   readonly instances: AppInstance[] = [];
   readonly setupRecords: SetupRecord[] = [];
+  /** Every change of the rotation, in order (the report's no-ready-instance windows come from it). */
+  readonly rotationLog: RotationChange[] = [];
+  private readonly rotation = new Set<AppInstance>();
   private readonly options: AppFleetOptions;
   private readonly id = `app-${randomBytes(4).toString("hex")}`;
 
@@ -49,25 +73,43 @@ export class AppFleet {
     return this.options.spec;
   }
 
-  /** Instances running now. */
+  get targets(): HttpTargets {
+    return this.options.targets;
+  }
+
+  /** Instances running now (in rotation or not). */
   get live(): AppInstance[] {
     return this.instances.filter((i) => i.running);
   }
 
-  /** The environment of a command or instance: the stack's URLs, PORT, the spec's env with placeholders. */
-  private envFor(port: number | undefined): Record<string, string> {
+  /** Instances receiving traffic now. */
+  get inRotation(): AppInstance[] {
+    return [...this.rotation].filter((i) => i.running);
+  }
+
+  /** The stack's URLs, PORT, the spec's env with placeholders. */
+  private envFor(port: number | undefined, setup: boolean): Record<string, string> {
     const { urls, spec, baseEnv } = this.options;
-    const values = { pgbouncer: urls.pgbouncer, postgres: urls.postgres, redis: urls.redis, port: String(port ?? "") };
+    // Setup commands (migrations) reach Postgres directly: schema changes do not belong behind transaction pooling.
+    const pooled = setup ? urls.postgres : urls.pgbouncer;
+    const values = { pgbouncer: pooled, postgres: urls.postgres, redis: urls.redis, port: String(port ?? "") };
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined) env[k] = v;
-    Object.assign(env, {
-      DATABASE_URL: urls.pgbouncer,
+    Object.assign(env, this.ownEnv(port, setup));
+    for (const [name, value] of Object.entries(spec.env)) env[name] = expandPlaceholders(value, values);
+    if (setup) for (const [name, value] of Object.entries(spec.setupEnv)) env[name] = expandPlaceholders(value, values);
+    return env;
+  }
+
+  /** What rehearse itself puts in the environment (what a setup failure lists). */
+  private ownEnv(port: number | undefined, setup: boolean): Record<string, string> {
+    const { urls } = this.options;
+    return {
+      DATABASE_URL: setup ? urls.postgres : urls.pgbouncer,
       DIRECT_DATABASE_URL: urls.postgres,
       REDIS_URL: urls.redis,
       ...(port !== undefined && { PORT: String(port), HOST: "127.0.0.1" }),
-    });
-    for (const [name, value] of Object.entries(spec.env)) env[name] = expandPlaceholders(value, values);
-    return env;
+    };
   }
 
   /** The setup commands, in order, each bounded; a failure stops the run with the command's last lines. */
@@ -76,9 +118,10 @@ export class AppFleet {
     for (const command of this.spec.setup) {
       const t0 = performance.now();
       appendFileSync(log, `$ ${command}\n`);
+      const env = this.envFor(undefined, true);
       const result = await execa("sh", ["-c", command], {
         cwd: this.spec.cwd,
-        env: this.envFor(undefined),
+        env,
         extendEnv: false,
         all: true,
         reject: false,
@@ -97,14 +140,36 @@ export class AppFleet {
           .join("\n");
         throw new StackStartError(
           "app",
-          `setup command '${command}' exited ${result.exitCode ?? "(killed)"}${result.timedOut ? " (timed out)" : ""}\n${tail}`,
+          `setup command '${command}' exited ${result.exitCode ?? "(killed)"}${result.timedOut ? " (timed out)" : ""}, with ${this.envSaid(env)}\n${tail}`,
         );
       }
     }
   }
 
-  /** Starts `count` more instances at once and waits until each answers its ready path. */
+  /** The variables rehearse and the scenario set, as a setup failure names them (passwords hidden). */
+  private envSaid(env: Record<string, string>): string {
+    const names = [
+      ...Object.keys(this.ownEnv(undefined, true)),
+      ...Object.keys(this.spec.env),
+      ...Object.keys(this.spec.setupEnv),
+    ];
+    return [...new Set(names)]
+      .filter((n) => env[n] !== undefined)
+      .map((n) => `${n}=${/:\/\//.test(env[n] ?? "") ? redactUrl(env[n] ?? "") : env[n]}`)
+      .join(" ");
+  }
+
+  /** Starts `count` instances at once; each joins the rotation as soon as it is ready. */
   async start(count: number): Promise<AppInstance[]> {
+    const started = await this.spawn(count);
+    const results = await Promise.allSettled(started.map((i) => this.joinWhenReady(i)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw new StackStartError("app", (failed.reason as Error).message);
+    return started;
+  }
+
+  /** Spawns `count` instances (not yet ready, not in rotation). */
+  async spawn(count: number): Promise<AppInstance[]> {
     // A fixed port is the very first instance's; every other one gets a free port.
     const fixed = this.instances.length === 0 ? this.spec.port : undefined;
     const ports = [...(fixed ? [fixed] : []), ...(await freeLoopbackPorts(count - (fixed ? 1 : 0)))];
@@ -112,31 +177,58 @@ export class AppFleet {
       AppInstance.spawn({
         command: this.spec.command,
         cwd: this.spec.cwd,
-        env: this.envFor(port),
+        env: this.envFor(port, false),
         port,
         log: join(this.options.logDir, `app-${this.instances.length + i + 1}.log`),
       }),
     );
     this.instances.push(...started);
     this.register();
-    const results = await Promise.allSettled(
-      started.map((i) => i.waitReady(this.spec.ready, this.spec.startTimeoutMs, this.options.signal)),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw new StackStartError("app", (failed.reason as Error).message);
-    this.route();
     return started;
   }
 
-  /** Stops these instances (all by default) with the stop signal; bounded. */
-  async stop(which: AppInstance[] = this.instances): Promise<void> {
-    await Promise.all(which.map((i) => i.stop(this.spec.stopSignal)));
+  /** Waits until the instance answers its ready path, then routes traffic to it. */
+  async joinWhenReady(instance: AppInstance): Promise<void> {
+    await instance.waitReady(this.spec.ready, this.spec.startTimeoutMs, this.options.signal);
+    this.rotation.add(instance);
     this.route();
   }
 
-  /** Points the http client at the instances that are up. */
+  /**
+   * Stops these instances as a platform does: out of rotation first, then the drain, the stop signal, and up
+   * to stopTimeout for every process of the group before SIGKILL. In parallel; bounded.
+   */
+  async stop(which: AppInstance[]): Promise<FleetStop[]> {
+    const leaving = which.filter((i) => !i.record.stoppedByUs && i.record.exitedAt === null);
+    const drainedAt = performance.now();
+    const failedBefore = new Map(leaving.map((i) => [i, this.targets.failedOn(i.origin)]));
+    for (const i of leaving) this.rotation.delete(i);
+    this.route();
+    const drainMs = this.options.signal.aborted ? 0 : this.spec.drainMs;
+    if (drainMs > 0) await sleep(drainMs, undefined, { signal: this.options.signal }).catch(() => {});
+    const timeoutMs = this.options.signal.aborted ? ABORT_STOP_MS : this.spec.stopTimeoutMs;
+    await Promise.all(leaving.map((i) => i.stop(this.spec.stopSignal, timeoutMs)));
+    return leaving.map((instance) => ({
+      instance,
+      drainedAt,
+      drainMs: Math.round((instance.record.stop?.signalAt ?? drainedAt) - drainedAt),
+      failedRequests: this.targets.failedOn(instance.origin) - (failedBefore.get(instance) ?? 0),
+    }));
+  }
+
+  /** Takes killed or crashed instances out of rotation (a crash is noticed by the balancer at once). */
+  forget(which: AppInstance[]): void {
+    for (const i of which) this.rotation.delete(i);
+    this.route();
+  }
+
+  /** Points the http client at the instances in rotation, and logs the change. */
   route(): void {
-    this.options.targets.setOrigins(this.live.filter((i) => i.record.readyAt !== null).map((i) => i.origin));
+    const ready = this.inRotation;
+    this.options.targets.setOrigins(ready.map((i) => i.origin));
+    const last = this.rotationLog.at(-1);
+    if (!last || last.inRotation !== ready.length)
+      this.rotationLog.push({ at: performance.now(), inRotation: ready.length });
   }
 
   records(): InstanceRecord[] {
@@ -155,9 +247,13 @@ export class AppFleet {
     });
   }
 
-  /** Stops everything and forgets the registration. */
+  /** Stops everything (no drain at the end of a run) and forgets the registration. Idempotent. */
   async close(): Promise<void> {
-    await this.stop();
+    const running = this.instances.filter((i) => i.running);
+    for (const i of running) this.rotation.delete(i);
+    this.route();
+    const timeoutMs = this.options.signal.aborted ? ABORT_STOP_MS : this.spec.stopTimeoutMs;
+    await Promise.all(running.map((i) => i.stop(this.spec.stopSignal, timeoutMs)));
     await this.options.targets.close();
     this.options.registry.remove(this.id);
   }

@@ -1,15 +1,20 @@
 /**
  * One instance of the app under test: `sh -c command` in a process group of
  * its own, stdout and stderr to its log file, ready when its ready path
- * answers 2xx, stopped with the stop signal then SIGKILL, every wait bounded.
+ * answers 2xx. Stopped as a platform stops a pod: the stop signal to the whole
+ * group, then a wait for every process of the group (not only the shell that
+ * leads it: `npm start` and `sh -c` exit at once while the app itself is
+ * still shutting down) up to the grace period, and only then SIGKILL.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { settlesWithin } from "../../core/wait.ts";
+import { groupMembers, listeningSockets } from "../../core/procfs.ts";
 
 const POLL_MS = 100;
-const STOP_GRACE_MS = 5_000;
+const GROUP_POLL_MS = 50;
+/** After SIGKILL, the group's processes are gone within this (the kernel's part, bounded anyway). */
 const KILL_GRACE_MS = 3_000;
 
 export interface InstanceRecord {
@@ -17,27 +22,39 @@ export interface InstanceRecord {
   /** performance.now() stamps; the report converts them to its clock. */
   startedAt: number;
   readyAt: number | null;
+  /** When every process of its group was gone (for a crash: when its shell exited). */
   exitedAt: number | null;
   exitCode: number | null;
   signal: string | null;
   log: string;
   /** rehearse stopped it (a deploy, the end of the run), as opposed to it exiting on its own. */
   stoppedByUs: boolean;
+  /** How rehearse stopped it, when it did. */
+  stop?: StopRecord;
+}
+
+export interface StopRecord {
+  signal: string;
+  signalAt: number;
+  /** From the signal until the group was empty; null when it had to be killed. */
+  exitedAfterMs: number | null;
+  outcome: "graceful" | "killed";
 }
 
 export class AppInstance {
   readonly record: InstanceRecord;
   private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
+  private readonly leaderExited: Promise<void>;
 
   private constructor(child: ChildProcess, record: InstanceRecord) {
     this.child = child;
     this.record = record;
-    this.exited = new Promise((resolve) => {
+    this.leaderExited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        record.exitedAt = performance.now();
         record.exitCode = code;
         record.signal = signal;
+        // Exited on its own (a crash): its shell is what rehearse can see exit.
+        if (!record.stoppedByUs) record.exitedAt ??= performance.now();
         resolve();
       });
     });
@@ -72,8 +89,9 @@ export class AppInstance {
     return this.child.pid;
   }
 
+  /** Not yet exited, and not being stopped by rehearse. */
   get running(): boolean {
-    return this.record.exitedAt === null;
+    return this.record.exitedAt === null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get origin(): string {
@@ -102,30 +120,59 @@ export class AppInstance {
         last = (error as Error).message;
       }
       if (performance.now() >= deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await sleep(POLL_MS);
     }
-    throw new Error(`not ready within ${timeoutMs} ms (${last})\n${this.logTail(20)}`);
+    throw new Error(`not ready within ${timeoutMs} ms (${last})${this.portHint()}\n${this.logTail(20)}`);
   }
 
-  /** The stop signal to its group, SIGKILL after the grace period; resolves once it has exited (bounded). */
-  async stop(stopSignal: NodeJS.Signals): Promise<void> {
-    this.record.stoppedByUs ||= this.running;
-    if (!this.running) return;
+  /** What the group listens on when it is not where it should be: the usual cause is an unmapped PORT. */
+  private portHint(): string {
+    if (this.pgid === undefined) return "";
+    const sockets = listeningSockets(groupMembers(this.pgid));
+    if (sockets.length === 0) return "; it listens on no TCP port";
+    if (sockets.some((s) => s.port === this.record.port)) return "";
+    const where = sockets.map((s) => `${s.address}:${s.port}`).join(", ");
+    return `; it listens on ${where}, not on PORT ${this.record.port}: map your app's port variable with env: { APP_PORT: "{port}" }`;
+  }
+
+  /**
+   * The stop signal to the group, then a wait until every process of the group is gone, up to `timeoutMs`
+   * (Kubernetes' terminationGracePeriodSeconds); SIGKILL only after that. Bounded throughout.
+   */
+  async stop(stopSignal: NodeJS.Signals, timeoutMs: number): Promise<StopRecord | undefined> {
+    if (this.record.stoppedByUs || this.record.exitedAt !== null) return this.record.stop;
+    this.record.stoppedByUs = true;
+    const signalAt = performance.now();
     this.signalGroup("SIGCONT"); // a frozen app cannot act on its stop signal
     this.signalGroup(stopSignal);
-    if (await this.exitWithin(STOP_GRACE_MS)) {
-      this.signalGroup("SIGKILL"); // children that outlived the shell
-      return;
+    const gone = await this.groupGoneWithin(timeoutMs);
+    let stop: StopRecord;
+    if (gone) {
+      stop = {
+        signal: stopSignal,
+        signalAt,
+        exitedAfterMs: Math.round(performance.now() - signalAt),
+        outcome: "graceful",
+      };
+    } else {
+      this.signalGroup("SIGKILL");
+      await this.groupGoneWithin(KILL_GRACE_MS);
+      stop = { signal: stopSignal, signalAt, exitedAfterMs: null, outcome: "killed" };
     }
-    this.signalGroup("SIGKILL");
-    await this.exitWithin(KILL_GRACE_MS);
+    await Promise.race([this.leaderExited, sleep(KILL_GRACE_MS)]);
+    this.record.exitedAt = performance.now();
+    this.record.stop = stop;
+    return stop;
   }
 
   /** SIGKILL: a crash, not a shutdown; rehearse's own (the kill action), so not reported as the app's crash. */
   async kill(): Promise<void> {
-    this.record.stoppedByUs ||= this.running;
+    if (this.record.exitedAt !== null) return;
+    this.record.stoppedByUs = true;
     this.signalGroup("SIGKILL");
-    await this.exitWithin(KILL_GRACE_MS);
+    await this.groupGoneWithin(KILL_GRACE_MS);
+    await Promise.race([this.leaderExited, sleep(KILL_GRACE_MS)]);
+    this.record.exitedAt = performance.now();
   }
 
   pause(): void {
@@ -153,7 +200,16 @@ export class AppInstance {
     }
   }
 
-  private exitWithin(ms: number): Promise<boolean> {
-    return settlesWithin(this.exited, ms);
+  /** Polls the group's members until none is left (zombies count as gone), up to `ms`. */
+  private async groupGoneWithin(ms: number): Promise<boolean> {
+    const pgid = this.pgid;
+    if (pgid === undefined) return true;
+    const deadline = performance.now() + ms;
+    for (let i = 0; i < Math.ceil(ms / GROUP_POLL_MS) + 1; i++) {
+      if (groupMembers(pgid).length === 0) return true;
+      if (performance.now() >= deadline) return false;
+      await sleep(GROUP_POLL_MS);
+    }
+    return groupMembers(pgid).length === 0;
   }
 }

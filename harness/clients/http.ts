@@ -64,6 +64,8 @@ export class HttpTargets {
   private pools: Pool[] = [];
   private readonly absolute = new Map<string, Pool>();
   private next = 0;
+  /** Failed requests by the origin they went to: what a deploy attributes to a stopping instance. */
+  private readonly failures = new Map<string, number>();
 
   constructor(settings: HttpSettings) {
     this.settings = settings;
@@ -74,6 +76,23 @@ export class HttpTargets {
     const old = this.pools;
     this.pools = origins.map((origin) => old.find((p) => poolOrigin.get(p) === origin) ?? this.pool(origin));
     for (const pool of old) if (!this.pools.includes(pool)) void pool.close().catch(() => {});
+  }
+
+  /** Requests that failed on this origin so far (a network error or a status the op did not expect). */
+  failedOn(origin: string): number {
+    return this.failures.get(origin) ?? 0;
+  }
+
+  /** Failed requests on every origin so far. */
+  failedTotal(): number {
+    let n = 0;
+    for (const count of this.failures.values()) n += count;
+    return n;
+  }
+
+  noteFailure(pool: Pool | undefined): void {
+    const origin = pool ? (poolOrigin.get(pool) ?? "") : "";
+    this.failures.set(origin, (this.failures.get(origin) ?? 0) + 1);
   }
 
   pick(): Pool | undefined {
@@ -171,12 +190,16 @@ export class HttpView implements Http {
       this.timer.poolWaitMs += response.socketAt - t0;
       this.timer.serviceMs += response.endAt - response.socketAt;
       samples.push({ name, status: response.status, ms: response.endAt - t0, failed: !ok });
-      if (!ok) throw new HttpStatusError(method, options.name ?? path, response.status);
+      if (!ok) {
+        this.targets.noteFailure(pool);
+        throw new HttpStatusError(method, options.name ?? path, response.status);
+      }
       return response;
     } catch (error) {
       if (!(error instanceof HttpStatusError)) {
         this.timer.serviceMs += now() - t0;
         samples.push({ name, status: 0, ms: now() - t0, failed: true });
+        this.targets.noteFailure(pool);
       }
       throw error;
     }

@@ -14,12 +14,16 @@ export interface OpSeconds {
   poolWaitP95Ms: (number | null)[];
   count: number[];
   errors: number[];
+  cacheHits: number[];
+  cacheMisses: number[];
 }
 
 interface Current {
   latency: Histogram;
   poolWait: Histogram;
   errors: number;
+  cacheHits: number;
+  cacheMisses: number;
 }
 
 export class PerSecondLatency {
@@ -32,21 +36,33 @@ export class PerSecondLatency {
     return new Map([...this.ops].map(([op, s]) => [op, s.p95Ms]));
   }
 
-  record(op: string, latencyMs: number, poolWaitMs = 0, failed = false): void {
+  record(
+    op: string,
+    latencyMs: number,
+    poolWaitMs = 0,
+    failed = false,
+    cache?: { hits: number; misses: number },
+  ): void {
     let now = this.current.get(op);
     if (!now) {
-      now = { latency: newHistogram(), poolWait: newHistogram(), errors: 0 };
+      now = { latency: newHistogram(), poolWait: newHistogram(), errors: 0, cacheHits: 0, cacheMisses: 0 };
       this.current.set(op, now);
       this.ops.set(op, {
         p95Ms: Array(this.seconds).fill(null),
         poolWaitP95Ms: Array(this.seconds).fill(null),
         count: Array(this.seconds).fill(0),
         errors: Array(this.seconds).fill(0),
+        cacheHits: Array(this.seconds).fill(0),
+        cacheMisses: Array(this.seconds).fill(0),
       });
     }
     recordMs(now.latency, latencyMs);
     recordMs(now.poolWait, poolWaitMs);
     if (failed) now.errors++;
+    if (cache) {
+      now.cacheHits += cache.hits;
+      now.cacheMisses += cache.misses;
+    }
   }
 
   /** Closes the current second. */
@@ -60,9 +76,13 @@ export class PerSecondLatency {
       seconds.poolWaitP95Ms.push(any ? round(valueAtPercentileMs(now.poolWait, 95)) : null);
       seconds.count.push(now.latency.totalCount);
       seconds.errors.push(now.errors);
+      seconds.cacheHits.push(now.cacheHits);
+      seconds.cacheMisses.push(now.cacheMisses);
       now.latency.reset();
       now.poolWait.reset();
       now.errors = 0;
+      now.cacheHits = 0;
+      now.cacheMisses = 0;
     }
   }
 }

@@ -30,7 +30,8 @@ import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { measuredOfReport } from "../thresholds/measured.ts";
 import { thresholdRows } from "../thresholds/rows.ts";
-import { computeDeltas } from "./deltas.ts";
+import { computeDeltas, phaseSignals } from "./deltas.ts";
+import { computeRecoveries } from "./recovery.ts";
 import { REDIS_CLIENT, type Rehearsal } from "./rehearsal.ts";
 
 /** The series' requests by `name`, merged across the scenarios that ran the op; busiest first. */
@@ -239,15 +240,16 @@ export function buildRunReport(input: ReportInput): RunReport {
     startMs: clock.atLoadOffset(p.startMs),
     endMs: clock.atLoadOffset(Math.min(p.endMs, outcome.durationMs)),
   }));
-  const deltas = computeDeltas({
+  const perSecond = { originMs: clock.loadStartMs, intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) };
+  const { recoveries, refills } = computeRecoveries({
     phases,
     baseline: scenario.baseline,
-    ops,
+    actions: rehearsal.actions,
+    perSecond,
     timeline: rehearsal.timeline,
-    perSecondP95: outcome.perSecond.p95,
-    perSecondOriginMs: clock.loadStartMs,
-    rule: scenario.recovery,
+    stableForS: scenario.recoveryStableForS,
   });
+  const deltas = computeDeltas({ phases, baseline: scenario.baseline, ops, timeline: rehearsal.timeline, recoveries });
   return {
     schemaVersion: SCHEMA_VERSION,
     status,
@@ -275,9 +277,12 @@ export function buildRunReport(input: ReportInput): RunReport {
     phases,
     ops,
     deltas,
+    phaseSignals: phaseSignals({ phases, baseline: scenario.baseline, timeline: rehearsal.timeline }),
     timeline: rehearsal.timeline,
-    perSecond: { originMs: clock.loadStartMs, intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) },
+    perSecond,
     actions: rehearsal.actions,
+    recoveries,
+    refills,
     outages: rehearsal.outages,
     ...(input.app && { app: appReport(input.app, clock.originMs) }),
     thresholds,

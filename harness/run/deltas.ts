@@ -1,12 +1,16 @@
 /**
  * Deltas of every phase after the baseline against it, per op: what users felt
- * (p95/p99 latency, pool wait, errors, cache hits), what PgBouncer saw (peak
- * cl_waiting and maxwait in the phase), and recovery time: from the end of
- * the phase until the per-second p95 is back within tolerance of the
- * baseline p95 and stays there for `stableForS` seconds (null: it did not).
+ * (p95/p99 latency, pool wait, errors, the op's own cache hits where rehearse's
+ * cache client counted them), and the recovery time of the fault that began in
+ * the phase (from recovery.ts: from the fault until the op was back within its
+ * baseline band; null when no fault began there, the op never left its band,
+ * or it did not recover before the run ended). What the servers saw (PgBouncer's
+ * wait and queue, Redis' and Postgres' hit ratios) is the server's, per phase:
+ * `phaseSignals`; the per-op delta repeats PgBouncer's and Redis' figures only
+ * because report.json's contract has them there.
  * A pure function of the report's pieces (the engine computes them; report.json carries them).
  */
-import type { Delta, OpReport, TimelineSample } from "../../reports/schema.ts";
+import type { Delta, OpReport, PhaseSignals, RecoveryRecord, TimelineSample } from "../../reports/schema.ts";
 
 export interface Phase {
   name: string;
@@ -14,45 +18,16 @@ export interface Phase {
   endMs: number;
 }
 
-export interface RecoveryRule {
-  /** Recovered means p95 ≤ baseline p95 × (1 + tolerance) + floorMs. */
-  tolerance: number;
-  /** Absolute slack so a 1 ms baseline does not demand 1.2 ms. */
-  floorMs: number;
-  stableForS: number;
-}
-
-export const DEFAULT_RECOVERY: RecoveryRule = { tolerance: 0.2, floorMs: 5, stableForS: 5 };
+/** Recovery is judged stable after this many seconds back within the band (a scenario's recovery.stableFor). */
+export const DEFAULT_STABLE_FOR_S = 5;
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
-const errorRate = (o: OpReport) => (o.count === 0 ? 0 : o.errors / o.count);
+const errorRate = (o: OpReport) =>
+  o.count + o.interrupted === 0 ? 0 : (o.errors + o.interrupted) / (o.count + o.interrupted);
 const hitRatio = (o: OpReport) => {
   const lookups = o.cacheHits + o.cacheMisses;
   return lookups === 0 ? null : o.cacheHits / lookups;
 };
-
-/** First whole second (from `fromS`) where p95 stays within the bound for stableForS seconds. */
-export function recoverySeconds(
-  perSecondP95: readonly (number | null)[],
-  fromS: number,
-  boundMs: number,
-  stableForS: number,
-): number | null {
-  let streak = 0;
-  let streakStart = fromS;
-  for (let s = fromS; s < perSecondP95.length; s++) {
-    const p95 = perSecondP95[s];
-    if (p95 === null || p95 === undefined) continue; // a second without completions proves nothing
-    if (p95 > boundMs) {
-      streak = 0;
-      continue;
-    }
-    if (streak === 0) streakStart = s;
-    streak++;
-    if (streak >= stableForS) return streakStart - fromS;
-  }
-  return null;
-}
 
 /** PgBouncer's clients' mean wait for a server connection per transaction over the phase: the
  * difference of its totals between the last samples before the phase began and before it ended.
@@ -88,17 +63,60 @@ function growth(
   return grown < 0 ? null : grown;
 }
 
+/** The sampler's seconds that fall in a phase (a sample covers the second before its tick). */
+function samplesIn(timeline: TimelineSample[], phase: Phase): TimelineSample[] {
+  return timeline.filter((t) => t.tMs - 500 >= phase.startMs && t.tMs - 500 < phase.endMs);
+}
+
+/** Postgres' buffer hit ratio over the phase (pg_stat_database's totals). */
+function bufferHitRatio(timeline: TimelineSample[], phase: Phase): number | null {
+  const hits = growth(timeline, phase, (t) => t.postgres?.blksHit);
+  const reads = growth(timeline, phase, (t) => t.postgres?.blksRead);
+  if (hits === null || reads === null || hits + reads === 0) return null;
+  return round(hits / (hits + reads));
+}
+
+/** What the servers saw in each measured phase, once per phase (not a property of any op). */
+export function phaseSignals(input: { phases: Phase[]; baseline: string; timeline: TimelineSample[] }): PhaseSignals[] {
+  const from = Math.max(
+    0,
+    input.phases.findIndex((p) => p.name === input.baseline),
+  );
+  const base = input.phases[from];
+  const baseWait = base ? serverPoolWait(input.timeline, base) : null;
+  const baseHits = base ? serverCacheHitRatio(input.timeline, base) : null;
+  const baseBuffer = base ? bufferHitRatio(input.timeline, base) : null;
+  const delta = (now: number | null, then: number | null) => (now === null || then === null ? null : round(now - then));
+  return input.phases.slice(from).map((phase) => {
+    const window = samplesIn(input.timeline, phase);
+    const peak = (pick: (t: TimelineSample) => number | undefined) => Math.max(0, ...window.map((t) => pick(t) ?? 0));
+    const wait = serverPoolWait(input.timeline, phase);
+    const hits = serverCacheHitRatio(input.timeline, phase);
+    const buffer = bufferHitRatio(input.timeline, phase);
+    return {
+      phase: phase.name,
+      serverPoolWaitMs: wait,
+      deltaServerPoolWaitMs: delta(wait, baseWait),
+      peakClWaiting: peak((t) => t.pgbouncer?.clWaiting),
+      peakMaxWaitMs: round(peak((t) => t.pgbouncer?.maxWaitMs)),
+      peakSvActive: peak((t) => t.pgbouncer?.svActive),
+      redisHitRatio: hits,
+      deltaRedisHitRatio: delta(hits, baseHits),
+      evictedKeys: growth(input.timeline, phase, (t) => t.redis?.evictedKeys),
+      bufferHitRatio: buffer,
+      deltaBufferHitRatio: delta(buffer, baseBuffer),
+      peakLockWaiters: peak((t) => t.postgres?.waiting.Lock),
+    };
+  });
+}
+
 export function computeDeltas(input: {
   phases: Phase[];
   baseline: string;
   ops: OpReport[];
   timeline: TimelineSample[];
-  perSecondP95: Map<string, (number | null)[]>;
-  /** ms between the per-second series' origin and the phases' origin. */
-  perSecondOriginMs: number;
-  rule?: RecoveryRule;
+  recoveries: RecoveryRecord[];
 }): Delta[] {
-  const rule = input.rule ?? DEFAULT_RECOVERY;
   const deltas: Delta[] = [];
   // Phases before the baseline are warm-up: compared with nothing.
   const after = input.phases.slice(input.phases.findIndex((p) => p.name === input.baseline) + 1);
@@ -106,17 +124,17 @@ export function computeDeltas(input: {
   const baseServerWait = basePhase ? serverPoolWait(input.timeline, basePhase) : null;
   const baseServerHits = basePhase ? serverCacheHitRatio(input.timeline, basePhase) : null;
   for (const phase of after) {
-    const window = input.timeline.filter((t) => t.tMs >= phase.startMs && t.tMs < phase.endMs + 1000);
+    const window = samplesIn(input.timeline, phase);
     const serverWait = serverPoolWait(input.timeline, phase);
     const serverHits = serverCacheHitRatio(input.timeline, phase);
     const peakClWaiting = Math.max(0, ...window.map((t) => t.pgbouncer?.clWaiting ?? 0));
     const peakMaxWaitMs = Math.max(0, ...window.map((t) => t.pgbouncer?.maxWaitMs ?? 0));
+    // The recovery of the first fault that began in this phase.
+    const faultHere = (r: RecoveryRecord) => r.fromMs >= phase.startMs && r.fromMs < phase.endMs;
     for (const op of input.ops.filter((o) => o.phase === phase.name)) {
       const base = input.ops.find((o) => o.phase === input.baseline && o.op === op.op);
       if (!base) continue;
-      const bound = base.latencyMs.p95 * (1 + rule.tolerance) + rule.floorMs;
-      const fromS = Math.ceil((phase.endMs - input.perSecondOriginMs) / 1000);
-      const seconds = recoverySeconds(input.perSecondP95.get(op.op) ?? [], fromS, bound, rule.stableForS);
+      const recovery = input.recoveries.find((r) => faultHere(r) && r.op === op.op);
       const ratio = hitRatio(op);
       const baseRatio = hitRatio(base);
       deltas.push({
@@ -131,13 +149,15 @@ export function computeDeltas(input: {
         poolWaitP95Ms: op.poolWaitMs.p95,
         baselinePoolWaitP95Ms: base.poolWaitMs.p95,
         deltaPoolWaitP95Ms: round(op.poolWaitMs.p95 - base.poolWaitMs.p95),
-        errorRate: round(errorRate(op)),
-        deltaErrorRate: round(errorRate(op) - errorRate(base)),
+        // Exact: one failure in 1400 is 0.000714, never rounded to 0.
+        errorRate: errorRate(op),
+        deltaErrorRate: errorRate(op) - errorRate(base),
         cacheHitRatio: ratio === null ? null : round(ratio),
         deltaCacheHitRatio: ratio === null || baseRatio === null ? null : round(ratio - baseRatio),
         peakClWaiting,
         peakMaxWaitMs: round(peakMaxWaitMs),
-        recoveryMs: seconds === null ? null : seconds * 1000,
+        recoveryMs: recovery?.recoveryMs ?? null,
+        ...(recovery && { recovery: recovery.state }),
         serverPoolWaitMs: serverWait,
         baselineServerPoolWaitMs: baseServerWait,
         deltaServerPoolWaitMs:

@@ -7,6 +7,7 @@
 
 import { Redis } from "ioredis";
 import type { StartedStack } from "../../containers/index.ts";
+import { SERVICE_NAMES } from "../../containers/types.ts";
 import { onAbort } from "../../core/abort.ts";
 import { type ActionRecord, measuredPhases } from "../../reports/schema.ts";
 import { runActions } from "../actions/timeline.ts";
@@ -69,6 +70,12 @@ export async function rehearse(
     urls: stack.urls,
     originMs: clock.originMs,
     generator: () => totals,
+    processes: async () => ({
+      appGroups: (options.app?.live ?? []).flatMap((i) => (i.pgid === undefined ? [] : [i.pgid])),
+      services: Object.fromEntries(
+        await Promise.all(SERVICE_NAMES.map(async (s) => [s, await stack.hostPids(s)] as const)),
+      ),
+    }),
     warn: options.warn,
   });
   const actionsStop = new AbortController();

@@ -28,6 +28,11 @@ export class RunClock {
     return Math.round(this.now() - this.originMs);
   }
 
+  /** A performance.now() instant on the report's clock. */
+  elapsedAt(t: number): number {
+    return Math.round(t - this.originMs);
+  }
+
   /** A load offset (a phase boundary, an action's `at`) on the report's clock. */
   atLoadOffset(offsetMs: number): number {
     return Math.round(this.loadStartMs + offsetMs);

@@ -36,5 +36,7 @@ export async function runIteration(run: ScenarioRun, vu: number, iteration: numb
   if (run.closed) return;
   const endMs = performance.now();
   run.seriesAt(intendedMs).add({ intendedMs, startMs, endMs, timer, error });
-  run.perSecond.record(run.op, endMs - intendedMs, timer.poolWaitMs, error !== undefined);
+  const cache =
+    timer.cacheHits + timer.cacheMisses > 0 ? { hits: timer.cacheHits, misses: timer.cacheMisses } : undefined;
+  run.perSecond.record(run.op, endMs - intendedMs, timer.poolWaitMs, error !== undefined, cache);
 }

@@ -10,6 +10,7 @@ import type { ServiceName, StackUrls } from "../../containers/types.ts";
 import { HostCpu, type HostCpuSample } from "./host-cpu.ts";
 import { OutageTracker } from "./outages.ts";
 import { PgBouncerProbe, type PgBouncerSample, PostgresProbe, type PostgresSample, RedisProbe } from "./probes.ts";
+import { ProcessCpu, type ProcessCpuSample, type ProcessGroups } from "./process-cpu.ts";
 import type { RedisInfo } from "./redis-info.ts";
 
 const MAX_SAMPLES = 86_400; // a day of 1 s samples
@@ -29,6 +30,8 @@ export interface TimelineSample {
   generator?: GeneratorSample;
   /** The CPU of the machine running rehearse over the last interval (Linux only). */
   host?: HostCpuSample;
+  /** Whose CPU it was, in cores: rehearse, the app, each server, the rest of the machine (Linux only). */
+  cpu?: ProcessCpuSample;
 }
 
 type ProbeName = "pgbouncer" | "postgres" | "redis";
@@ -39,6 +42,8 @@ export interface SamplerOptions {
   originMs: number;
   intervalMs?: number;
   generator?: () => GeneratorSample;
+  /** The processes of the rehearsal's parts, for their CPU (none: the CPU per part is not sampled). */
+  processes?: () => Promise<ProcessGroups>;
   warn: (message: string) => void;
 }
 
@@ -55,6 +60,7 @@ export class Sampler {
   private readonly warned = new Set<ProbeName>();
   private timer: NodeJS.Timeout | undefined;
   private hostCpu: HostCpu | undefined;
+  private processCpu: ProcessCpu | undefined;
   private pending = new Set<Promise<void>>();
   private stopped: Promise<TimelineSample[]> | undefined;
 
@@ -70,6 +76,7 @@ export class Sampler {
   start(): void {
     const interval = this.options.intervalMs ?? 1_000;
     this.hostCpu = new HostCpu();
+    if (this.options.processes) this.processCpu = new ProcessCpu();
     this.timer = setInterval(() => {
       if (this.samples.length >= MAX_SAMPLES) return;
       const tick = this.tick();
@@ -84,7 +91,22 @@ export class Sampler {
     const host = this.hostCpu?.read();
     if (host) sample.host = host;
     this.samples.push(sample);
-    await Promise.all((Object.keys(this.probes) as ProbeName[]).map((name) => this.read(name, sample)));
+    await Promise.all([
+      ...(Object.keys(this.probes) as ProbeName[]).map((name) => this.read(name, sample)),
+      this.readProcessCpu(sample, host),
+    ]);
+  }
+
+  private async readProcessCpu(sample: TimelineSample, host: HostCpuSample | undefined): Promise<void> {
+    const cpu = this.processCpu;
+    const groups = this.options.processes;
+    if (!cpu?.available || !groups) return;
+    try {
+      const measured = cpu.sample(await groups(), host);
+      if (measured) sample.cpu = measured;
+    } catch {
+      // The CPU per part is informative: a failed read leaves this second without it.
+    }
   }
 
   private async read(name: ProbeName, sample: TimelineSample): Promise<void> {

@@ -40,8 +40,8 @@ export interface ScenarioDefinition {
   baseline?: string;
   /** Faults on the timeline: { at: "20s", action: "freeze", service: "pgbouncer", duration: "5s" }. */
   actions?: ActionSpec[];
-  /** When a phase counts as recovered: p95 ≤ baseline p95 × (1 + tolerance) + floorMs for stableFor. */
-  recovery?: { tolerance?: number; floorMs?: number; stableFor?: string };
+  /** After a fault, an op counts as recovered once it stayed within its baseline band this long (default "5s"). */
+  recovery?: { stableFor?: string };
   /** k6's thresholds; rehearse's `latency`, `pool_wait`, `service_time` and `errors` hold per op (one that names
    * no op holds for each), and in phases after the baseline on every rolling `window` too (default 10 s). */
   thresholds?: Record<string, ThresholdSpec | ThresholdSpec[]>;

@@ -14,7 +14,7 @@ import { type AppSpec, readApp } from "../app/app-spec.ts";
 import { type Db, type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
 import type { Op } from "../clients/op-context.ts";
 import type { Executor } from "../executors/index.ts";
-import { DEFAULT_RECOVERY, type RecoveryRule } from "../run/deltas.ts";
+import { DEFAULT_STABLE_FOR_S } from "../run/deltas.ts";
 import { type PhaseSpan, planLoad } from "../runner/run-load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
 import { judgedThresholds } from "./budgets.ts";
@@ -28,7 +28,8 @@ export interface LoadedScenario {
   /** Offsets from the load's start, in ms. */
   phases: PhaseSpan[];
   baseline: string;
-  recovery: RecoveryRule;
+  /** Seconds an op must stay back within its baseline band to count as recovered. */
+  recoveryStableForS: number;
   actions: PlannedAction[];
   file: string;
   /** The `stack` block, checked; merged with the defaults and the flags by the CLI (settingsFor). */
@@ -103,7 +104,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
   if (!phases.some((p) => p.name === baseline)) problems.push(`baseline: no phase named '${baseline}'`);
   problems.push(...checkStackOverrides(d.stack, "stack"));
   const app = readApp(d.app, path, problems);
-  const recovery = readRecovery(d, problems);
+  const recoveryStableForS = readRecovery(d, problems);
   const actions = planActions(d.actions, durationScale, problems, { ops: Object.keys(ops), app: app !== undefined });
   problems.push(...timeProblems(executors, phases, actions));
   const thresholds = parseThresholds(d.thresholds ?? {}, { ops: Object.keys(ops), phases: phases.map((p) => p.name) });
@@ -119,7 +120,7 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     name: d.name ?? basename(path).replace(/\.[cm]?[jt]s$/, ""),
     phases,
     baseline,
-    recovery,
+    recoveryStableForS,
     actions,
     file: path,
     stack: d.stack ?? {},
@@ -181,17 +182,19 @@ function readPhases(d: ScenarioDefinition, scale: number, problems: string[]): P
   return spans;
 }
 
-function readRecovery(d: ScenarioDefinition, problems: string[]): RecoveryRule {
-  const r = d.recovery ?? {};
-  const stableFor = parseDuration(r.stableFor ?? `${DEFAULT_RECOVERY.stableForS}s`);
-  if (typeof stableFor === "string") problems.push(`recovery.stableFor: ${stableFor}`);
-  const tolerance = r.tolerance ?? DEFAULT_RECOVERY.tolerance;
-  if (!(tolerance >= 0)) problems.push("recovery.tolerance: must be a number ≥ 0 (0.2 = 20%)");
-  const floorMs = r.floorMs ?? DEFAULT_RECOVERY.floorMs;
-  if (!(floorMs >= 0)) problems.push("recovery.floorMs: must be a number ≥ 0");
-  return {
-    tolerance,
-    floorMs,
-    stableForS: typeof stableFor === "number" ? Math.max(1, Math.round(stableFor / 1000)) : 1,
-  };
+function readRecovery(d: ScenarioDefinition, problems: string[]): number {
+  const r = (d.recovery ?? {}) as Record<string, unknown>;
+  for (const gone of ["tolerance", "floorMs"])
+    if (r[gone] !== undefined)
+      problems.push(
+        `recovery.${gone}: no longer used: an op's band is its baseline's own range of per-second p95 (see the README's "Recovery and refill")`,
+      );
+  for (const key of Object.keys(r).filter((k) => !["stableFor", "tolerance", "floorMs"].includes(k)))
+    problems.push(`recovery.${key}: unknown field (expected stableFor)`);
+  const stableFor = parseDuration(r.stableFor ?? `${DEFAULT_STABLE_FOR_S}s`);
+  if (typeof stableFor === "string") {
+    problems.push(`recovery.stableFor: ${stableFor}`);
+    return DEFAULT_STABLE_FOR_S;
+  }
+  return Math.max(1, Math.round(stableFor / 1000));
 }

@@ -1,14 +1,19 @@
 /**
  * Findings: what the run showed, in plain words with the evidence, ranked by
- * what users feel. Errors and latency on user-facing ops come first, then
- * pool wait, then server-side signals. An op is user-facing unless its name
+ * what users feel. A baseline that was not steady comes first (every delta is
+ * measured against it), then crashes, errors and latency on user-facing ops,
+ * the cause rehearse measured for each fault (action-findings.ts), PgBouncer
+ * saturation, then server-side signals. An op is user-facing unless its name
  * says it is background work (job, worker, cron, queue, batch).
  */
 
 import { hostCpuByPhase, NOISY_STEAL_PCT } from "../host-cpu.ts";
 import type { Delta } from "../schema.ts";
 import { actionFailure, isBackgroundOp, measuredPhases, type OutageRecord, type RunReport } from "../schema.ts";
-import { fmtMs } from "./format.ts";
+import { actionFindings, saturationFindings } from "./action-findings.ts";
+import { baselineFindings } from "./baseline-findings.ts";
+import { rank, TIER } from "./finding-rank.ts";
+import { fmtMs, fmtPct } from "./format.ts";
 
 export interface Finding {
   /** Higher is worse; used for ordering only. */
@@ -24,7 +29,7 @@ const MIN_DELTA_RATIO = 0.2;
 /** An action that began before a phase and ended within this long of its start belongs to the phase before. */
 const OVERLAP_MS = 500;
 
-const pct = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
+const pct = fmtPct;
 
 /** "while the backup ran" for actions overlapping the phase; else "in the <phase> phase". */
 function when(report: RunReport, phase: string): string {
@@ -45,10 +50,12 @@ function when(report: RunReport, phase: string): string {
   return names.length > 0 ? `in ${phase} (while ${names.join(", ")} ran)` : `in ${phase}`;
 }
 
-function recovery(d: Delta, lastPhase: string | undefined): string {
-  if (d.phase === lastPhase) return "; the run ended with this phase: no recovery to judge";
-  if (d.recoveryMs === null) return "; not recovered by the end of the run";
-  return d.recoveryMs === 0 ? "; no slowdown after it" : `; back to baseline ${fmtMs(d.recoveryMs)} after`;
+/** The recovery of the fault that began in the delta's phase, when the op left its band. */
+function recovery(d: Delta): string {
+  if (d.recovery === "recovered" && d.recoveryMs !== null)
+    return `; back within its baseline band ${fmtMs(d.recoveryMs)} after the fault`;
+  if (d.recovery === "not-recovered") return "; not back within its baseline band by the end of the run";
+  return "";
 }
 
 const SERVICE_LABEL: Record<string, string> = { postgres: "Postgres", pgbouncer: "PgBouncer", redis: "Redis" };
@@ -59,7 +66,8 @@ function causedByAction(report: RunReport, o: OutageRecord): boolean {
   const end = o.toMs ?? Number.POSITIVE_INFINITY;
   return report.actions.some(
     (a) =>
-      (a.result.service === o.service || (o.service === "pgbouncer" && /^pgbouncer|deploy-burst/.test(a.name))) &&
+      (("service" in a.result && a.result.service === o.service) ||
+        (o.service === "pgbouncer" && /^pgbouncer|deploy-burst/.test(a.name))) &&
       a.startMs - 1_000 <= end &&
       a.endMs + 2_000 >= o.fromMs,
   );
@@ -91,7 +99,7 @@ function outageFindings(report: RunReport): Finding[] {
           ? "did not come back"
           : `answered again at ${seconds(o.toMs)} (${seconds(o.toMs - o.fromMs)} without it)`;
       return {
-        score: 1e8,
+        score: rank(TIER.crash, 1),
         phase: "",
         op: "",
         text: `${name} stopped answering at ${seconds(o.fromMs)} and ${back}${worstAfter(report, o.fromMs, o.toMs)} (${o.reason})`,
@@ -110,7 +118,7 @@ function appCrashFindings(report: RunReport): Finding[] {
       .at(-1);
     return [
       {
-        score: 1e8,
+        score: rank(TIER.crash, 1),
         phase: "",
         op: "",
         text: `app instance ${i + 1} (port ${instance.port}) exited at ${seconds(instance.exitedMs)} (${how})${worstAfter(report, instance.exitedMs, null)}${last ? `; its log ended: ${last.slice(0, 200)}` : ""}`,
@@ -139,7 +147,8 @@ function failureFindings(report: RunReport, covered: Set<string>): Finding[] {
       ...(classes.length > 0 ? [`errors by class: ${classes.join(", ")}`] : []),
       ...(o.interrupted > 0 ? [`${o.interrupted} never completed (interrupted at the end of gracefulStop)`] : []),
     ];
-    return [{ score: 1e6 * (failed / attempted), phase: o.phase, op: o.op, text: parts.join("; ") }];
+    const tier = isBackgroundOp(o.op) ? TIER.context : TIER.errors;
+    return [{ score: rank(tier, 1e6 * (failed / attempted)), phase: o.phase, op: o.op, text: parts.join("; ") }];
   });
 }
 
@@ -150,17 +159,16 @@ function significant(delta: number, base: number): boolean {
 export function findings(report: RunReport): Finding[] {
   const out: Finding[] = [];
   const covered = new Set<string>();
-  const lastPhase = report.phases.at(-1)?.name;
-  const poolSize = (report.settings.pgbouncer as { defaultPoolSize?: number } | undefined)?.defaultPoolSize;
   for (const d of report.deltas) {
     const userFacing = !isBackgroundOp(d.op);
     const weight = userFacing ? 10 : 1;
     const parts: string[] = [];
     let score = 0;
+    let tier: number = userFacing ? TIER.latency : TIER.context;
     if (d.deltaErrorRate > 0.001) {
       parts.push(`${d.op} failed ${pct(d.errorRate)} of requests (baseline ${pct(d.errorRate - d.deltaErrorRate)})`);
       score += weight * 1000 * d.deltaErrorRate * 100;
-      if (d.errorRate >= ERROR_BUDGET) score += 1e6 * d.errorRate;
+      if (d.errorRate >= ERROR_BUDGET && userFacing) tier = TIER.errors;
       covered.add(`${d.op}\u0000${d.phase}`);
     }
     if (significant(d.deltaP95Ms, d.baselineP95Ms)) {
@@ -178,50 +186,34 @@ export function findings(report: RunReport): Finding[] {
       score += -d.deltaCacheHitRatio;
     }
     if (parts.length === 0) continue;
-    if (d.peakClWaiting > 0) {
-      const pool = poolSize ? `; PgBouncer's pool of ${poolSize} was exhausted` : "";
-      parts.push(`PgBouncer clients waited up to ${fmtMs(d.peakMaxWaitMs)} (${d.peakClWaiting} queued at peak)${pool}`);
-    }
     out.push({
-      score,
+      score: rank(tier, score),
       phase: d.phase,
       op: d.op,
-      text: [`${parts[0]} ${when(report, d.phase)}`, ...parts.slice(1)].join("; ") + recovery(d, lastPhase),
+      text: [`${parts[0]} ${when(report, d.phase)}`, ...parts.slice(1)].join("; ") + recovery(d),
     });
   }
   out.push(...failureFindings(report, covered), ...outageFindings(report), ...appCrashFindings(report));
+  const general = (f: { score: number; text: string }) => ({ ...f, phase: "", op: "" });
+  out.push(...baselineFindings(report).map(general), ...actionFindings(report).map(general));
+  out.push(...saturationFindings(report).map(general));
   for (const a of report.actions) {
-    const r = a.result;
     const failure = actionFailure(a);
-    if (failure !== undefined) {
-      // The fault was not (fully) injected: what follows may not be the rehearsal the scenario meant.
-      const optional = a.optional ? " (optional: the verdict does not count it)" : "";
-      out.push({ score: 5e4, phase: "", op: "", text: `action ${a.name} failed${optional}: ${failure}` });
-    }
-    if (a.name === "backup" && r.exitCode === 0) {
-      const restore =
-        r.timeToUsableMs !== undefined ? `; the restore drill answered after ${fmtMs(Number(r.timeToUsableMs))}` : "";
-      out.push({
-        score: 0.01,
-        phase: "",
-        op: "",
-        text: `the backup took ${fmtMs(Number(r.durationMs))} for ${(Number(r.bytes) / 1e6).toFixed(1)} MB${restore}${r.rowCountsOk === false ? "; row counts did NOT match" : ""}`,
-      });
-    }
-    if (r.lockTimedOut === true) {
-      out.push({
-        score: 5,
-        phase: "",
-        op: "",
-        text: `the ${a.name}'s migration gave up on its lock: ${r.migrationError}`,
-      });
-    }
+    if (failure === undefined) continue;
+    // The fault was not (fully) injected: what follows may not be the rehearsal the scenario meant.
+    const optional = a.optional ? " (optional: the verdict does not count it)" : "";
+    out.push({
+      score: rank(a.optional ? TIER.context : TIER.actionFailed, 1),
+      phase: "",
+      op: "",
+      text: `action ${a.name} failed${optional}: ${failure}`,
+    });
   }
   const measured = measuredPhases(report);
   for (const h of hostCpuByPhase(report)) {
     if (h.stealPctMax < NOISY_STEAL_PCT || !measured.has(h.phase)) continue;
     out.push({
-      score: 0.02,
+      score: rank(TIER.context, 0.02),
       phase: h.phase,
       op: "",
       text: `the host lost up to ${h.stealPctMax}% of its CPU to other machines (steal) in ${h.phase} (mean ${h.stealPctMean}%): latency changes of a few ms there may be noise, not the fault`,

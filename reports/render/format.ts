@@ -1,5 +1,5 @@
 /** Number and delta formatting the console summary and the renderers share, so they read the same. */
-import type { AppInstanceReport, Delta, ThresholdRow } from "../schema.ts";
+import type { AppInstanceReport, ThresholdRow } from "../schema.ts";
 
 /** "+12.3" / "-4": one decimal, sign always shown. */
 export const signed = (n: number): string => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
@@ -9,30 +9,6 @@ export function fmtMs(ms: number): string {
   if (ms >= 1000) return `${Number((ms / 1000).toFixed(ms >= 10_000 ? 0 : 1))} s`;
   if (ms >= 10) return `${Math.round(ms)} ms`;
   return `${Number(ms.toFixed(1))} ms`;
-}
-
-/** A delta row's recovery: the last phase has no "after", null is "not recovered". */
-export function recoveryText(d: Delta, lastPhase: string | undefined): string {
-  if (d.phase === lastPhase) return "end of run";
-  return d.recoveryMs === null ? "not recovered" : fmtMs(d.recoveryMs);
-}
-
-/** Δ cache hit ratio in points, empty for an op without cache lookups. */
-export function hitRatioDelta(d: Delta): string {
-  return d.deltaCacheHitRatio === null ? "" : `${signed(d.deltaCacheHitRatio * 100)} pts`;
-}
-
-/** PgBouncer's server pool wait per transaction, baseline → phase, in ms; empty without PgBouncer totals. */
-export function serverWaitCell(d: Delta): string {
-  const base = d.baselineServerPoolWaitMs;
-  const now = d.serverPoolWaitMs;
-  return base === null || base === undefined || now === null || now === undefined ? "" : `${base} → ${now}`;
-}
-
-/** Redis' own hit ratio change (the app's cache), in points; empty without lookups. */
-export function redisHitDelta(d: Delta): string {
-  const delta = d.deltaServerCacheHitRatio;
-  return delta === null || delta === undefined ? "" : `${signed(delta * 100)} pts`;
 }
 
 /** One app instance's life in words: "ready 0.3 s after start; stopped at 16.3 s (SIGTERM)", or its crash. */

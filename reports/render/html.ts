@@ -7,21 +7,13 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Comparison } from "../compare.ts";
-import type { Delta, RunReport } from "../schema.ts";
+import type { RunReport } from "../schema.ts";
 import { chartData } from "./chart-data.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";
-import {
-  appInstanceText,
-  fmtMs,
-  hitRatioDelta,
-  recoveryText,
-  redisHitDelta,
-  serverWaitCell,
-  signed,
-  thresholdCell,
-} from "./format.ts";
+import { appInstanceText, signed, thresholdCell } from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
+import { ACTION_COLUMNS, actionRows, type Column, DELTA_COLUMNS, PHASE_SIGNAL_COLUMNS } from "./tables.ts";
 
 const require = createRequire(import.meta.url);
 let uplot: { js: string; css: string } | undefined;
@@ -44,23 +36,24 @@ th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 .bad{background:#fee2e2;color:#991b1b;font-weight:600}.warn{background:#fef3c7;color:#92400e}.good{color:#166534}
 .chart{margin:12px 0}.muted{color:#64748b}code{font-size:12px}ol li{margin:4px 0}`;
 
-/** How bad a p95 / pool-wait change is: > +100% (and > 50 ms) bad, > +20% (and > 5 ms) warn, < -20% good. */
-export function severity(delta: number, base: number): "bad" | "warn" | "good" | "" {
-  if (delta > 50 && delta > base) return "bad";
-  if (delta > 5 && delta > base * 0.2) return "warn";
-  if (delta < -5 && -delta > base * 0.2) return "good";
-  return "";
-}
-
 const td = (text: string | number, cls = "") => `<td${cls ? ` class="${cls}"` : ""}>${h(String(text))}</td>`;
 const table = (head: string[], rows: string[]) =>
   `<table><thead><tr>${head.map((c) => `<th>${h(c)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
 
-function deltaRow(d: Delta, last: string | undefined): string {
-  const recovery = recoveryText(d, last);
-  const hit = hitRatioDelta(d);
-  const errCls = d.deltaErrorRate > 0.01 ? "bad" : d.deltaErrorRate > 0.001 ? "warn" : "";
-  return `<tr>${td(d.phase)}${td(d.op)}${td(`${d.baselineP95Ms} → ${d.p95Ms}`)}${td(signed(d.deltaP95Ms), severity(d.deltaP95Ms, d.baselineP95Ms))}${td(signed(d.deltaP99Ms), severity(d.deltaP99Ms, d.baselineP99Ms))}${td(`${d.baselinePoolWaitP95Ms} → ${d.poolWaitP95Ms}`)}${td(signed(d.deltaPoolWaitP95Ms), severity(d.deltaPoolWaitP95Ms, d.baselinePoolWaitP95Ms))}${td(serverWaitCell(d), severity(d.deltaServerPoolWaitMs ?? 0, d.baselineServerPoolWaitMs ?? 0))}${td(`${signed(d.deltaErrorRate * 100)}%`, errCls)}${td(hit, d.deltaCacheHitRatio !== null && d.deltaCacheHitRatio < -0.05 ? "warn" : "")}${td(redisHitDelta(d), (d.deltaServerCacheHitRatio ?? 0) < -0.05 ? "warn" : "")}${td(d.peakClWaiting, d.peakClWaiting > 0 ? "warn" : "")}${td(fmtMs(d.peakMaxWaitMs))}${td(recovery, d.recoveryMs === null && d.phase !== last ? "bad" : "")}</tr>`;
+/** A table from a list of columns (the Markdown report renders the same list). */
+function columnsTable<T>(columns: Column<T>[], rows: T[]): string {
+  return table(
+    columns.map((c) => c.title),
+    rows.map(
+      (row) =>
+        `<tr>${columns
+          .map((c) => {
+            const cell = c.cell(row);
+            return td(cell.text, cell.badness ?? "");
+          })
+          .join("")}</tr>`,
+    ),
+  );
 }
 
 function settingsRows(report: RunReport): string[] {
@@ -81,7 +74,6 @@ function settingsRows(report: RunReport): string[] {
 export function renderHtml(report: RunReport, comparison?: Comparison): string {
   const { js, css } = uplotAssets();
   const data = chartData(report);
-  const last = report.phases.at(-1)?.name;
   const g = report.generator;
   const found = findings(report);
   const sections: string[] = [];
@@ -102,27 +94,13 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
     ...data.charts.map((c) => `<div class="chart" id="chart-${h(c.id)}" data-title="${h(c.title)}"></div>`),
   );
   if (report.deltas.length) {
+    sections.push("<h2>Deltas against the baseline (per op)</h2>", columnsTable(DELTA_COLUMNS, report.deltas));
+  }
+  if ((report.phaseSignals ?? []).length) {
     sections.push(
-      "<h2>Deltas against the baseline</h2>",
-      table(
-        [
-          "phase",
-          "op",
-          "p95 ms",
-          "Δp95",
-          "Δp99",
-          "pool wait p95 ms",
-          "Δpool wait",
-          "server pool wait ms",
-          "Δerrors",
-          "Δhit ratio",
-          "ΔRedis hit ratio",
-          "peak cl_waiting",
-          "peak maxwait",
-          "recovery",
-        ],
-        report.deltas.map((d) => deltaRow(d, last)),
-      ),
+      "<h2>What the servers saw (per phase)</h2>",
+      `<p class="muted">The servers' signals are the server's, shared by every op: PgBouncer's wait and queue, Redis' and Postgres' hit ratios, lock waiters.</p>`,
+      columnsTable(PHASE_SIGNAL_COLUMNS, report.phaseSignals ?? []),
     );
   }
   sections.push(
@@ -176,13 +154,10 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
       : []),
     "<h2>Actions</h2>",
     report.actions.length
-      ? table(
-          ["action", "start s", "end s", "result"],
-          report.actions.map(
-            (a) =>
-              `<tr>${td(a.name)}${td((a.startMs / 1000).toFixed(1))}${td((a.endMs / 1000).toFixed(1))}<td><code>${h(JSON.stringify(a.result))}</code></td></tr>`,
-          ),
-        )
+      ? `${columnsTable(ACTION_COLUMNS, actionRows(report))}<details><summary class="muted">each action's full result</summary>${table(
+          ["action", "result"],
+          report.actions.map((a) => `<tr>${td(a.name)}<td><code>${h(JSON.stringify(a.result))}</code></td></tr>`),
+        )}</details>`
       : "<p>None.</p>",
     "<h2>Settings</h2>",
     table(["setting", "value"], settingsRows(report)),

@@ -4,17 +4,8 @@ import { hostCpuLine } from "../host-cpu.ts";
 import { measuredPhases, type RunReport } from "../schema.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
-import {
-  appInstanceText,
-  DEFAULTS_HELD,
-  hitRatioDelta,
-  recoveryText,
-  redisHitDelta,
-  serverWaitCell,
-  signed,
-  thresholdCell,
-  thresholdsToList,
-} from "./format.ts";
+import { appInstanceText, DEFAULTS_HELD, signed, thresholdCell, thresholdsToList } from "./format.ts";
+import { ACTION_COLUMNS, actionRows, type Column, DELTA_COLUMNS, PHASE_SIGNAL_COLUMNS } from "./tables.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
 
@@ -41,19 +32,18 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
     if (defaultsHeld > 0) lines.push(`| ✅ | ${cell(DEFAULTS_HELD(defaultsHeld))} | | |`);
   }
   if (report.deltas.length > 0) {
+    lines.push("", "### Deltas against the baseline (per op)", "", ...mdTable(DELTA_COLUMNS, report.deltas));
+  }
+  if ((report.phaseSignals ?? []).length > 0) {
     lines.push(
       "",
-      "### Deltas against the baseline",
+      "### What the servers saw (per phase)",
       "",
-      "| phase | op | p95 ms | Δp95 | Δp99 | pool wait p95 | Δpool wait | server pool wait ms | Δerrors | Δhit ratio | ΔRedis hit ratio | peak cl_waiting | recovery |",
-      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+      ...mdTable(PHASE_SIGNAL_COLUMNS, report.phaseSignals ?? []),
     );
-    const last = report.phases.at(-1)?.name;
-    for (const d of report.deltas) {
-      lines.push(
-        `| ${cell(d.phase)} | ${cell(d.op)} | ${d.p95Ms} | ${signed(d.deltaP95Ms)} | ${signed(d.deltaP99Ms)} | ${d.poolWaitP95Ms} | ${signed(d.deltaPoolWaitP95Ms)} | ${serverWaitCell(d)} | ${signed(d.deltaErrorRate * 100)}% | ${hitRatioDelta(d)} | ${redisHitDelta(d)} | ${d.peakClWaiting} | ${recoveryText(d, last)} |`,
-      );
-    }
+  }
+  if (report.actions.length > 0) {
+    lines.push("", "### Actions", "", ...mdTable(ACTION_COLUMNS, actionRows(report)));
   }
   const measured = measuredPhases(report);
   const named = report.ops.filter((o) => measured.has(o.phase) && (o.requests?.length ?? 0) > 0);
@@ -81,6 +71,15 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
   }
   if (comparison) lines.push("", ...comparisonMarkdown(comparison));
   return `${lines.join("\n")}\n`;
+}
+
+/** A table from a list of columns (the HTML report renders the same list). */
+function mdTable<T>(columns: Column<T>[], rows: T[]): string[] {
+  return [
+    `| ${columns.map((c) => c.title).join(" | ")} |`,
+    `|${columns.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`,
+    ...rows.map((row) => `| ${columns.map((c) => cell(c.cell(row).text)).join(" | ")} |`),
+  ];
 }
 
 export function comparisonMarkdown(c: Comparison): string[] {

@@ -65,7 +65,7 @@ describe("open-loop accuracy over HTTP against ground truth (a real app process)
   });
   afterAll(async () => {
     await targets?.close();
-    await app?.stop("SIGTERM");
+    await app?.stop("SIGTERM", 5_000);
   });
 
   it("p95/p99 as predicted; the stall is in connection wait", async () => {

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StartedStack } from "../../containers/index.ts";
+import { resultOf } from "../helpers/actions.ts";
 import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../helpers/stack.ts";
 
@@ -50,7 +51,7 @@ describe(`app-level actions (${provider})`, () => {
     // Killed by rehearse's own action: its exit is on record, but it is not the app's crash.
     expect(instances[0]).toMatchObject({ signal: "SIGKILL" });
     expect(instances[0]?.crashed).toBeUndefined();
-    expect(Number(byName.kill?.result.downMs)).toBeGreaterThanOrEqual(1_000);
+    expect(Number(resultOf(report, "kill")?.downMs)).toBeGreaterThanOrEqual(1_000);
     expect(dashboard?.errorsByClass.connection).toBeGreaterThan(0);
     expect(dashboard?.statusCounts?.["0"]).toBeGreaterThan(0);
     // Requests grouped by k6's name tag, not by account id.

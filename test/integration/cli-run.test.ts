@@ -10,6 +10,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
+import type { ActionName } from "../../reports/schema.ts";
+import { resultOf, resultsOf } from "../helpers/actions.ts";
 import {
   actionRunning,
   deployWorkerProcesses,
@@ -231,10 +233,10 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
       ["backup", "flush-cache", "freeze", "maxmemory", "pgbouncer-pause", "restart"].sort(),
     );
     expect(byName.backup?.result).toMatchObject({ exitCode: 0, restoreExitCode: 0, rowCountsOk: true });
-    expect(Number(byName.backup?.result.bytes)).toBeGreaterThan(100_000);
+    expect(Number(resultOf(report, "backup")?.bytes)).toBeGreaterThan(100_000);
     expect(byName.maxmemory?.result).toMatchObject({ value: "2mb", previous: "0", reverted: true });
     expect(byName["pgbouncer-pause"]?.result).toMatchObject({ command: "PAUSE", reverted: true });
-    expect(Number(byName.restart?.result.downMs)).toBeGreaterThan(0);
+    expect(Number(resultOf(report, "restart")?.downMs)).toBeGreaterThan(0);
     expect(byName.freeze?.result).toMatchObject({ service: "postgres", reverted: true });
     expect(byName["flush-cache"]?.result).toMatchObject({ scope: "all", mode: "sync" });
     for (const action of report.actions) expect(action.result.error, action.name).toBeUndefined();
@@ -251,9 +253,9 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const stateDir = newStateDir();
     await runRehearse(["run", CHAOS, "--provider", provider, "--out", out], testEnv(stateDir), 120_000);
     const report = readReport(out, "chaos");
-    const named = (name: string) => report.actions.filter((a) => a.name === name).map((a) => a.result);
+    const named = <N extends ActionName>(name: N) => resultsOf(report, name);
     expect(named("pgbouncer-reload")).toEqual([
-      expect.objectContaining({ "default_pool_size.before": "10", default_pool_size: "3", restored: true }),
+      expect.objectContaining({ settings: { default_pool_size: { before: "10", after: "3" } }, restored: true }),
     ]);
     expect(named("redis-client-pause")).toEqual([
       expect.objectContaining({ mode: "write", pausedMs: 1000, reverted: true }),

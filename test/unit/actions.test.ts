@@ -34,9 +34,9 @@ describe("planActions", () => {
     );
     expect(problems).toEqual([
       'actions[0].at: \'soon\' is not a duration (e.g. "30s", "1m30s", "500ms")',
-      'actions[0].scope: must be one of "prefix", "all"',
+      'actions[0].scope: "everything" is not one of prefix, all',
       "actions[1].duration: freeze needs one",
-      "actions[1].service: must be one of postgres, pgbouncer, redis",
+      'actions[1].service: "mysql" is not one of postgres, pgbouncer, redis',
       'actions[2].action: "drop-database" is not one of flush-cache, maxmemory, redis-client-pause, restart, freeze, kill, pgbouncer-pause, pgbouncer-reconnect, pgbouncer-reload, backup, migration, deploy-burst, app-restart, app-scale',
       "actions[3].force: unknown option",
     ]);
@@ -59,17 +59,17 @@ describe("planActions", () => {
       { ops: ["dashboard", "search"] },
     );
     expect(problems).toEqual([
-      "actions[0].workers: must be an integer 1–500",
-      'actions[0].pgbouncer: must be one of "pause", "restart"',
+      "actions[0].workers: must be a whole number 1–500 (got 0)",
       'actions[0].warmOp: no op named "checkout" (ops: dashboard, search)',
-      'actions[1].migration.sql: the migration\'s SQL is required (e.g. "ALTER TABLE events ADD COLUMN note text")',
+      'actions[0].pgbouncer: "bounce" is not one of pause, restart',
+      'actions[1].migration.sql: is required: the migration\'s SQL (e.g. "ALTER TABLE events ADD COLUMN note text")',
       'actions[1].migration.lockTimeout: \'soon\' is not a duration (e.g. "30s", "1m30s", "500ms")',
       "actions[2].hold: at most 10 minutes",
       "actions[3]: name at least one of defaultPoolSize, minPoolSize, reservePoolSize, maxClientConn, maxDbConnections, poolMode",
-      "actions[4].defaultPoolSize: must be an integer 1–10000",
-      'actions[4].poolMode: must be one of "session", "transaction", "statement"',
+      "actions[4].defaultPoolSize: must be a whole number 1–10000 (got 2.5)",
+      'actions[4].poolMode: "bulk" is not one of session, transaction, statement',
       "actions[5].duration: redis-client-pause needs one",
-      'actions[5].mode: must be one of "all", "write"',
+      'actions[5].mode: "reads" is not one of all, write',
     ]);
   });
 });

@@ -268,7 +268,7 @@ const CASES: Case[] = [
   {
     what: "an app without a command",
     argv: () => runCase(scenario(`app: { ready: "/health" }`)),
-    says: ["app.command: required"],
+    says: ["app.command: is required"],
   },
   {
     what: "an app of no instances",

@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PerSecondLatency } from "../../harness/metrics/per-second.ts";
-import { computeDeltas, recoverySeconds } from "../../harness/run/deltas.ts";
+import { computeDeltas, phaseSignals } from "../../harness/run/deltas.ts";
 import type { OpReport } from "../../reports/schema.ts";
-
-describe("recoverySeconds", () => {
-  const series = [10, 10, 300, 250, 90, 12, 11, 40, 12, 11, 10, 10, 10];
-  it("finds the first second p95 stays back within the bound", () => {
-    // From second 4: 90 is above 20; 12, 11 ok; 40 breaks the streak; 12, 11, 10 → stable 3 s from second 8.
-    expect(recoverySeconds(series, 4, 20, 3)).toBe(4);
-    expect(recoverySeconds(series, 4, 50, 3)).toBe(1);
-  });
-  it("says null when p95 never settles, and skips empty seconds", () => {
-    expect(recoverySeconds(series, 4, 5, 3)).toBeNull();
-    expect(recoverySeconds([null, 5, null, 5, 5], 0, 10, 3)).toBe(1);
-  });
-});
 
 describe("PerSecondLatency", () => {
   it("keeps a p95 per op per second, null when an op had nothing that second", () => {
@@ -56,7 +43,6 @@ describe("computeDeltas", () => {
       { name: "fault", startMs: 10_000, endMs: 15_000 },
       { name: "recovery", startMs: 15_000, endMs: 30_000 },
     ];
-    const perSecond = [...Array(10).fill(10), ...Array(5).fill(400), 300, 200, 50, 11, 10, 10, 10, 10, 10, 10, 10, 10];
     const deltas = computeDeltas({
       phases,
       baseline: "baseline",
@@ -89,8 +75,20 @@ describe("computeDeltas", () => {
           },
         },
       ],
-      perSecondP95: new Map([["dashboard", perSecond]]),
-      perSecondOriginMs: 0,
+      recoveries: [
+        {
+          action: "freeze",
+          actionIndex: 0,
+          op: "dashboard",
+          fromMs: 10_000,
+          band: { lowerP95Ms: 9, upperP95Ms: 12, errorRate: 0 },
+          state: "recovered",
+          peakP95Ms: 400,
+          peakAtMs: 11_000,
+          recoveredAtMs: 18_000,
+          recoveryMs: 8_000,
+        },
+      ],
     });
     expect(deltas.map((d) => d.phase)).toEqual(["fault", "recovery"]);
     expect(deltas[0]).toMatchObject({
@@ -104,11 +102,16 @@ describe("computeDeltas", () => {
       deltaCacheHitRatio: -0.8,
       peakClWaiting: 35,
       peakMaxWaitMs: 1800,
-      // Fault ends at 15 s; bound = 10 × 1.2 + 5 = 17 ms; from second 18 on p95 ≤ 17 for 5 s: 3 s after.
-      recoveryMs: 3_000,
+      // The fault that began in this phase: its recovery, timed from the fault.
+      recoveryMs: 8_000,
+      recovery: "recovered",
     });
-    // After the last phase there is no data to recover in.
+    // No fault began in the recovery phase: it has no recovery time of its own.
     expect(deltas[1]?.recoveryMs).toBeNull();
+    expect(deltas[1]?.recovery).toBeUndefined();
     expect(deltas[1]?.peakClWaiting).toBe(0);
+    // The server's signals, once per phase.
+    const signals = phaseSignals({ phases, baseline: "baseline", timeline: [] });
+    expect(signals.map((p) => p.phase)).toEqual(["baseline", "fault", "recovery"]);
   });
 });

@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { chartData } from "../../reports/render/chart-data.ts";
 import { escapeMdCell, escapeXml } from "../../reports/render/escape.ts";
 import { findings } from "../../reports/render/findings.ts";
-import { renderHtml, severity } from "../../reports/render/html.ts";
+import { renderHtml } from "../../reports/render/html.ts";
 import { renderJunit } from "../../reports/render/junit.ts";
 import { renderMarkdown } from "../../reports/render/markdown.ts";
 import { FORMAT_NAMES, RENDERERS } from "../../reports/render/registry.ts";
+import { severity } from "../../reports/render/tables.ts";
 import { ODD_OP, sampleReport } from "../fixtures/reports/sample-report.ts";
 
 describe("renderers registry", () => {
@@ -19,11 +20,18 @@ describe("findings", () => {
   it("ranks what users feel first and quotes the evidence", () => {
     const list = findings(sampleReport());
     expect(list[0]?.text).toBe(
-      "dashboard failed 3% of requests (baseline 0%) in fault (while backup, flush-cache ran); dashboard p95 rose from 12 ms to 340 ms; waiting 120 ms for a connection (pool-wait p95, baseline 0.5 ms); cache hit ratio fell from 90% to 40%; PgBouncer clients waited up to 1.8 s (14 queued at peak); PgBouncer's pool of 20 was exhausted; not recovered by the end of the run",
+      "dashboard failed 3% of requests (baseline 0%) in fault (while backup, flush-cache ran); dashboard p95 rose from 12 ms to 340 ms; waiting 120 ms for a connection (pool-wait p95, baseline 0.5 ms); cache hit ratio fell from 90% to 40%; back within its baseline band 10 s after the fault",
     );
-    // The odd op's +0.5 ms is noise, not a finding; the backup is a (low-ranked) fact.
+    // Then each fault's cause and effect, and what the servers saw: PgBouncer's pool exhausted.
+    expect(list[1]?.text).toBe(
+      "backup at 10.0 s: the dump took 8 s for 19.0 MB; 30 iterations failed meanwhile (dashboard 30); dashboard p95 peaked at 340 ms (baseline 12 ms), back within it 10 s after",
+    );
+    expect(list[2]?.text).toMatch(/^flush-cache at 12.0 s emptied 40 keys; Redis' hit ratio fell from 90% to 60%/);
+    expect(list[3]?.text).toBe(
+      "PgBouncer's pool of 20 was exhausted in fault: all 20 server connections busy, up to 14 clients queued and waited up to 1.8 s",
+    );
+    // The odd op's +0.5 ms is noise, not a finding.
     expect(list.some((f) => f.op === ODD_OP)).toBe(false);
-    expect(list.at(-1)?.text).toBe("the backup took 8 s for 19.0 MB");
   });
 
   it("names the actions of a phase: an instant one at its very start, not one that only spilled 200 ms in", () => {
@@ -70,16 +78,17 @@ describe("markdown", () => {
   it("has the status, thresholds, delta table and recovery", () => {
     expect(md).toContain("## ❌ rehearse: sample — FAILED");
     expect(md).toContain("| ❌ | latency{op:dashboard,phase:fault} | p(95)\\<300 | 340 |");
+    expect(md).toContain("| fault | dashboard | 12 → 340 | +328 | +492 | 0.5 → 120 | +119.5 | 3% | -50 pts | 10 s |");
+    // The servers' signals once per phase, not repeated on every op's row.
+    expect(md).toContain("| fault | 0 (+0) | 14 | 1.8 s | 20 | 90% → 62.1% | 0 |  | 0 |");
     expect(md).toContain(
-      "| fault | dashboard | 340 | +328 | +492 | 120 | +119.5 | 0.1 → 0.2 | +3% | -50 pts | -40 pts | 14 | not recovered |",
+      "| backup | 10.0 s | 8 s | exitCode 0, durationMs 8000, bytes 19000000 | dashboard back in 10 s |",
     );
-    expect(md).toContain("| fault | dashboard");
-    expect(md).toContain("3 s |"); // the odd op recovered after 3 s
   });
   it("escapes odd op names so the table keeps its columns", () => {
     const row = md.split("\n").find((l) => l.startsWith("| fault | \\<b\\>odd"));
     expect(row).toBeDefined();
-    expect(row?.split(/(?<!\\)\|/).length).toBe(15);
+    expect(row?.split(/(?<!\\)\|/).length).toBe(12);
     expect(escapeMdCell("a|b`c")).toBe("a\\|b\\`c");
   });
 });

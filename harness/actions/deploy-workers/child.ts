@@ -12,8 +12,7 @@ import { createDbPool, warmPool } from "../../clients/db.ts";
 import { IterationTimer } from "../../clients/iteration-timer.ts";
 import { type OpTargets, opContext } from "../../clients/op-context.ts";
 import { importScenarioOps } from "../../scenario/scenario-ops.ts";
-import type { ActionResult } from "../types.ts";
-import type { ChildMessage, FleetConfig, ParentMessage } from "./protocol.ts";
+import type { ChildMessage, FleetConfig, ParentMessage, WarmedFleet } from "./protocol.ts";
 
 /** Worker iterations are numbered apart from the load's, reproducibly. */
 const ITERATION_BASE = 2_000_000;
@@ -36,7 +35,7 @@ async function closeAndExit(code: number): Promise<never> {
   process.exit(code);
 }
 
-async function warm(config: FleetConfig): Promise<ActionResult> {
+async function warm(config: FleetConfig): Promise<WarmedFleet> {
   const ops = await importScenarioOps(config.scenarioFile);
   const op = config.warmOp ? ops[config.warmOp] : undefined;
   const iterations = op ? config.warmIterations : 0;

@@ -6,8 +6,7 @@ import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { onAbort } from "../../../core/abort.ts";
-import type { ActionResult } from "../types.ts";
-import type { ChildMessage, FleetConfig } from "./protocol.ts";
+import type { ChildMessage, FleetConfig, WarmedFleet } from "./protocol.ts";
 
 // The sources run as .ts (type stripping); the installed package runs its build, .js.
 const FROM_SOURCES = import.meta.url.endsWith(".ts");
@@ -20,7 +19,7 @@ const STOP_GRACE_MS = 10_000;
 const WORKER_NICENESS = 10;
 
 export interface Fleet {
-  result: ActionResult;
+  result: WarmedFleet;
   /** Closes every worker's connections and ends the process. */
   stop(): Promise<void>;
 }

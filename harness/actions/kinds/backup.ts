@@ -1,7 +1,9 @@
 /** An overlapping backup: a real pg_dump while the load runs, with an optional restore drill. */
+import { z } from "zod";
 import { queryOnce } from "../../../containers/probes.ts";
-import { type ActionResult, type ActionRun, actionKind } from "../types.ts";
-import { all, onlyOptions } from "./options.ts";
+import { flag } from "../../../core/validation.ts";
+import type { ActionOutcome, ActionResults } from "../../../reports/schema.ts";
+import { type ActionRun, actionKind } from "../types.ts";
 
 /** Where the dump goes: where the service's tools run (in the container, or this machine's temp dir). */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
@@ -35,22 +37,17 @@ function withDatabase(url: string, database: string): string {
  * database, the time until it answers, and every table's row count checked against the live
  * database before and after the dump (a snapshot's count lies between them).
  */
-export const backup = actionKind({
+export const backup = actionKind<"backup", { restore: boolean }>({
   needsDuration: false,
-  validate: all(onlyOptions(["restore"]), (options, where) =>
-    options.restore === undefined || typeof options.restore === "boolean"
-      ? []
-      : [`${where}.restore: must be true or false`],
-  ),
-  parse: (options) => ({ restore: options.restore === true }),
-  async run({ stack }, { restore: drill }): Promise<ActionRun> {
+  options: () => z.strictObject({ restore: flag().default(false) }),
+  async run({ stack }, { restore: drill }): Promise<ActionRun<ActionResults["backup"]>> {
     const live = stack.urls.postgres;
     const before = drill ? await tableCounts(live) : undefined;
     const t0 = performance.now();
     const dump = await stack.exec("postgres", ["sh", "-c", `pg_dump -Fc -f ${DUMP_FILE} && wc -c < ${DUMP_FILE}`], {
       timeoutMs: 30 * 60_000,
     });
-    const result: ActionResult = {
+    const result: ActionResults["backup"] & ActionOutcome = {
       exitCode: dump.exitCode,
       durationMs: Math.round(performance.now() - t0),
       bytes: dump.exitCode === 0 ? Number(dump.stdout.trim()) : null,

@@ -1,28 +1,32 @@
 /** Cold-cache actions on Redis: flush (prefix or all), maxmemory squeeze, CLIENT PAUSE. */
 
+import { z } from "zod";
 import { MAXMEMORY_POLICIES } from "../../../containers/settings.ts";
+import type { ActionResults } from "../../../reports/schema.ts";
 import { type ActionContext, type ActionRun, actionKind } from "../types.ts";
-import { all, oneOf, onlyOptions } from "./options.ts";
+import { oneOf } from "./options.ts";
 
 const SCAN_BATCH = 1_000;
 const MAX_SCAN_ROUNDS = 100_000; // bounded: 100M keys
 
 /** Deletes the workload's keys (SCAN + UNLINK, bounded) or everything (FLUSHALL). */
-export const flushCache = actionKind({
+export const flushCache = actionKind<"flush-cache", { scope: "prefix" | "all"; mode: "SYNC" | "ASYNC" }>({
   needsDuration: false,
-  validate: all(onlyOptions(["scope", "mode"]), oneOf("scope", ["prefix", "all"]), oneOf("mode", ["async", "sync"])),
-  parse: (options) => ({
-    scope: options.scope === "all" ? ("all" as const) : ("prefix" as const),
-    mode: options.mode === "sync" ? ("SYNC" as const) : ("ASYNC" as const),
-  }),
+  options: () =>
+    z
+      .strictObject({
+        scope: oneOf(["prefix", "all"]).default("prefix"),
+        mode: oneOf(["async", "sync"]).default("async"),
+      })
+      .transform((o) => ({ scope: o.scope, mode: o.mode === "sync" ? ("SYNC" as const) : ("ASYNC" as const) })),
   // Only the workload's own keys: the one action that needs no opt-in on a stack rehearse does not own.
   onExternal: ({ scope }) => (scope === "prefix" ? "safe" : "opt-in"),
-  async run({ redis, cachePrefix }: ActionContext, { scope, mode }): Promise<ActionRun> {
+  async run({ redis, cachePrefix }: ActionContext, { scope, mode }): Promise<ActionRun<ActionResults["flush-cache"]>> {
     if (scope === "all") {
       const before = await redis.dbsize();
       if (mode === "SYNC") await redis.flushall("SYNC");
       else await redis.flushall("ASYNC");
-      return { result: { scope: "all", mode: mode.toLowerCase(), keysRemoved: before } };
+      return { result: { scope: "all", mode: mode === "SYNC" ? "sync" : "async", keysRemoved: before } };
     }
     let cursor = "0";
     let removed = 0;
@@ -32,19 +36,22 @@ export const flushCache = actionKind({
       cursor = next;
       if (cursor === "0") break;
     }
-    return { result: { scope: "prefix", prefix: cachePrefix, mode: mode.toLowerCase(), keysRemoved: removed } };
+    return {
+      result: { scope: "prefix", prefix: cachePrefix, mode: mode === "SYNC" ? "sync" : "async", keysRemoved: removed },
+    };
   },
 });
 
 /** Squeezes Redis' maxmemory (forcing evictions under an eviction policy); restores it after. */
-export const maxmemory = actionKind({
+export const maxmemory = actionKind<"maxmemory", { value: string; policy?: string }>({
   needsDuration: true,
-  validate: all(onlyOptions(["value", "policy"]), oneOf("policy", MAXMEMORY_POLICIES), (options, where) =>
-    typeof options.value === "string" && /^\d+(b|kb|mb|gb)?$/i.test(options.value)
-      ? []
-      : [`${where}.value: must be a size such as "2mb"`],
-  ),
-  parse: (options) => ({ value: String(options.value), policy: options.policy as string | undefined }),
+  options: () =>
+    z.strictObject({
+      value: z
+        .string({ error: 'is required: a size such as "2mb"' })
+        .regex(/^\d+(b|kb|mb|gb)?$/i, { error: 'must be a size such as "2mb"' }),
+      policy: oneOf(MAXMEMORY_POLICIES).optional(),
+    }),
   async run({ redis }, options) {
     const [, oldValue = "0"] = (await redis.config("GET", "maxmemory")) as string[];
     const [, oldPolicy = "noeviction"] = (await redis.config("GET", "maxmemory-policy")) as string[];
@@ -68,15 +75,17 @@ export const maxmemory = actionKind({
  * UNPAUSE ends a `write` pause early on abort, while an `all` pause holds UNPAUSE too and ends
  * on its timeout (at most the duration).
  */
-export const redisClientPause = actionKind({
+export const redisClientPause = actionKind<"redis-client-pause", { mode: "WRITE" | "ALL" }>({
   needsDuration: true,
-  validate: all(onlyOptions(["mode"]), oneOf("mode", ["all", "write"])),
-  parse: (options) => ({ mode: options.mode === "write" ? ("WRITE" as const) : ("ALL" as const) }),
+  options: () =>
+    z
+      .strictObject({ mode: oneOf(["all", "write"]).default("all") })
+      .transform((o) => ({ mode: o.mode === "write" ? ("WRITE" as const) : ("ALL" as const) })),
   async run({ redis }, { mode }, { durationMs }) {
     const ms = Math.max(1, Math.round(durationMs ?? 0));
     await redis.call("CLIENT", "PAUSE", String(ms), mode);
     return {
-      result: { mode: mode.toLowerCase(), pausedMs: ms },
+      result: { mode: mode === "WRITE" ? "write" : "all", pausedMs: ms },
       revert: async () => {
         await redis.call("CLIENT", "UNPAUSE");
         return undefined;

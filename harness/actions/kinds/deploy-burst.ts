@@ -6,10 +6,12 @@
  * paused around it or restarted before the workers connect, as deploy scripts
  * do. The workers live in a process of their own (see deploy-workers/child.ts).
  */
+import { z } from "zod";
+import type { ActionResults } from "../../../reports/schema.ts";
 import { startFleet } from "../deploy-workers/fleet.ts";
-import { type ActionResult, actionKind, NOT_OURS } from "../types.ts";
-import { type MigrationSpec, migrationOption, migrationSpec, runMigration } from "./migration.ts";
-import { all, intOption, oneOf, onlyOptions } from "./options.ts";
+import { actionKind, NOT_OURS } from "../types.ts";
+import { type MigrationSpec, runMigration } from "./migration.ts";
+import { migrationSchema, oneOf, wholeNumber } from "./options.ts";
 
 const DEFAULT_POOL_SIZE = 5;
 const DEFAULT_WARM_ITERATIONS = 20;
@@ -21,37 +23,32 @@ interface DeployBurst {
   poolSize: number;
   warmOp: string | null;
   warmIterations: number;
-  migration: MigrationSpec | undefined;
-  pgbouncer: "pause" | "restart" | undefined;
+  migration?: MigrationSpec | undefined;
+  pgbouncer?: "pause" | "restart" | undefined;
 }
 
-export const deployBurst = actionKind({
+export const deployBurst = actionKind<"deploy-burst", DeployBurst>({
   needsDuration: false,
-  validate: all(
-    onlyOptions(["workers", "poolSize", "warmOp", "warmIterations", "migration", "pgbouncer"]),
-    intOption("workers", 1, 500, true),
-    intOption("poolSize", 1, 100),
-    intOption("warmIterations", 0, 10_000),
-    oneOf("pgbouncer", ["pause", "restart"]),
-    (options, where, names) =>
-      options.warmOp === undefined || names.ops.includes(options.warmOp as string)
-        ? []
-        : [`${where}.warmOp: no op named ${JSON.stringify(options.warmOp)} (ops: ${names.ops.join(", ")})`],
-    migrationOption,
-  ),
-  parse: (options): DeployBurst => ({
-    workers: options.workers as number,
-    poolSize: (options.poolSize as number | undefined) ?? DEFAULT_POOL_SIZE,
-    warmOp: typeof options.warmOp === "string" ? options.warmOp : null,
-    warmIterations: (options.warmIterations as number | undefined) ?? DEFAULT_WARM_ITERATIONS,
-    migration:
-      options.migration === undefined ? undefined : migrationSpec(options.migration as Record<string, unknown>),
-    pgbouncer: options.pgbouncer as DeployBurst["pgbouncer"],
-  }),
+  options: (names) =>
+    z
+      .strictObject({
+        workers: wholeNumber(1, 500),
+        poolSize: wholeNumber(1, 100).default(DEFAULT_POOL_SIZE),
+        warmOp: z
+          .string()
+          .refine((op) => names.ops.includes(op), {
+            error: (issue) => `no op named ${JSON.stringify(issue.input)} (ops: ${names.ops.join(", ")})`,
+          })
+          .optional(),
+        warmIterations: wholeNumber(0, 10_000).default(DEFAULT_WARM_ITERATIONS),
+        migration: migrationSchema().optional(),
+        pgbouncer: oneOf(["pause", "restart"]).optional(),
+      })
+      .transform((o): DeployBurst => ({ ...o, warmOp: o.warmOp ?? null })),
   onExternal: ({ pgbouncer }) =>
     pgbouncer === "restart" ? { unsupported: `pgbouncer: "restart": ${NOT_OURS}` } : "opt-in",
   async run({ stack, scenarioFile, client, cachePrefix, signal }, options, { durationMs }) {
-    const result: ActionResult = {};
+    const result: Partial<ActionResults["deploy-burst"]> = {};
     const t0 = performance.now();
     if (options.pgbouncer === "restart") {
       await stack.restart("pgbouncer");
@@ -81,14 +78,14 @@ export const deployBurst = actionKind({
       },
       signal,
     );
-    Object.assign(result, fleet.result);
+    const burst: ActionResults["deploy-burst"] = { ...result, ...fleet.result };
     if (durationMs === undefined) {
       await fleet.stop();
-      return { result };
+      return { result: burst };
     }
     // The workers stay connected for the duration, as a deployed fleet would.
     return {
-      result,
+      result: burst,
       revert: async () => {
         await fleet.stop();
         return undefined;

@@ -5,51 +5,18 @@
  * optional `hold` that keeps the lock, as a slow migration would.
  */
 import pg from "pg";
+import type { MigrationOutcome } from "../../../reports/schema.ts";
 import { classifyError } from "../../clients/classify-error.ts";
-import { type ActionResult, actionKind, type Check } from "../types.ts";
-import { all, durationMsOf, durationOption, onlyOptions } from "./options.ts";
+import { actionKind } from "../types.ts";
+import { type MigrationSpec, migrationSchema } from "./options.ts";
 
-const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
-const MAX_HOLD_MS = 10 * 60_000;
 /** A bound on the whole migration, whatever the SQL does. */
 const STATEMENT_TIMEOUT_MS = 15 * 60_000;
 
-export interface MigrationSpec {
-  sql: string;
-  lockTimeoutMs: number;
-  holdMs: number;
-}
-
-export const migrationChecks = all(
-  (options, where) =>
-    typeof options.sql === "string" && options.sql.trim() !== ""
-      ? []
-      : [`${where}.sql: the migration's SQL is required (e.g. "ALTER TABLE events ADD COLUMN note text")`],
-  durationOption("lockTimeout"),
-  durationOption("hold"),
-  (options, where) =>
-    durationMsOf(options.hold, 0) > MAX_HOLD_MS ? [`${where}.hold: at most ${MAX_HOLD_MS / 60_000} minutes`] : [],
-);
-
-/** A `migration: { sql, lockTimeout?, hold? }` option, as deploy-burst and app-restart take. */
-export const migrationOption: Check = (options, where, names) => {
-  if (options.migration === undefined) return [];
-  if (typeof options.migration !== "object" || options.migration === null)
-    return [`${where}.migration: must be { sql, lockTimeout?, hold? }`];
-  const m = options.migration as Record<string, unknown>;
-  return all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks)(m, `${where}.migration`, names);
-};
-
-export function migrationSpec(options: Record<string, unknown>): MigrationSpec {
-  return {
-    sql: String(options.sql),
-    lockTimeoutMs: durationMsOf(options.lockTimeout, DEFAULT_LOCK_TIMEOUT_MS),
-    holdMs: durationMsOf(options.hold, 0),
-  };
-}
+export type { MigrationSpec };
 
 /** Runs the migration; never throws: a lock timeout is an outcome to report, not a crash. */
-export async function runMigration(postgresUrl: string, spec: MigrationSpec): Promise<ActionResult> {
+export async function runMigration(postgresUrl: string, spec: MigrationSpec): Promise<MigrationOutcome> {
   const client = new pg.Client({ connectionString: postgresUrl, statement_timeout: STATEMENT_TIMEOUT_MS });
   client.on("error", () => {});
   const t0 = performance.now();
@@ -61,7 +28,8 @@ export async function runMigration(postgresUrl: string, spec: MigrationSpec): Pr
     const lockedAfterMs = Math.round(performance.now() - t0);
     if (spec.holdMs > 0) await client.query("SELECT pg_sleep($1)", [spec.holdMs / 1000]);
     await client.query("COMMIT");
-    return { migrated: true, lockAcquiredMs: lockedAfterMs, migrationMs: Math.round(performance.now() - t0) };
+    const migrationMs = Math.round(performance.now() - t0);
+    return { migrated: true, lockAcquiredMs: lockedAfterMs, holdMs: migrationMs - lockedAfterMs, migrationMs };
   } catch (error) {
     const code = (error as { code?: string }).code;
     return {
@@ -76,10 +44,9 @@ export async function runMigration(postgresUrl: string, spec: MigrationSpec): Pr
   }
 }
 
-export const migration = actionKind({
+export const migration = actionKind<"migration", MigrationSpec>({
   needsDuration: false,
-  validate: all(onlyOptions(["sql", "lockTimeout", "hold"]), migrationChecks),
-  parse: migrationSpec,
+  options: migrationSchema,
   async run({ stack }, spec) {
     return { result: await runMigration(stack.urls.postgres, spec) };
   },

@@ -1,56 +1,63 @@
-/** Option checks the action kinds share; each returns problems naming the field (`actions[2].service: ...`). */
+/** Schema pieces the action kinds share; their problems name the option (`actions[2].service: ...`). */
+import { z } from "zod";
 import { SERVICE_NAMES, type ServiceName } from "../../../containers/types.ts";
-import { parseDuration } from "../../../core/duration.ts";
+import { duration, oneOf, wholeNumber } from "../../../core/validation.ts";
+import type { ScenarioNames } from "../types.ts";
 
-import type { Check, ScenarioNames } from "../types.ts";
+/** A kind without options of its own. */
+export const noOptions = () => z.strictObject({});
 
-export function serviceOption(options: Record<string, unknown>, where: string, names?: ScenarioNames): string[] {
-  if (options.service === "app") return names?.app ? [] : [`${where}.service: "app" needs the scenario's app block`];
-  return SERVICE_NAMES.includes(options.service as ServiceName)
-    ? []
-    : [`${where}.service: must be one of ${SERVICE_NAMES.join(", ")}${names?.app ? ", app" : ""}`];
+/** `service`: one of the stack's, or "app" where the kind takes it and the scenario has an app. */
+export function serviceOption(names: ScenarioNames, app: "allowed" | "not-here" = "allowed") {
+  const choices = [...SERVICE_NAMES, ...(names.app && app === "allowed" ? ["app"] : [])];
+  return z.string({ error: `is required: one of ${choices.join(", ")}` }).superRefine((value, ctx) => {
+    if ((SERVICE_NAMES as readonly string[]).includes(value)) return;
+    if (value === "app") {
+      if (app === "not-here")
+        ctx.addIssue({ code: "custom", message: "to restart the app, use the app-restart action (a deploy)" });
+      else if (!names.app) ctx.addIssue({ code: "custom", message: `"app" needs the scenario's app block` });
+      return;
+    }
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} is not one of ${choices.join(", ")}` });
+  }) as unknown as z.ZodType<ServiceName | "app">;
 }
 
-/** Unknown options are mistakes (a typo would otherwise silently do nothing). */
-export function onlyOptions(names: string[]): Check {
-  return (options, where) =>
-    Object.keys(options)
-      .filter((k) => !names.includes(k))
-      .map((k) => `${where}.${k}: unknown option`);
+/** The action-level problem of an app-level action in a scenario without an app. */
+export function needsApp<T extends z.ZodType>(schema: T, names: ScenarioNames): T {
+  if (names.app) return schema;
+  return schema.superRefine((_value, ctx) => {
+    ctx.addIssue({ code: "custom", message: "needs the scenario's app block (the app under test)", path: [] });
+  }) as T;
 }
 
-export function all(...checks: Check[]): Check {
-  return (options, where, names) => checks.flatMap((check) => check(options, where, names));
+const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+const MAX_HOLD_MS = 10 * 60_000;
+
+export interface MigrationSpec {
+  sql: string;
+  lockTimeoutMs: number;
+  holdMs: number;
 }
 
-export function intOption(name: string, min: number, max: number, required = false): Check {
-  return (options, where) => {
-    const value = options[name];
-    if (value === undefined) return required ? [`${where}.${name}: required (an integer ${min}–${max})`] : [];
-    return Number.isInteger(value) && (value as number) >= min && (value as number) <= max
-      ? []
-      : [`${where}.${name}: must be an integer ${min}–${max}`];
-  };
-}
+/** `{ sql, lockTimeout?, hold? }`: a migration as deploy-burst, app-restart and the migration action take it. */
+export const migrationSchema = () =>
+  z
+    .strictObject({
+      sql: z
+        .string({ error: 'is required: the migration\'s SQL (e.g. "ALTER TABLE events ADD COLUMN note text")' })
+        .trim()
+        .min(1, { error: 'is required: the migration\'s SQL (e.g. "ALTER TABLE events ADD COLUMN note text")' }),
+      lockTimeout: duration().optional(),
+      hold: duration()
+        .refine((ms) => ms <= MAX_HOLD_MS, { error: `at most ${MAX_HOLD_MS / 60_000} minutes` })
+        .optional(),
+    })
+    .transform(
+      (m): MigrationSpec => ({
+        sql: m.sql,
+        lockTimeoutMs: m.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
+        holdMs: m.hold ?? 0,
+      }),
+    );
 
-export function oneOf(name: string, values: readonly string[]): Check {
-  return (options, where) =>
-    options[name] === undefined || values.includes(options[name] as string)
-      ? []
-      : [`${where}.${name}: must be one of ${values.map((v) => `"${v}"`).join(", ")}`];
-}
-
-export function durationOption(name: string): Check {
-  return (options, where) => {
-    if (options[name] === undefined) return [];
-    const parsed = parseDuration(options[name]);
-    return typeof parsed === "string" ? [`${where}.${name}: ${parsed}`] : [];
-  };
-}
-
-/** A duration option in ms, or the fallback. Only called after validation. */
-export function durationMsOf(value: unknown, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  const parsed = parseDuration(value);
-  return typeof parsed === "number" ? parsed : fallbackMs;
-}
+export { duration, oneOf, wholeNumber };

@@ -1,14 +1,14 @@
 /** PgBouncer admin actions: PAUSE/RESUME, RECONNECT, and RELOAD with new pool settings. */
+import { z } from "zod";
 import { POOL_MODES } from "../../../containers/settings.ts";
 import type { StartedStack } from "../../../containers/types.ts";
-import { type ActionResult, actionKind } from "../types.ts";
-import { all, intOption, oneOf, onlyOptions } from "./options.ts";
+import { actionKind } from "../types.ts";
+import { noOptions, oneOf, wholeNumber } from "./options.ts";
 
 /** PgBouncer's PAUSE (waits for running transactions, then holds new ones) and RESUME. */
-export const pgbouncerPause = actionKind({
+export const pgbouncerPause = actionKind<"pgbouncer-pause", Record<string, never>>({
   needsDuration: true,
-  validate: onlyOptions([]),
-  parse: () => ({}),
+  options: noOptions,
   async run({ stack }) {
     await stack.pgbouncerAdmin("PAUSE");
     return {
@@ -22,10 +22,9 @@ export const pgbouncerPause = actionKind({
 });
 
 /** RECONNECT: every server connection is closed once released and opened afresh (a failover's cost). */
-export const pgbouncerReconnect = actionKind({
+export const pgbouncerReconnect = actionKind<"pgbouncer-reconnect", Record<string, never>>({
   needsDuration: false,
-  validate: onlyOptions([]),
-  parse: () => ({}),
+  options: noOptions,
   async run({ stack }) {
     const before = await serverConnections(stack);
     await stack.pgbouncerAdmin("RECONNECT");
@@ -85,22 +84,29 @@ async function settingsNow(stack: StartedStack, keys: string[]): Promise<Record<
  * from SHOW CONFIG. With a duration the old ini comes back, with another RELOAD, at its end.
  * Needs a stack rehearse started: on an external target the ini is not ours to edit.
  */
-export const pgbouncerReload = actionKind({
+export const pgbouncerReload = actionKind<"pgbouncer-reload", Record<string, string>>({
   needsDuration: false,
-  validate: all(
-    onlyOptions(Object.keys(RELOADABLE)),
-    intOption("defaultPoolSize", 1, 10_000),
-    intOption("minPoolSize", 0, 10_000),
-    intOption("reservePoolSize", 0, 10_000),
-    intOption("maxClientConn", 1, 1_000_000),
-    intOption("maxDbConnections", 0, 10_000),
-    oneOf("poolMode", POOL_MODES),
-    (options, where) =>
-      Object.keys(options).length === 0 ? [`${where}: name at least one of ${Object.keys(RELOADABLE).join(", ")}`] : [],
-  ),
-  /** PgBouncer's own setting names → the values to write. */
-  parse: (options): Record<string, string> =>
-    Object.fromEntries(Object.entries(options).map(([name, value]) => [RELOADABLE[name as Reloadable], String(value)])),
+  options: () =>
+    z
+      .strictObject({
+        defaultPoolSize: wholeNumber(1, 10_000).optional(),
+        minPoolSize: wholeNumber(0, 10_000).optional(),
+        reservePoolSize: wholeNumber(0, 10_000).optional(),
+        maxClientConn: wholeNumber(1, 1_000_000).optional(),
+        maxDbConnections: wholeNumber(0, 10_000).optional(),
+        poolMode: oneOf(POOL_MODES).optional(),
+      })
+      .refine((o) => Object.keys(o).length > 0, {
+        error: `name at least one of ${Object.keys(RELOADABLE).join(", ")}`,
+      })
+      // PgBouncer's own setting names → the values to write.
+      .transform((o) =>
+        Object.fromEntries(
+          Object.entries(o)
+            .filter(([, value]) => value !== undefined)
+            .map(([name, value]) => [RELOADABLE[name as Reloadable], String(value)]),
+        ),
+      ),
   onExternal: () => ({
     unsupported: "it edits PgBouncer's ini, which is not rehearse's to edit on an external target",
   }),
@@ -110,11 +116,8 @@ export const pgbouncerReload = actionKind({
     const original = await readIni(stack);
     await writeIniAndReload(stack, rewriteIni(original, values));
     const after = await settingsNow(stack, keys);
-    const result: ActionResult = { command: "RELOAD" };
-    for (const key of keys) {
-      result[`${key}.before`] = before[key] ?? null;
-      result[key] = after[key] ?? null;
-    }
+    const settings = Object.fromEntries(keys.map((k) => [k, { before: before[k] ?? null, after: after[k] ?? null }]));
+    const result = { command: "RELOAD" as const, settings };
     if (durationMs === undefined) return { result }; // a lasting change, as a real reload is
     return {
       result,

@@ -1,22 +1,17 @@
 /** Service faults on any of the three services: restart, freeze (SIGSTOP / docker pause), kill (SIGKILL);
  * freeze and kill also take the app under test (`service: "app"`; a deploy is `app-restart`). */
+import { z } from "zod";
 import type { ServiceName } from "../../../containers/types.ts";
-import { actionKind, NOT_OURS } from "../types.ts";
+import { actionKind, NOT_OURS, type ScenarioNames } from "../types.ts";
 import { freezeApp, killApp } from "./app.ts";
-import { all, onlyOptions, serviceOption } from "./options.ts";
+import { serviceOption } from "./options.ts";
 
-const serviceOnly = all(onlyOptions(["service"]), serviceOption);
-const stackServiceOnly = all(serviceOnly, (options, where) =>
-  options.service === "app" ? [`${where}.service: to restart the app, use the app-restart action (a deploy)`] : [],
-);
-const parseService = (options: Record<string, unknown>) => ({ service: options.service as ServiceName | "app" });
-const parseStackService = (options: Record<string, unknown>) => ({ service: options.service as ServiceName });
+const serviceOnly = (names: ScenarioNames) => z.strictObject({ service: serviceOption(names) });
 const notOurs = () => ({ unsupported: NOT_OURS });
 
-export const restart = actionKind({
+export const restart = actionKind<"restart", { service: ServiceName }>({
   needsDuration: false,
-  validate: stackServiceOnly,
-  parse: parseStackService,
+  options: (names) => z.strictObject({ service: serviceOption(names, "not-here") as z.ZodType<ServiceName> }),
   onExternal: notOurs,
   async run({ stack }, { service }) {
     const t0 = performance.now();
@@ -25,10 +20,9 @@ export const restart = actionKind({
   },
 });
 
-export const freeze = actionKind({
+export const freeze = actionKind<"freeze", { service: ServiceName | "app" }>({
   needsDuration: true,
-  validate: serviceOnly,
-  parse: parseService,
+  options: serviceOnly,
   onExternal: notOurs,
   async run(context, { service }) {
     if (service === "app") return freezeApp(context);
@@ -48,10 +42,9 @@ export const freeze = actionKind({
  * A crash: SIGKILL, no shutdown. The service stays down for the duration (or is started again
  * at once, as a supervisor would), then waits until it answers; Postgres runs crash recovery.
  */
-export const kill = actionKind({
+export const kill = actionKind<"kill", { service: ServiceName | "app" }>({
   needsDuration: false,
-  validate: serviceOnly,
-  parse: parseService,
+  options: serviceOnly,
   onExternal: notOurs,
   async run(context, { service }) {
     if (service === "app") return killApp(context);

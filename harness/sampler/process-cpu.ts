@@ -1,0 +1,108 @@
+/**
+ * Whose CPU it was: each second, the CPU time of rehearse itself (its process
+ * and its deploy workers), the app under test's instances, each server, and
+ * everything else on the machine, in cores (1.0 = one core busy for the
+ * second). On one machine the app, the servers and rehearse share the cores:
+ * this tells a saturated app from a starved generator, and a rehearsal from a
+ * neighbour that was busy beside it. Linux only (/proc); elsewhere nothing.
+ */
+import { cpus } from "node:os";
+import type { ServiceName } from "../../containers/types.ts";
+import { allProcesses, descendantsOf, hasProcfs, type ProcStat } from "../../core/procfs.ts";
+import type { HostCpuSample } from "./host-cpu.ts";
+
+export interface ProcessGroups {
+  /** Process group ids of the app under test's instances. */
+  appGroups: number[];
+  /** Each server's processes as this machine sees them (none for an external stack). */
+  services: Partial<Record<ServiceName, number[]>>;
+}
+
+/** Cores used over the last interval by each of the rehearsal's parts, and by the rest of the machine. */
+export interface ProcessCpuSample {
+  rehearse: number;
+  app: number;
+  postgres: number;
+  pgbouncer: number;
+  redis: number;
+  /** The host's busy time not accounted for by the above: other programs on the machine. */
+  other: number;
+  /** The busiest other processes by name (comm), cores, when they used a tenth of a core or more. */
+  topOther?: { name: string; cores: number }[];
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export class ProcessCpu {
+  private last = new Map<number, number>();
+  private lastAt = performance.now();
+  private readonly cores = cpus().length;
+  readonly available = hasProcfs();
+
+  constructor() {
+    if (this.available) for (const p of allProcesses()) this.last.set(p.pid, p.cpuS);
+  }
+
+  /** CPU per part since the previous call; `host` (this interval's whole-machine CPU) gives `other`. */
+  sample(groups: ProcessGroups, host: HostCpuSample | undefined): ProcessCpuSample | undefined {
+    if (!this.available) return undefined;
+    const now = performance.now();
+    const seconds = (now - this.lastAt) / 1000;
+    this.lastAt = now;
+    const processes = allProcesses();
+    const used = new Map<number, number>();
+    const next = new Map<number, number>();
+    for (const p of processes) {
+      next.set(p.pid, p.cpuS);
+      const before = this.last.get(p.pid);
+      // A process born during the interval: all of its CPU time is this interval's.
+      used.set(p.pid, Math.max(0, p.cpuS - (before ?? 0)));
+    }
+    this.last = next;
+    if (seconds <= 0) return undefined;
+    const claimed = new Set<number>();
+    const sum = (pids: Iterable<number>) => {
+      let cpu = 0;
+      for (const pid of pids) {
+        if (claimed.has(pid)) continue;
+        claimed.add(pid);
+        cpu += used.get(pid) ?? 0;
+      }
+      return round2(cpu / seconds);
+    };
+    const appGroups = new Set(groups.appGroups);
+    const app = sum(processes.filter((p) => appGroups.has(p.pgrp)).map((p) => p.pid));
+    const postgres = sum(groups.services.postgres ?? []);
+    const pgbouncer = sum(groups.services.pgbouncer ?? []);
+    const redis = sum(groups.services.redis ?? []);
+    // Whatever else rehearse started (deploy workers, its own process) and has not been counted above.
+    const rehearse = sum(descendantsOf(process.pid, processes));
+    const ours = rehearse + app + postgres + pgbouncer + redis;
+    const hostCores = host ? (host.busyPct / 100) * this.cores : undefined;
+    const other = hostCores === undefined ? 0 : round2(Math.max(0, hostCores - ours));
+    return { rehearse, app, postgres, pgbouncer, redis, other, ...topOthers(processes, used, claimed, seconds, other) };
+  }
+}
+
+/** The others that used the most CPU, by name: "chromium 0.6", so a finding can say who the neighbour was. */
+function topOthers(
+  processes: ProcStat[],
+  used: Map<number, number>,
+  claimed: Set<number>,
+  seconds: number,
+  other: number,
+): Pick<ProcessCpuSample, "topOther"> {
+  if (other < 0.1) return {};
+  const byName = new Map<string, number>();
+  for (const p of processes) {
+    if (claimed.has(p.pid)) continue;
+    const cpu = (used.get(p.pid) ?? 0) / seconds;
+    if (cpu > 0) byName.set(p.name, (byName.get(p.name) ?? 0) + cpu);
+  }
+  const top = [...byName]
+    .filter(([, cores]) => cores >= 0.1)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, cores]) => ({ name, cores: round2(cores) }));
+  return top.length > 0 ? { topOther: top } : {};
+}
