@@ -1,6 +1,7 @@
 /** The short console summary of a run: a pure function of report.json. */
 import { hostCpuLine } from "./host-cpu.ts";
-import { DEFAULTS_HELD, signed, thresholdEvidence, thresholdsToList } from "./render/format.ts";
+import { DEFAULTS_HELD, fmtPct, signed, thresholdEvidence, thresholdsToList } from "./render/format.ts";
+import { recoveryCell } from "./render/tables.ts";
 import type { RunReport } from "./schema.ts";
 
 const pad = (text: string, width: number) => text.padEnd(width);
@@ -22,26 +23,23 @@ export function renderSummary(report: RunReport): string {
       `  ${pad(o.phase, phaseWidth)}  ${pad(o.op, width)}  ${pad(String(o.count), 8)}${pad(String(o.errors), 8)}${pad(latency, 31)}${o.poolWaitMs.p95}`,
     );
   }
-  const lastPhase = report.phases.at(-1)?.name;
   for (const d of report.deltas) {
-    const recovery =
-      d.phase === lastPhase
-        ? "the run ended with it"
-        : d.recoveryMs === null
-          ? "not recovered"
-          : `recovered ${(d.recoveryMs / 1000).toFixed(0)} s after it`;
     const hits = d.deltaCacheHitRatio === null ? "" : `, cache hits ${signed(d.deltaCacheHitRatio * 100)} pts`;
-    const redisHits =
-      d.deltaServerCacheHitRatio === null || d.deltaServerCacheHitRatio === undefined
-        ? ""
-        : `, Redis hit ratio ${signed(d.deltaServerCacheHitRatio * 100)} pts`;
-    const serverWait =
-      d.deltaServerPoolWaitMs === null || d.deltaServerPoolWaitMs === undefined
-        ? ""
-        : `, server pool wait ${signed(d.deltaServerPoolWaitMs)} ms`;
+    const errors = d.errorRate > 0 ? `, errors ${fmtPct(d.errorRate)}` : "";
+    const recovery = recoveryCell(d).text;
     lines.push(
-      `  Δ ${d.phase} vs baseline, ${d.op}: p95 ${signed(d.deltaP95Ms)} ms, pool wait p95 ${signed(d.deltaPoolWaitP95Ms)} ms${serverWait}${hits}${redisHits}, peak cl_waiting ${d.peakClWaiting}; ${recovery}`,
+      `  Δ ${d.phase} vs baseline, ${d.op}: p95 ${signed(d.deltaP95Ms)} ms, pool wait p95 ${signed(d.deltaPoolWaitP95Ms)} ms${errors}${hits}${recovery ? `; recovery: ${recovery}` : ""}`,
     );
+  }
+  // The servers' signals are the server's: once per phase, not on every op.
+  for (const p of report.phaseSignals ?? []) {
+    const parts = [
+      p.serverPoolWaitMs === null ? "" : `PgBouncer wait ${p.serverPoolWaitMs} ms/xact`,
+      p.peakClWaiting > 0 ? `cl_waiting ≤ ${p.peakClWaiting}` : "",
+      p.redisHitRatio === null ? "" : `Redis hit ratio ${fmtPct(p.redisHitRatio)}`,
+      p.peakLockWaiters > 0 ? `lock waiters ≤ ${p.peakLockWaiters}` : "",
+    ].filter((x) => x !== "");
+    if (parts.length > 0) lines.push(`  servers in ${p.phase}: ${parts.join(", ")}`);
   }
   const { listed, defaultsHeld } = thresholdsToList(report.thresholds);
   for (const t of listed) lines.push(`  ${t.ok ? "✓" : "✗"} ${t.metric} ${t.expression} (${thresholdEvidence(t)})`);

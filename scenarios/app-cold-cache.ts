@@ -17,9 +17,9 @@ export default defineScenario({
   description: "The example app's Redis keys flushed at 35 s; watch its dashboards refill from Postgres",
   stack: { pgbouncer: { poolMode: "transaction", defaultPoolSize: 20 } },
   app: {
-    command: "node server.js",
+    command: "npm start",
     cwd: "../examples/dashboard-app",
-    setup: ["node migrate.js"],
+    setup: ["npm run migrate"],
     ready: "/health",
     instances: 2,
     env: { CACHE_TTL: "600", PG_POOL_SIZE: "10", ACCOUNTS: String(ACCOUNTS), EVENTS_PER_ACCOUNT: "100" },

@@ -21,9 +21,9 @@ export default defineScenario({
   description: `A release at 30 s: a lock-taking migration, then the app's instances replaced (${MODE})`,
   stack: { pgbouncer: { poolMode: "transaction", defaultPoolSize: 6 } },
   app: {
-    command: "node server.js",
+    command: "npm start",
     cwd: "../examples/dashboard-app",
-    setup: ["node migrate.js"],
+    setup: ["npm run migrate"],
     ready: "/health",
     instances: 3,
     env: { CACHE_TTL: "600", PG_POOL_SIZE: "8", ACCOUNTS: String(ACCOUNTS), EVENTS_PER_ACCOUNT: "100" },

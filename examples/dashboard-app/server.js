@@ -5,6 +5,10 @@
 //   POST /events                 { account, kind }: records an event
 // Configuration from the environment, as rehearse (or any platform) gives it:
 //   DATABASE_URL, REDIS_URL, PORT, HOST, PG_POOL_SIZE (default 10), CACHE_TTL (default 60).
+// On SIGTERM it shuts down as a well-behaved service does: stops accepting, finishes what is in flight,
+// closes its pools, logs it, exits 0. Two switches rehearse's tests use to rehearse worse ones:
+//   SHUTDOWN=abrupt    drops every connection at once (in-flight requests fail), then exits
+//   IGNORE_SIGTERM=1   ignores the signal (a platform then kills it after its grace period)
 import { createServer } from "node:http";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -91,10 +95,27 @@ server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? "127.0.0.1",
 });
 
 // A deploy stops the old instances with SIGTERM: finish what is in flight, then close the pools.
+let stopping = false;
 process.on("SIGTERM", () => {
+  if (process.env.IGNORE_SIGTERM === "1") {
+    console.log("SIGTERM ignored");
+    return;
+  }
+  if (stopping) return;
+  stopping = true;
+  if (process.env.SHUTDOWN === "abrupt") {
+    console.log("SIGTERM: dropping every connection");
+    server.closeAllConnections();
+    process.exit(0);
+  }
+  console.log("SIGTERM: finishing in-flight requests");
   server.close(async () => {
+    clearInterval(idle);
     await Promise.allSettled([pool.end(), redis.quit()]);
+    console.log("shutdown complete: in-flight requests finished, pools closed");
     process.exit(0);
   });
-  server.closeAllConnections?.();
+  // Keep-alive connections close as soon as their last response is out.
+  const idle = setInterval(() => server.closeIdleConnections(), 20);
+  server.closeIdleConnections();
 });

@@ -1,14 +1,23 @@
 /**
- * Where a scenario file broke, from what Node says when importing it: a
- * syntax error's stack starts `file:LINE`, the source and a `^` line under the
- * column; an error thrown while the module runs has a frame `file:///…:LINE:COL`.
+ * Where a scenario file broke, from what the loader says: jiti's parse error
+ * ends its message with ` <file>:LINE:COL`; Node's own syntax error's stack
+ * starts `file:LINE`, the source and a `^` line under the column; an error
+ * thrown while the module runs has a frame `file:///…:LINE:COL` or `file:LINE:COL`.
  */
 import { pathToFileURL } from "node:url";
 
 export function describeImportError(error: unknown, path: string): string {
-  const message = (error as Error)?.message?.split("\n")[0] ?? String(error);
-  const at = locate(String((error as Error)?.stack ?? ""), path);
+  const full = (error as Error)?.message ?? String(error);
+  const message = (full.split("\n")[0] ?? full).replace(/^ParseError: /, "").trim();
+  const at = locateParse(full, path) ?? locate(String((error as Error)?.stack ?? ""), path);
   return at ? `${at}: ${message}` : message;
+}
+
+/** jiti: "ParseError: Unexpected token \n /path/file.ts:2:26". */
+function locateParse(message: string, path: string): string | undefined {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const found = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(message);
+  return found ? `line ${found[1]}, column ${Number(found[2]) + 1}` : undefined;
 }
 
 function locate(stack: string, path: string): string | undefined {
@@ -20,10 +29,12 @@ function locate(stack: string, path: string): string | undefined {
   }
   const url = pathToFileURL(path).href;
   for (const line of lines) {
-    const frame = line.indexOf(`${url}:`);
-    if (frame < 0) continue;
-    const [, row, column] = /^:(\d+):(\d+)/.exec(line.slice(frame + url.length)) ?? [];
-    if (row) return `line ${row}, column ${column}`;
+    for (const name of [url, path]) {
+      const frame = line.indexOf(`${name}:`);
+      if (frame < 0) continue;
+      const [, row, column] = /^:(\d+):(\d+)/.exec(line.slice(frame + name.length)) ?? [];
+      if (row) return `line ${row}, column ${column}`;
+    }
   }
   return undefined;
 }

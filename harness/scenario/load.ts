@@ -1,11 +1,10 @@
 /**
- * Loads a scenario script from any path (Node strips its types; its imports
- * resolve as usual) and validates all of it, reporting every problem with the
- * file and field, before any server starts.
+ * Loads a scenario script from any path and any kind of repository (see
+ * import-scenario.ts) and validates all of it, reporting every problem with
+ * the file and field, before any server starts.
  */
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { checkStackOverrides, type StackOverrides } from "../../containers/settings.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { BadInputError } from "../../core/errors.ts";
@@ -21,6 +20,7 @@ import { judgedThresholds } from "./budgets.ts";
 import type { ScenarioDefinition } from "./define.ts";
 import { scaleDurations } from "./duration-scale.ts";
 import { describeImportError } from "./import-error.ts";
+import { importScenarioFile } from "./import-scenario.ts";
 import { scenarioOps, seedScaleOf } from "./scenario-ops.ts";
 
 export interface LoadedScenario {
@@ -51,7 +51,7 @@ export async function loadScenario(file: string, durationScale: number): Promise
   if (!existsSync(path)) throw new BadInputError(`scenario ${file}`, ["file does not exist"]);
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    module = await importScenarioFile(path);
   } catch (error) {
     throw new BadInputError(`scenario ${file}`, [`cannot be loaded: ${describeImportError(error, path)}`]);
   }

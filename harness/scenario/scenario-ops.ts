@@ -3,11 +3,11 @@
  * scenario's own over them. The loader validates them; a deploy burst's
  * worker process only needs them, so it imports this, not the loader.
  */
-import { pathToFileURL } from "node:url";
 import type { Op } from "../clients/op-context.ts";
 import { saasOps } from "../workloads/saas/ops.ts";
 import { seedShape } from "../workloads/saas/schema.ts";
 import type { ScenarioDefinition } from "./define.ts";
+import { importScenarioFile } from "./import-scenario.ts";
 
 /** The reference workload's scale; 0 when the scenario seeds with a function of its own or not at all. */
 export function seedScaleOf(seed: ScenarioDefinition["seed"]): number {
@@ -24,6 +24,6 @@ export function scenarioOps(d: Pick<ScenarioDefinition, "workload" | "seed">): R
 
 /** The ops of a scenario file that the loader has already validated in the parent process. */
 export async function importScenarioOps(file: string): Promise<Record<string, Op>> {
-  const module = (await import(pathToFileURL(file).href)) as { default: ScenarioDefinition };
-  return scenarioOps(module.default);
+  const module = await importScenarioFile(file);
+  return scenarioOps(module.default as ScenarioDefinition);
 }

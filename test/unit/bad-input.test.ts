@@ -252,7 +252,7 @@ const CASES: Case[] = [
     what: "a syntax error",
     child: true,
     argv: () => runCase(file("export default {\n  workload: { ops: { a: () => ) } },\n};\n")),
-    says: ["cannot be loaded: line 2, column 31: Expression expected"],
+    says: ["cannot be loaded: line 2, column 31: Unexpected token"],
   },
   {
     what: "no default export",

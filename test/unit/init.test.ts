@@ -39,6 +39,12 @@ describe("rehearse init", () => {
       "node migrate.js",
       "--ready",
       "/health",
+      "--env",
+      "PG_CONNECTION_STRING={pgbouncer}",
+      "--env",
+      "CACHE_URL={redis}",
+      "--port-env",
+      "APP_PORT",
     );
     expect(code).toBe(0);
     for (const file of FILES) {
@@ -50,6 +56,11 @@ describe("rehearse init", () => {
     expect(scenario).toContain('command: "node server.js"');
     expect(scenario).toContain('setup: ["node migrate.js"]');
     expect(scenario).toContain('cwd: ".."');
+    expect(scenario).toContain(
+      'env: { "PG_CONNECTION_STRING": "{pgbouncer}", "CACHE_URL": "{redis}", "APP_PORT": "{port}" },',
+    );
+    // Budgets that mean what they say: per op.
+    expect(scenario).toContain('"latency{op:page,phase:fault}": ["p(95)<1000"]');
     const target = JSON.parse(readFileSync(join(root, "rehearse/staging.target.json"), "utf8"));
     // Loopback by default, secrets as ${VAR} references.
     expect(target.allowHosts).toEqual([]);
@@ -81,6 +92,12 @@ describe("rehearse init", () => {
     [["--ready", "health"], "--ready: 'health' must be a path starting with /"],
     [["--kind", "ops", "--app-command", "npm start"], "--app-command: only with --kind app"],
     [["--force"], "unknown option '--force'"],
+    [["--env", "PG_URL"], "--env: 'PG_URL' must be NAME=value"],
+    [
+      ["--env", "PG_URL={database}"],
+      "--env: 'PG_URL={database}': {database} is not one of {pgbouncer}, {postgres}, {redis}, {port}",
+    ],
+    [["--port-env", "app-port"], "--port-env: 'app-port' is not a variable name"],
   ])("bad flags %j: exit 2, the flag named, nothing written", async (args, says) => {
     const root = mkdtempSync(join(tmpdir(), "rehearse-init-"));
     const { code, err } = await init(root, ...args);

@@ -29,6 +29,9 @@ Options:
   --app-cwd <dir>         your app's directory, from the repository root (default ".")
   --setup <cmd>           run once before the app starts, e.g. "npm run migrate" (repeatable)
   --ready <path>          answers 2xx when the app is ready (default "/")
+  --env <NAME=value>      an environment variable your app reads, with {pgbouncer}, {postgres},
+                          {redis} or {port} for rehearse's (repeatable): --env PG_URL={pgbouncer}
+  --port-env <NAME>       the variable your app takes its port from, if not PORT: --port-env APP_PORT
   --name <name>           the scenario's name (default "cold-cache")
   --dir <dir>             where the scenario goes (default "rehearse")
   --root <dir>            the repository root (default: the current directory)
@@ -36,6 +39,34 @@ Options:
 Exit codes: 0 written (or every file already there), 2 bad input.`;
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `--env NAME=value` (repeatable) and `--port-env NAME`, into the app's env block. */
+function readEnvFlags(pairs: string[], portEnv: string | undefined, problems: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    const name = at < 0 ? pair : pair.slice(0, at);
+    if (at < 0 || !ENV_NAME.test(name)) {
+      problems.push(`--env: '${pair}' must be NAME=value, e.g. PG_URL={pgbouncer}`);
+      continue;
+    }
+    const value = pair.slice(at + 1);
+    const unknown = [...value.matchAll(/\{([a-z]+)\}/g)]
+      .map((m) => m[1])
+      .filter((p) => !PLACEHOLDERS.includes(p ?? ""));
+    if (unknown.length > 0)
+      problems.push(`--env: '${pair}': {${unknown[0]}} is not one of ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}`);
+    else env[name] = value;
+  }
+  if (portEnv !== undefined) {
+    if (!ENV_NAME.test(portEnv)) problems.push(`--port-env: '${portEnv}' is not a variable name`);
+    else env[portEnv] = "{port}";
+  }
+  return env;
+}
+
+const PLACEHOLDERS = ["pgbouncer", "postgres", "redis", "port"];
 
 export async function initCommand(args: string[], world: World): Promise<Outcome> {
   const { values } = parseCliArgs({
@@ -46,6 +77,8 @@ export async function initCommand(args: string[], world: World): Promise<Outcome
       "app-cwd": { type: "string" },
       setup: { type: "string", multiple: true },
       ready: { type: "string" },
+      env: { type: "string", multiple: true },
+      "port-env": { type: "string" },
       name: { type: "string" },
       dir: { type: "string" },
       root: { type: "string" },
@@ -63,9 +96,10 @@ export async function initCommand(args: string[], world: World): Promise<Outcome
   const ready = values.ready ?? "/";
   if (!ready.startsWith("/")) problems.push(`--ready: '${ready}' must be a path starting with /`);
   if (kind === "ops") {
-    for (const flag of ["app-command", "app-cwd", "setup", "ready"] as const)
+    for (const flag of ["app-command", "app-cwd", "setup", "ready", "env", "port-env"] as const)
       if (values[flag] !== undefined) problems.push(`--${flag}: only with --kind app`);
   }
+  const env = readEnvFlags(values.env ?? [], values["port-env"], problems);
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
 
   const root = resolve(values.root ?? process.cwd());
@@ -77,6 +111,7 @@ export async function initCommand(args: string[], world: World): Promise<Outcome
           cwd: appCwd,
           setup: values.setup ?? [],
           ready,
+          env,
         })
       : opsScenario(name);
   const files: [string, string][] = [
