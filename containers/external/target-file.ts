@@ -27,6 +27,11 @@ const TargetSchema = z.strictObject({
   app: z
     .strictObject({ baseUrl: z.string().refine((v) => /^https?:\/\//.test(v), "must be an http:// URL") })
     .optional(),
+  /** Opt-ins for what writes to this stack: the app's setup commands (migrations, seeds), seeding (rehearse's
+   * own, or the scenario's seed function), and starting the scenario's app here against it. */
+  allowSetup: z.boolean({ error: "must be true or false" }).optional(),
+  allowSeed: z.boolean({ error: "must be true or false" }).optional(),
+  allowApp: z.boolean({ error: "must be true or false" }).optional(),
   // What `rehearse up --json` prints besides the URLs, so its line is a target file as it is. Not used.
   provider: z.string().optional(),
   id: z.string().optional(),
@@ -41,6 +46,8 @@ export interface Target {
   redis: string;
   allowHosts: string[];
   app?: { baseUrl: string };
+  /** What the target allows rehearse to write there (all false unless the file says so). */
+  allow: { setup: boolean; seed: boolean; app: boolean };
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -83,6 +90,7 @@ export function loadTargetFile(file: string, env: Record<string, string | undefi
     redis: data.redis,
     allowHosts: data.allowHosts,
     ...(data.app && { app: { baseUrl: data.app.baseUrl.replace(/\/$/, "") } }),
+    allow: { setup: data.allowSetup === true, seed: data.allowSeed === true, app: data.allowApp === true },
   };
   problems.push(...hostProblems(target));
   if (problems.length > 0) throw new BadInputError(`target file ${file}`, problems);

@@ -3,6 +3,7 @@
  * the run's status, and the report of a run stopped before its load. The
  * shape is reports/schema.ts; this module fills it.
  */
+import { relative } from "node:path";
 import type { StackSettings, StartedStack } from "../../containers/index.ts";
 import type { ProviderName } from "../../containers/types.ts";
 import { thresholdEvidence } from "../../reports/render/format.ts";
@@ -151,7 +152,7 @@ export function abortedBeforeLoad(
     status: "aborted",
     statusReasons: ["stopped by a signal before the load began"],
     scenario: scenario.name,
-    scenarioFile: scenario.file,
+    scenarioFile: relative(process.cwd(), scenario.file) || scenario.file,
     provider,
     startedAt,
     durationMs: 0,
@@ -192,10 +193,12 @@ export interface ReportInput {
   /** Stopped by a signal. */
   aborted: boolean;
   app?: AppFleet | undefined;
+  /** Where report.json goes: paths in it are relative to it (a report is shared and committed). */
+  reportDir?: string;
 }
 
 /** The app's instances on the report's clock; one that exited on its own carries its log's last lines. */
-function appReport(app: AppFleet, originMs: number): AppReport {
+function appReport(app: AppFleet, originMs: number, reportDir: string | undefined): AppReport {
   const at = (t: number | null) => (t === null ? null : Math.round(t - originMs));
   return {
     command: app.spec.command,
@@ -209,7 +212,7 @@ function appReport(app: AppFleet, originMs: number): AppReport {
         exitedMs: at(r.exitedAt),
         exitCode: r.exitCode,
         signal: r.signal,
-        log: r.log,
+        log: reportDir ? relative(reportDir, r.log) : r.log,
         ...(r.exitedAt !== null && !r.stoppedByUs && { crashed: { lastLines: i.logTail(10) } }),
       };
     }),
@@ -258,7 +261,8 @@ export function buildRunReport(input: ReportInput): RunReport {
       ...reasons,
     ],
     scenario: scenario.name,
-    scenarioFile: scenario.file,
+    // Relative to where rehearse ran: no absolute path of this machine in a report that is shared.
+    scenarioFile: relative(process.cwd(), scenario.file) || scenario.file,
     baseline: scenario.baseline,
     provider: input.stack.provider,
     startedAt: input.startedAt,
@@ -284,7 +288,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     recoveries,
     refills,
     outages: rehearsal.outages,
-    ...(input.app && { app: appReport(input.app, clock.originMs) }),
+    ...(input.app && { app: appReport(input.app, clock.originMs, input.reportDir) }),
     thresholds,
     generator: outcome.generator,
   };

@@ -37,6 +37,8 @@ export interface RunOptions {
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
   return withPreparedStack(scenario, options, async ({ stack, seeded, http, app, startedAt }) => {
     const rehearsal = await rehearse(scenario, stack, { ...options, http, app });
+    // Stopped before the report is built, so every instance's exit (graceful or not) is in it.
+    if (app) await app.close();
     return buildRunReport({
       scenario,
       stack,
@@ -46,6 +48,7 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
       rehearsal,
       aborted: options.signal.aborted,
       app,
+      reportDir: options.logDir,
     });
   });
 }

@@ -4,7 +4,7 @@
  * fault, and starts nothing (no registered stack, no native temp dir; the
  * native provider registers before it starts anything).
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -281,6 +281,61 @@ const CASES: Case[] = [
     says: ["app.ready: must be a path"],
   },
   {
+    what: "an app folder that does not exist",
+    argv: () => runCase(scenario(`app: { command: "node s.js", cwd: "no-such-folder" }`)),
+    says: ["app.cwd:", "no-such-folder is not a folder"],
+  },
+  {
+    what: "a setup command that is not found",
+    argv: () => runCase(scenario(`app: { command: "node s.js", setup: ["migrate-it --now"] }`)),
+    says: ["app.setup[0]: 'migrate-it' is not found on PATH"],
+  },
+  {
+    what: "npm start without a start script",
+    argv: () => {
+      mkdirSync(join(dir, "no-start"), { recursive: true });
+      writeFileSync(join(dir, "no-start", "package.json"), JSON.stringify({ scripts: { test: "vitest" } }));
+      return runCase(scenario(`app: { command: "npm start", cwd: "no-start" }`));
+    },
+    says: ["app.command:", 'no-start/package.json has no "start" script (scripts: test)'],
+  },
+  {
+    what: "npm run in a folder without package.json",
+    argv: () => runCase(scenario(`app: { command: "node s.js", setup: ["npm run migrate"] }`)),
+    says: ["app.setup[0]: npm needs a package.json in"],
+  },
+  {
+    what: "an app port out of range",
+    argv: () => runCase(scenario(`app: { command: "node s.js", port: 70000 }`)),
+    says: ["app.port: must be a whole number 1–65535 (got 70000)"],
+  },
+  {
+    what: "a bad stop timeout and drain",
+    argv: () => runCase(scenario(`app: { command: "node s.js", stopTimeout: "0s", drain: "soon" }`)),
+    says: ["app.stopTimeout: must be longer than 0", "app.drain: 'soon' is not a duration"],
+  },
+  {
+    what: "a rolling deploy with maxSurge and maxUnavailable both 0",
+    argv: () =>
+      runCase(
+        scenario(
+          `app: { command: "node s.js" }, actions: [{ at: "1s", action: "app-restart", mode: "rolling", maxSurge: 0, maxUnavailable: "0%" }]`,
+        ),
+      ),
+    says: ["actions[0].maxSurge: maxSurge and maxUnavailable cannot both be 0"],
+  },
+  {
+    what: "maxSurge on an all-at-once deploy",
+    argv: () =>
+      runCase(scenario(`app: { command: "node s.js" }, actions: [{ at: "1s", action: "app-restart", maxSurge: 1 }]`)),
+    says: ['actions[0].mode: maxSurge and maxUnavailable take mode: "rolling"'],
+  },
+  {
+    what: "recovery tolerance (no longer used)",
+    argv: () => runCase(scenario(`recovery: { tolerance: 0.2 }`)),
+    says: ["recovery.tolerance: no longer used"],
+  },
+  {
     what: "a misspelt app field",
     argv: () => runCase(scenario(`app: { command: "node s.js", instance: 2 }`)),
     says: ["app.instance: unknown field"],
@@ -392,7 +447,61 @@ const CASES: Case[] = [
       "--target",
       target(),
     ],
-    says: ["seeding truncates tables"],
+    says: ["seed: the reference workload's seeding TRUNCATEs and refills tables", '"allowSeed": true'],
+  },
+  {
+    what: "a seed function against an external target",
+    argv: () => ["run", scenario("seed: async () => {}"), "--target", target()],
+    says: ["seed: the scenario's seed function would run against external and write there", '"allowSeed": true'],
+  },
+  {
+    what: "an app block and a target without app.baseUrl: the app would start against staging",
+    argv: () => ["run", scenario(`app: { command: "node s.js" }`), "--target", target()],
+    says: [
+      "app: the scenario would start its app ('node s.js') here, against external's databases",
+      '"allowApp": true',
+    ],
+  },
+  {
+    what: "setup commands against an external target, the app allowed but not its setup",
+    argv: () => [
+      "run",
+      scenario(`app: { command: "node s.js", setup: ["node migrate.js", "node seed.js"] }`),
+      "--target",
+      target({ allowApp: true }),
+    ],
+    says: [
+      "app.setup[0]: 'node migrate.js' would run against external",
+      "app.setup[1]: 'node seed.js' would run against external",
+      '"allowSetup": true',
+    ],
+  },
+  {
+    what: "an opt-in that is not a boolean",
+    argv: () => ["run", scenario(""), "--target", target({ allowSeed: "yes" })],
+    says: ["allowSeed: must be true or false"],
+  },
+  {
+    what: "http ops with no app and no target",
+    argv: () =>
+      runCase(
+        file(
+          `export default { workload: { ops: { page: ({ http }) => http.get("/") } }, ${LOAD.replace('"select"', '"page"')} };\n`,
+        ),
+      ),
+    says: ["workload.ops.page: uses http, but there is no app to send it to", "--target"],
+  },
+  {
+    what: "http ops on a target without app.baseUrl",
+    argv: () => [
+      "run",
+      file(
+        `export default { workload: { ops: { page: (ctx) => ctx.http.get("/") } }, ${LOAD.replace('"select"', '"page"')} };\n`,
+      ),
+      "--target",
+      target(),
+    ],
+    says: ["workload.ops.page: uses http", '"app": { "baseUrl"'],
   },
   // Capacity inputs
   {

@@ -17,7 +17,9 @@ import type { CapacityReport, CapacityStep } from "../../../reports/capacity/sch
 import { type CapacityPlan, runCapacity } from "../../capacity/run-capacity.ts";
 import { DEFAULT_LIMITS } from "../../capacity/search.ts";
 import { readBudgetFlag, stepBudgets, trafficMix } from "../../capacity/step-scenario.ts";
+import { externalPlan } from "../../run/external-plan.ts";
 import { loadScenario } from "../../scenario/load.ts";
+import { reachProblems } from "../../scenario/reach.ts";
 import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { openRunSession } from "../run-session.ts";
@@ -123,8 +125,9 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
     mixProblems.push(`--op: '${values.op}' is not an op the scenario's arrival-rate scenarios run (${ops.join(", ")})`);
   const budgets = stepBudgets(given, ops, values.op);
   mixProblems.push(...budgets.problems.map((p) => `--budget ${p}`));
-  if (flags.target && scenario.seedScale > 0)
-    mixProblems.push("seed.scale: seeding truncates tables; it is refused on an external target (set it to 0)");
+  // Capacity runs no actions: on a target only what writes there (seed, setup, the app) needs its opt-in.
+  mixProblems.push(...reachProblems(scenario, flags.target));
+  if (flags.target) mixProblems.push(...externalPlan({ ...scenario, actions: [] }, flags.target).problems);
   if (mixProblems.length > 0) throw new BadInputError(`scenario ${scenario.file} for capacity`, mixProblems);
   const settings = settingsFor(scenario, flags);
   if (settings.containers.network === "host") applyTestcontainersDefaults(world.env);

@@ -11,10 +11,11 @@ import { type Comparison, compareReports, incompatibilities } from "../../../rep
 import { readReportFile } from "../../../reports/read-report.ts";
 import { renderSummary } from "../../../reports/summary.ts";
 import { writeReports } from "../../../reports/write-reports.ts";
-import { externalProblems } from "../../actions/timeline.ts";
 import { abortedBeforeLoad } from "../../run/build-report.ts";
+import { externalPlan, externalPlanLines } from "../../run/external-plan.ts";
 import { runScenario } from "../../run/run-scenario.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
+import { reachProblems } from "../../scenario/reach.ts";
 import { type Outcome, outcomeOfRun, worstOf } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { Progress } from "../progress.ts";
@@ -62,18 +63,16 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   // Every scenario is validated before anything starts.
   const scenarios: LoadedScenario[] = [];
   for (const file of positionals) scenarios.push(await loadScenario(file, scale));
-  if (flags.target) {
-    for (const s of scenarios) {
-      const problems = externalProblems(s.actions);
-      if (problems.length > 0)
-        throw new BadInputError(`scenario ${s.file} on the external target ${flags.targetFile}`, problems);
-    }
-    const seeding = scenarios.filter((s) => s.seedScale > 0).map((s) => s.name);
-    if (seeding.length > 0) {
-      throw new BadInputError("--target", [
-        `seeding truncates tables; it is refused on an external target (scenarios: ${seeding.join(", ")}); set seed.scale to 0 and bring your own ops`,
-      ]);
-    }
+  for (const s of scenarios) {
+    const problems = [
+      ...reachProblems(s, flags.target),
+      ...(flags.target ? externalPlan(s, flags.target).problems : []),
+    ];
+    if (problems.length > 0)
+      throw new BadInputError(
+        flags.target ? `scenario ${s.file} on the external target ${flags.targetFile}` : `scenario ${s.file}`,
+        problems,
+      );
   }
   if (base && !scenarios.some((s) => s.name === base.scenario)) {
     throw new BadInputError(`--compare ${values.compare}`, [
@@ -96,6 +95,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   try {
     for (const scenario of scenarios) {
       if (signal.aborted) break;
+      if (flags.target) for (const line of externalPlanLines(scenario, flags.target)) writeLine(world.stdout, line);
       const startedAt = new Date().toISOString();
       const report = await runScenario(scenario, {
         stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, signal),
