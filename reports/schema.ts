@@ -175,6 +175,8 @@ export interface TimelineSample {
   cpu?: {
     rehearse: number;
     app: number;
+    /** The busiest app instance alone (a single-threaded app saturates at 1.0). */
+    appMax: number;
     postgres: number;
     pgbouncer: number;
     redis: number;

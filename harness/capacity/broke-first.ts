@@ -1,10 +1,17 @@
 /**
  * What broke first, in plain words with the evidence: read from the first
- * confirmed failing step, against the last passing one. The order of the
- * questions is the order of causes: a queue for PgBouncer's server
- * connections (or rehearse's own client pool), errors, the host's CPU, the
- * app under test (its latency rose while nothing queued), or the queries
- * themselves (service time: locks, buffer misses).
+ * confirmed failing step, against the last passing one. On one machine the
+ * app, the servers and rehearse share the CPU, so each step's CPU per part
+ * (rehearse, the app, each server, everything else) says whose limit it was:
+ * - a step that could not be judged: rehearse itself (late while the host had
+ *   idle CPU) → generator; every core busy → host, a finding about the set-up;
+ * - PgBouncer's server connections all busy with clients queued → pool wait;
+ * - an app instance at a full core (or its latency rising while query time and
+ *   pool wait stay flat) → the app;
+ * - the http client's connections to the app all busy → http connections;
+ * - rehearse's own client pool exhausted → pool wait;
+ * - only error budgets broke → errors; the host ≥ 90% busy → cpu; else the
+ *   queries themselves (service time: locks, buffer misses).
  */
 import type { BrokeFirst, CapacityStep, StepOp } from "../../reports/capacity/schema.ts";
 import { fmtMs } from "../../reports/render/format.ts";
@@ -12,10 +19,35 @@ import { fmtMs } from "../../reports/render/format.ts";
 export interface BrokeFirstContext {
   poolSize: number;
   hasApp: boolean;
+  /** App instances behind the http client (each a process: a single-threaded app saturates at one core). */
+  appInstances: number;
+  /** The http client's keep-alive connections per app instance. */
+  httpConnections: number;
 }
 
 const SATURATED = 0.95;
 const CPU_BOUND_PCT = 90;
+/** An app instance this close to a full core is the bottleneck (a Node app runs its JavaScript on one). */
+const APP_CORE_SATURATED = 0.9;
+
+const cores = (n: number) => `${n.toFixed(2)} cores`;
+
+/** "the app 0.96 cores (its busiest instance 0.96), rehearse 0.31, postgres 0.12 …": whose CPU it was. */
+function cpuShares(step: CapacityStep): string {
+  const c = step.cpu;
+  if (!c) return "";
+  const parts = [
+    ...(c.app > 0
+      ? [`the app ${cores(c.app)}${c.appMax < c.app ? ` (its busiest instance ${c.appMax.toFixed(2)})` : ""}`]
+      : []),
+    `rehearse ${c.rehearse.toFixed(2)}`,
+    `postgres ${c.postgres.toFixed(2)}`,
+    `pgbouncer ${c.pgbouncer.toFixed(2)}`,
+    `redis ${c.redis.toFixed(2)}`,
+    ...(c.other >= 0.05 ? [`other programs ${c.other.toFixed(2)}`] : []),
+  ];
+  return `; CPU: ${parts.join(", ")}`;
+}
 
 export function brokeFirst(
   failing: CapacityStep | undefined,
@@ -23,19 +55,27 @@ export function brokeFirst(
   context: BrokeFirstContext,
 ): BrokeFirst | null {
   if (!failing) return null;
+  const busy = failing.hostCpu.busyPct;
+  const hostText = busy === null ? "" : `, with the host ${Math.round(busy)}% busy`;
   if (failing.verdict === "generator-bound") {
     return {
       kind: "generator",
       op: null,
-      evidence: `the generator could not keep its schedule at ${failing.rate}/s (started ${failing.achievedRate}/s; ${failing.generator.reasons.join("; ") || "behind schedule"})${failing.hostCpu.busyPct === null ? "" : `, with the host ${Math.round(failing.hostCpu.busyPct)}% busy`}: rehearse's one process on this machine, not the system, was the limit`,
+      evidence: `the generator could not keep its schedule at ${failing.rate}/s (started ${failing.achievedRate}/s; ${failing.generator.reasons.join("; ") || "behind schedule"})${hostText}${cpuShares(failing)}: rehearse's one process, not the system, was the limit`,
+    };
+  }
+  if (failing.verdict === "host-bound") {
+    return {
+      kind: "host",
+      op: null,
+      evidence: `every core of this machine was busy at ${failing.rate}/s (${Math.round(busy ?? 100)}% busy)${cpuShares(failing)}: rehearse started ${failing.generator.reasons.join("; ") || "late"}; the test set-up, not the system, was the limit: give the app or rehearse a machine of its own`,
     };
   }
   const latencyBroke = failing.budgets.filter((b) => !b.ok && /latency|http_req_duration|pool_wait/.test(b.metric));
   const errorsBroke = failing.budgets.some((b) => !b.ok && /errors|http_req_failed|checks/.test(b.metric));
   const worst = worstOp(failing);
   const before = passing?.ops.find((o) => o.op === worst?.op);
-  const cpu = failing.hostCpu.busyPct;
-  const cpuText = cpu === null ? "" : `, while the host CPU was ${Math.round(cpu)}% busy`;
+  const cpuText = busy === null ? "" : `, while the host CPU was ${Math.round(busy)}% busy`;
   const where = `from ${failing.rate}/s`;
   if (latencyBroke.length === 0 && errorsBroke) {
     return {
@@ -56,25 +96,40 @@ export function brokeFirst(
       evidence: `pool wait — PgBouncer's ${context.poolSize} server connections were all busy ${where} (cl_waiting up to ${queued}, clients waited up to ${fmtMs(serverWait)}); ${worst.op} ${rise}${cpuText}`,
     };
   }
+  const appCpu = failing.cpu;
+  if (context.hasApp && appCpu && appCpu.appMax >= APP_CORE_SATURATED) {
+    return {
+      kind: "app",
+      op: worst.op,
+      evidence: `the app — its busiest instance used ${appCpu.appMax.toFixed(2)} of a core ${where} (${context.appInstances} instance${context.appInstances === 1 ? "" : "s"}, a Node process runs its JavaScript on one core): ${worst.op} ${rise} while query time stayed ${before ? `${before.serviceP95Ms} → ${worst.serviceP95Ms}` : worst.serviceP95Ms} ms${cpuShares(failing)}`,
+    };
+  }
   if (worst.poolWaitP95Ms >= worst.p95Ms * 0.5) {
+    if (context.hasApp) {
+      return {
+        kind: "http_connections",
+        op: worst.op,
+        evidence: `the http client's ${context.httpConnections} connections per app instance were all busy ${where}: ${worst.op} waited ${fmtMs(worst.poolWaitP95Ms)} (p95) for one, of its ${rise}, while no app instance used a full core${cpuShares(failing)} (raise app.connections, or the app answers too slowly)`,
+      };
+    }
     return {
       kind: "pool_wait",
       op: worst.op,
       evidence: `pool wait — the client pool was exhausted ${where}: ${worst.op} waited ${fmtMs(worst.poolWaitP95Ms)} (p95) for a connection of its ${rise}${cpuText}`,
     };
   }
-  if (cpu !== null && cpu >= CPU_BOUND_PCT) {
+  if (busy !== null && busy >= CPU_BOUND_PCT) {
     return {
       kind: "cpu",
       op: worst.op,
-      evidence: `CPU — the host was ${Math.round(cpu)}% busy ${where} (${passing?.hostCpu.busyPct ?? "?"}% at ${passing?.rate ?? "?"}/s); ${worst.op} ${rise} with little pool wait`,
+      evidence: `CPU — the host was ${Math.round(busy)}% busy ${where} (${passing?.hostCpu.busyPct ?? "?"}% at ${passing?.rate ?? "?"}/s); ${worst.op} ${rise} with little pool wait${cpuShares(failing)}`,
     };
   }
   if (context.hasApp) {
     return {
       kind: "app",
       op: worst.op,
-      evidence: `the app — ${worst.op} ${rise} ${where} while pool wait stayed flat (PgBouncer cl_waiting up to ${queued}, utilisation ${Math.round(util * 100)}%)${cpuText}`,
+      evidence: `the app — ${worst.op} ${rise} ${where} while pool wait stayed flat (PgBouncer cl_waiting up to ${queued}, utilisation ${Math.round(util * 100)}%)${cpuText}${cpuShares(failing)}`,
     };
   }
   const service = before ? `${before.serviceP95Ms} → ${worst.serviceP95Ms} ms` : `${worst.serviceP95Ms} ms`;

@@ -118,7 +118,7 @@ function capacityReport(
   const { result, steps } = run;
   const best = steps.filter((s) => s.passed && s.rate === result.capacityRate).at(-1);
   const failing =
-    result.status === "generator-bound"
+    result.status === "generator-bound" || result.status === "host-bound"
       ? steps.at(-1)
       : steps.filter((s) => s.verdict === "failed" && s.rate === result.firstFailingRate).at(-1);
   const atTarget = plan.targetRate === null ? [] : steps.filter((s) => s.rate === plan.targetRate);
@@ -139,8 +139,13 @@ function capacityReport(
     capacityRate: result.capacityRate,
     firstFailingRate: result.firstFailingRate,
     brokeFirst:
-      result.status === "found" || result.status === "generator-bound"
-        ? brokeFirst(failing, best, { poolSize: plan.poolSize, hasApp: run.hasApp })
+      result.status === "found" || result.status === "generator-bound" || result.status === "host-bound"
+        ? brokeFirst(failing, best, {
+            poolSize: plan.poolSize,
+            hasApp: run.hasApp,
+            appInstances: plan.scenario.app?.instances ?? 1,
+            httpConnections: plan.scenario.app?.connections ?? 64,
+          })
         : null,
     targetRate: plan.targetRate,
     targetMet,

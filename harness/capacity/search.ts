@@ -4,12 +4,12 @@
  * good and the first bad rate until the interval is within the precision. A
  * breach is repeated once before it is believed (a GC pause or a noisy
  * neighbour can fail one step) unless it missed its budget twice over (no
- * noise does that; repeating it would only spend minutes); a step the generator could not hold stops
- * the search, because its result would be the generator's, not the system's.
+ * noise does that; repeating it would only spend minutes); a step the generator could not hold (or the
+ * host, every core busy) stops the search, because its result would not be the system's.
  * Bounded in steps and time.
  */
 
-export type StepVerdict = "passed" | "failed" | "generator-bound";
+export type StepVerdict = "passed" | "failed" | "generator-bound" | "host-bound";
 
 export interface SearchLimits {
   /** The first rate tried (iterations/s, all ops together). */
@@ -39,7 +39,7 @@ export interface SearchStep {
   repeat: boolean;
 }
 
-export type SearchStatus = "found" | "generator-bound" | "not-found" | "aborted";
+export type SearchStatus = "found" | "generator-bound" | "host-bound" | "not-found" | "aborted";
 
 export interface SearchResult {
   status: SearchStatus;
@@ -103,8 +103,18 @@ export async function searchCapacity(limits: SearchLimits, probe: Probe, clock: 
     // A breach that does not repeat was noise: the rate held.
     return again;
   };
-  const generatorBound = (rate: number) =>
-    result("generator-bound", `the generator could not hold ${rate}/s on this machine; the system was not the limit`);
+  /** A step whose verdict would not be the system's: the search stops, and says whose limit it was. */
+  const unjudgeable = (rate: number, verdict: StepVerdict) =>
+    verdict === "host-bound"
+      ? result(
+          "host-bound",
+          `every core of this machine was busy at ${rate}/s (rehearse, the servers and the app share it): the host, not the system, was the limit`,
+        )
+      : result(
+          "generator-bound",
+          `the generator could not hold ${rate}/s on this machine; the system was not the limit`,
+        );
+  const stops = (v: StepVerdict) => v === "generator-bound" || v === "host-bound";
 
   // Up: geometric steps until a confirmed breach.
   let rate = roundRate(Math.min(limits.startRate, limits.maxRate));
@@ -113,7 +123,7 @@ export async function searchCapacity(limits: SearchLimits, probe: Probe, clock: 
     if (limit) return result(good === null ? "not-found" : "found", limit);
     const verdict = await judge(rate);
     if (typeof verdict === "object") return verdict.stop;
-    if (verdict === "generator-bound") return generatorBound(rate);
+    if (stops(verdict)) return unjudgeable(rate, verdict);
     if (verdict === "failed") {
       bad = rate;
       break;
@@ -130,7 +140,7 @@ export async function searchCapacity(limits: SearchLimits, probe: Probe, clock: 
     if (limit) return result("not-found", limit);
     const verdict = await judge(rate);
     if (typeof verdict === "object") return verdict.stop;
-    if (verdict === "generator-bound") return generatorBound(rate);
+    if (stops(verdict)) return unjudgeable(rate, verdict);
     if (verdict === "failed") bad = rate;
     else good = rate;
   }
@@ -143,7 +153,7 @@ export async function searchCapacity(limits: SearchLimits, probe: Probe, clock: 
     if (rate <= good || rate >= bad) break;
     const verdict = await judge(rate);
     if (typeof verdict === "object") return verdict.stop;
-    if (verdict === "generator-bound") return generatorBound(rate);
+    if (stops(verdict)) return unjudgeable(rate, verdict);
     if (verdict === "failed") bad = rate;
     else good = rate;
   }

@@ -14,13 +14,37 @@ const round = (n: number, places = 1) => Math.round(n * 10 ** places) / 10 ** pl
 const max = (values: number[]) => (values.length > 0 ? Math.max(...values) : null);
 const mean = (values: number[]) => (values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null);
 
+/** All cores busy: the host, not rehearse or the system, was the limit. */
+const HOST_BOUND_PCT = 90;
+/** A late start adds its lag to the latency measured: a lag within this share of the tightest latency budget
+ * cannot change the verdict, so the step is still judged. */
+const JUDGEABLE_LAG_SHARE = 0.1;
+
+/** The tightest "below" bound of the step's latency budgets (ms); undefined without one. */
+function tightestLatencyBound(report: RunReport): number | undefined {
+  const bounds = report.thresholds
+    .filter((t) => /^(latency|http_req_duration)/.test(t.metric))
+    .flatMap((t) => {
+      const bound = /<=?\s*([\d.]+)\s*$/.exec(t.expression);
+      return bound ? [Number(bound[1])] : [];
+    });
+  return bounds.length > 0 ? Math.min(...bounds) : undefined;
+}
+
 /**
- * generator-bound when the generator itself fell behind (late starts, or fewer starts than planned with
- * none dropped); dropped iterations alone are the system's doing (every VU busy waiting on it).
+ * A step is judged on its budgets while the generator held its schedule well enough for the verdict to be the
+ * system's: it started what was planned (dropped iterations are the system's doing: every VU waiting on it),
+ * and any late start was short next to the tightest latency budget. Otherwise it says whose limit it was:
+ * the host's when every core was busy, else rehearse's own (generator-bound).
  */
-export function stepVerdict(report: RunReport): StepVerdict {
+export function stepVerdict(report: RunReport, hostBusyPct: number | null): StepVerdict {
   const g = report.generator;
-  if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0)) return "generator-bound";
+  const bound = tightestLatencyBound(report);
+  const lagTolerance = Math.max(10, (bound ?? 0) * JUDGEABLE_LAG_SHARE);
+  const lateTooMuch = startedLate(g) && g.dispatchLagP99Ms > lagTolerance;
+  const short = fellShort(g) && g.droppedIterations === 0;
+  if (lateTooMuch || short)
+    return hostBusyPct !== null && hostBusyPct >= HOST_BOUND_PCT ? "host-bound" : "generator-bound";
   return report.thresholds.every((t) => t.ok) && g.droppedIterations === 0 ? "passed" : "failed";
 }
 
@@ -53,7 +77,8 @@ export function stepOf(
   const started = ops.filter((o) => step.scaled.includes(o.op)).reduce((n, o) => n + o.count, 0);
   const count = ops.reduce((n, o) => n + o.count, 0);
   const errors = ops.reduce((n, o) => n + o.errors, 0);
-  const verdict = stepVerdict(report);
+  const busy = roundOrNull(mean(window.flatMap((s) => (s.host ? [s.host.busyPct] : []))));
+  const verdict = stepVerdict(report, busy);
   const bouncer = window.flatMap((s) => (s.pgbouncer ? [s.pgbouncer] : []));
   const utilisation = bouncer.map((b) => b.svActive / Math.max(1, poolSize));
   const steadyS = steady ? Math.max(0.001, (steady.endMs - steady.startMs) / 1000) : 1;
@@ -85,14 +110,31 @@ export function stepOf(
       utilisation.length > 0 ? { mean: round(mean(utilisation) ?? 0, 3), max: round(max(utilisation) ?? 0, 3) } : null,
     cacheHitRatio: cacheHitRatio(window),
     hostCpu: {
-      busyPct: roundOrNull(mean(window.flatMap((s) => (s.host ? [s.host.busyPct] : [])))),
+      busyPct: busy,
       stealPct: roundOrNull(max(window.flatMap((s) => (s.host ? [s.host.stealPct] : [])))),
     },
+    cpu: cpuOf(window),
     generator: {
       valid: report.generator.valid,
       reasons: report.generator.reasons,
       dispatchLagP99Ms: report.generator.dispatchLagP99Ms,
     },
+  };
+}
+
+/** Mean cores per part over the window's seconds that have them. */
+function cpuOf(window: TimelineSample[]): CapacityStep["cpu"] {
+  const samples = window.flatMap((s) => (s.cpu ? [s.cpu] : []));
+  if (samples.length === 0) return null;
+  const avg = (pick: (c: (typeof samples)[number]) => number) => round(mean(samples.map(pick)) ?? 0, 2);
+  return {
+    rehearse: avg((c) => c.rehearse),
+    app: avg((c) => c.app),
+    appMax: avg((c) => c.appMax ?? 0),
+    postgres: avg((c) => c.postgres),
+    pgbouncer: avg((c) => c.pgbouncer),
+    redis: avg((c) => c.redis),
+    other: avg((c) => c.other),
   };
 }
 

@@ -22,6 +22,8 @@ export interface ProcessGroups {
 export interface ProcessCpuSample {
   rehearse: number;
   app: number;
+  /** The busiest app instance alone (a single-threaded app saturates at 1.0). */
+  appMax: number;
   postgres: number;
   pgbouncer: number;
   redis: number;
@@ -70,8 +72,9 @@ export class ProcessCpu {
       }
       return round2(cpu / seconds);
     };
-    const appGroups = new Set(groups.appGroups);
-    const app = sum(processes.filter((p) => appGroups.has(p.pgrp)).map((p) => p.pid));
+    const byGroup = groups.appGroups.map((pgid) => sum(processes.filter((p) => p.pgrp === pgid).map((p) => p.pid)));
+    const app = round2(byGroup.reduce((a, b) => a + b, 0));
+    const appMax = Math.max(0, ...byGroup);
     const postgres = sum(groups.services.postgres ?? []);
     const pgbouncer = sum(groups.services.pgbouncer ?? []);
     const redis = sum(groups.services.redis ?? []);
@@ -80,7 +83,16 @@ export class ProcessCpu {
     const ours = rehearse + app + postgres + pgbouncer + redis;
     const hostCores = host ? (host.busyPct / 100) * this.cores : undefined;
     const other = hostCores === undefined ? 0 : round2(Math.max(0, hostCores - ours));
-    return { rehearse, app, postgres, pgbouncer, redis, other, ...topOthers(processes, used, claimed, seconds, other) };
+    return {
+      rehearse,
+      app,
+      appMax,
+      postgres,
+      pgbouncer,
+      redis,
+      other,
+      ...topOthers(processes, used, claimed, seconds, other),
+    };
   }
 }
 

@@ -5,8 +5,16 @@
 
 export const CAPACITY_SCHEMA_VERSION = 1;
 
-export type CapacityStatus = "found" | "generator-bound" | "not-found" | "aborted";
-export type BrokeFirstKind = "pool_wait" | "errors" | "service_time" | "cpu" | "app" | "generator";
+export type CapacityStatus = "found" | "generator-bound" | "host-bound" | "not-found" | "aborted";
+export type BrokeFirstKind =
+  | "pool_wait"
+  | "http_connections"
+  | "errors"
+  | "service_time"
+  | "cpu"
+  | "app"
+  | "generator"
+  | "host";
 
 export interface BrokeFirst {
   kind: BrokeFirstKind;
@@ -47,7 +55,7 @@ export interface CapacityStep {
   /** What the generator started per second in the steady window. */
   achievedRate: number;
   passed: boolean;
-  verdict: "passed" | "failed" | "generator-bound";
+  verdict: "passed" | "failed" | "generator-bound" | "host-bound";
   /** A repeat of the previous step, to confirm a breach. */
   repeat: boolean;
   /** A failure believed without a repeat: iterations dropped, or every broken budget missed twice over. */
@@ -68,6 +76,17 @@ export interface CapacityStep {
   pgbouncerUtilisation: { mean: number; max: number } | null;
   cacheHitRatio: number | null;
   hostCpu: { busyPct: number | null; stealPct: number | null };
+  /** Mean cores over the steady window: rehearse, the app (all instances, and the busiest one), each server, the
+   * rest of the machine (Linux only; null elsewhere). */
+  cpu: {
+    rehearse: number;
+    app: number;
+    appMax: number;
+    postgres: number;
+    pgbouncer: number;
+    redis: number;
+    other: number;
+  } | null;
   generator: { valid: boolean; reasons: string[]; dispatchLagP99Ms: number };
 }
 

@@ -1,12 +1,14 @@
 /** The capacity pieces that need no server: budgets, the mix, what broke first, the renderers, exit codes. */
 import { describe, expect, it } from "vitest";
 import { brokeFirst } from "../../harness/capacity/broke-first.ts";
+import { stepVerdict } from "../../harness/capacity/step-metrics.ts";
 import { readBudgetFlag, stepBudgets, stepScenario, trafficMix } from "../../harness/capacity/step-scenario.ts";
 import { capacityOutcome } from "../../harness/cli/commands/capacity.ts";
 import { loadScenario } from "../../harness/scenario/load.ts";
 import { capacityChartData, renderCapacityHtml } from "../../reports/capacity/html.ts";
 import { renderCapacityConsole, renderCapacityJunit, renderCapacityMarkdown } from "../../reports/capacity/render.ts";
 import type { CapacityReport, CapacityStep } from "../../reports/capacity/schema.ts";
+import type { RunReport } from "../../reports/schema.ts";
 
 function step(rate: number, over: Partial<CapacityStep> = {}, p95 = 25): CapacityStep {
   const base: CapacityStep = {
@@ -34,6 +36,7 @@ function step(rate: number, over: Partial<CapacityStep> = {}, p95 = 25): Capacit
     pgbouncerUtilisation: { mean: rate / 200, max: Math.min(1, rate / 190) },
     cacheHitRatio: null,
     hostCpu: { busyPct: 40, stealPct: 0 },
+    cpu: { rehearse: 0.2, app: 0, appMax: 0, postgres: 0.1, pgbouncer: 0.1, redis: 0, other: 0 },
     generator: { valid: true, reasons: [], dispatchLagP99Ms: 0.5 },
   };
   return { ...base, ...over } as CapacityStep;
@@ -51,7 +54,7 @@ const failingAt = (rate: number, over: Partial<CapacityStep> = {}) =>
     1800,
   );
 
-const CONTEXT = { poolSize: 4, hasApp: false };
+const CONTEXT = { poolSize: 4, hasApp: false, appInstances: 1, httpConnections: 64 };
 
 describe("budgets", () => {
   it("reads --budget as latency by default, or metric=expression", () => {
@@ -163,6 +166,40 @@ describe("what broke first", () => {
     expect(service?.evidence).toContain("service p95 24 → 1799 ms");
   });
 
+  it("the app when an instance used a full core, with the CPU shares; the http connections when none did", () => {
+    const quiet = {
+      poolWait: { clientP95Ms: 0.2, serverMaxMs: 0, clWaitingMax: 0 },
+      pgbouncerUtilisation: { mean: 0.3, max: 0.4 },
+      hostCpu: { busyPct: 72, stealPct: 0 },
+    };
+    const app = { ...CONTEXT, hasApp: true };
+    const burning = failingAt(2400, {
+      ...quiet,
+      cpu: { rehearse: 0.31, app: 0.97, appMax: 0.97, postgres: 0.05, pgbouncer: 0.03, redis: 0, other: 0.02 },
+    });
+    const b = brokeFirst(burning, step(1200), app);
+    expect(b?.kind).toBe("app");
+    expect(b?.evidence).toContain("its busiest instance used 0.97 of a core from 2400/s (1 instance");
+    expect(b?.evidence).toContain("CPU: the app 0.97 cores, rehearse 0.31, postgres 0.05, pgbouncer 0.03, redis 0.00");
+    // Requests waited for a connection to the app, but no instance was busy: the client's connections.
+    const waiting = failingAt(2400, quiet);
+    waiting.ops = waiting.ops.map((o) => ({ ...o, poolWaitP95Ms: o.p95Ms * 0.8 }));
+    expect(brokeFirst(waiting, step(1200), app)?.kind).toBe("http_connections");
+  });
+
+  it("the host, for a host-bound step: every core busy, a finding about the set-up", () => {
+    const h = step(2400, {
+      passed: false,
+      verdict: "host-bound",
+      hostCpu: { busyPct: 97, stealPct: 0 },
+      cpu: { rehearse: 0.6, app: 1.0, appMax: 1.0, postgres: 0.2, pgbouncer: 0.1, redis: 0, other: 0.04 },
+      generator: { valid: false, reasons: ["36 iterations (1.5%) started more than 10 ms late"], dispatchLagP99Ms: 48 },
+    });
+    const b = brokeFirst(h, step(1200), CONTEXT);
+    expect(b).toMatchObject({ kind: "host", op: null });
+    expect(b?.evidence).toContain("every core of this machine was busy at 2400/s (97% busy)");
+  });
+
   it("the generator, for a generator-bound step", () => {
     const g = step(6400, {
       passed: false,
@@ -258,7 +295,46 @@ describe("exit outcome", () => {
     expect(capacityOutcome(report({ targetRate: 200, targetMet: false }))).toBe("failed");
     expect(capacityOutcome(report({ targetRate: 150, targetMet: true }))).toBe("ok");
     expect(capacityOutcome(report({ status: "generator-bound" }))).toBe("failed");
+    expect(capacityOutcome(report({ status: "host-bound" }))).toBe("failed");
+    // The target held: the gate passed, and JUnit agrees (the search's own case does not fail the suite).
+    const held = report({ status: "host-bound", targetRate: 150, targetMet: true });
+    expect(capacityOutcome(held)).toBe("ok");
+    expect(renderCapacityJunit(held)).not.toContain("<failure");
+    const missed = report({ status: "host-bound" });
+    expect(renderCapacityJunit(missed)).toContain(
+      '<testcase classname="rehearse.capacity.capacity-hold" name="capacity" time="0">',
+    );
     expect(capacityOutcome(report({ status: "not-found", capacityRate: null }))).toBe("failed");
     expect(capacityOutcome(report({ status: "aborted" }))).toBe("aborted");
+  });
+});
+
+describe("a step is judged while the generator's lateness cannot change its verdict", () => {
+  const run = (lagP99: number, late: number, busyPct: number | null, ok = true) =>
+    stepVerdict(
+      {
+        thresholds: [{ metric: "latency{op:page,phase:steady}", expression: "p(95)<300", ok, actual: 40 }],
+        generator: {
+          targetRate: 2400,
+          achievedRate: 2400,
+          droppedIterations: 0,
+          dispatchLagP99Ms: lagP99,
+          lateIterations: late,
+          lateShare: late / 48_000,
+          eventLoopDelayP99Ms: 5,
+          cpuPercent: 60,
+          valid: late === 0,
+          reasons: [],
+        },
+      } as unknown as RunReport,
+      busyPct,
+    );
+  it("1.5% late by 11 ms against a 300 ms budget: judged (the lag is under a tenth of the budget)", () => {
+    expect(run(11, 720, 97)).toBe("passed");
+    expect(run(11, 720, 97, false)).toBe("failed");
+  });
+  it("late by more than a tenth of the budget: host-bound when every core was busy, else generator-bound", () => {
+    expect(run(48, 720, 97)).toBe("host-bound");
+    expect(run(48, 720, 55)).toBe("generator-bound");
   });
 });
