@@ -204,8 +204,9 @@ export interface RecoveryRecord {
   op: string;
   /** The action's start: recovery is timed from the fault. */
   fromMs: number;
-  /** What the baseline's seconds showed: per-second p95 within [lower, upper], errors at most `errorRate`. */
-  band: { lowerP95Ms: number; upperP95Ms: number; errorRate: number };
+  /** The baseline's p95, and for a second of its typical `perSecond` completions the p95 above which a second is
+   * out of band (the band widens for thinner seconds); its error rate. */
+  band: { baselineP95Ms: number; upperP95Ms: number; perSecond: number; errorRate: number };
   /** unaffected: it never left its band (no recovery time); not-recovered: the run ended first. */
   state: "recovered" | "not-recovered" | "unaffected";
   peakP95Ms: number | null;
@@ -221,7 +222,8 @@ export interface RefillRecord {
   /** "redis" (INFO keyspace hits/misses) or the op whose cache lookups rehearse counted. */
   source: string;
   fromMs: number;
-  band: { lowerRatio: number; upperRatio: number };
+  /** The baseline's hit ratio and lookups per second: a second is out of band when its ratio is unlikely for it. */
+  band: { baselineRatio: number; lookupsPerSecond: number };
   state: "refilled" | "not-refilled" | "unaffected";
   lowestRatio: number | null;
   lowestAtMs: number | null;

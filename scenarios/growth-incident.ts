@@ -19,7 +19,7 @@ export default defineScenario({
     pgbouncer: { poolMode: "transaction", defaultPoolSize: 6, maxClientConn: 1000 },
     redis: { maxmemoryPolicy: "allkeys-lru" },
   },
-  seed: { scale: 1_000_000 },
+  seed: { scale: 200_000 },
   workload: { reference: "saas", client: { poolSize: 16 } },
   phases: [
     { name: "warmup", duration: "15s" },
@@ -36,21 +36,21 @@ export default defineScenario({
     dashboards: {
       executor: "ramping-arrival-rate",
       exec: "dashboard",
-      startRate: 120,
+      startRate: 60,
       preAllocatedVUs: 30,
       maxVUs: 1000,
       stages: [
-        { target: 120, duration: "30s" },
-        { target: 220, duration: "5s" },
-        { target: 220, duration: "20s" },
-        { target: 120, duration: "1s" },
-        { target: 120, duration: "19s" },
+        { target: 60, duration: "30s" },
+        { target: 100, duration: "5s" },
+        { target: 100, duration: "20s" },
+        { target: 60, duration: "1s" },
+        { target: 60, duration: "19s" },
       ],
     },
     searches: {
       executor: "constant-arrival-rate",
       exec: "search",
-      rate: 60,
+      rate: 25,
       duration: TOTAL,
       preAllocatedVUs: 10,
       maxVUs: 300,
@@ -58,7 +58,7 @@ export default defineScenario({
     exports: {
       executor: "constant-arrival-rate",
       exec: "export",
-      rate: 2,
+      rate: 1,
       duration: TOTAL,
       preAllocatedVUs: 2,
       maxVUs: 50,
@@ -66,7 +66,7 @@ export default defineScenario({
     writes: {
       executor: "constant-arrival-rate",
       exec: "write",
-      rate: 20,
+      rate: 10,
       duration: TOTAL,
       preAllocatedVUs: 5,
       maxVUs: 100,
@@ -77,7 +77,7 @@ export default defineScenario({
   // on a busy or shared one the same incident can queue in PgBouncer and break the bar — the verdict
   // says which, the findings say why.
   thresholds: {
-    "latency{op:dashboard,phase:baseline}": ["p(95)<100"],
+    "latency{op:dashboard,phase:baseline}": ["p(95)<300"],
     "latency{op:dashboard,phase:incident}": ["p(95)<300"],
     "latency{op:search,phase:incident}": ["p(95)<300"],
     "latency{op:write,phase:incident}": ["p(95)<300"],

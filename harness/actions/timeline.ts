@@ -105,11 +105,12 @@ export async function runActions(
   context: Omit<ActionContext, "signal" | "clock">,
   clock: RunClock,
   signal: AbortSignal,
-  /** Told when each action starts and ends (live progress). */
-  onChange: (name: string, running: boolean) => void = () => {},
+  /** Told when each action starts, holds its fault (it did its work and waits out its duration), and ends
+   * (live progress): its label then, or undefined once it ended. */
+  onChange: (index: number, label: string | undefined) => void = () => {},
 ): Promise<ActionRecord[]> {
   const records = await Promise.all(
-    actions.map(async (action): Promise<ActionRecord | undefined> => {
+    actions.map(async (action, index): Promise<ActionRecord | undefined> => {
       await sleep(Math.max(0, clock.dueAt(action.atMs) - performance.now()), undefined, { signal }).catch(() => {});
       if (signal.aborted) return undefined; // never started: nothing to undo
       // Never before its scheduled ms (a timer may fire a fraction early): it belongs to the phase it was
@@ -123,11 +124,13 @@ export async function runActions(
         return record(action, startMs, startMs, { refused: "external target: set allowExternal: true on the action" });
       }
       let result: Record<string, unknown>;
-      onChange(action.name, true);
+      onChange(index, action.name);
       try {
         const run = await action.action.run({ ...context, signal, clock }, { durationMs: action.durationMs });
         result = { ...run.result };
         if (run.revert) {
+          const until = clock.atLoadOffset(action.atMs + (action.durationMs ?? 0));
+          onChange(index, `${action.name} (held until ${(until / 1000).toFixed(1)} s)`);
           // The fault lasts its duration, or until the run is aborted; it is undone either way.
           await sleep(action.durationMs ?? 0, undefined, { signal }).catch(() => {});
           try {
@@ -139,7 +142,7 @@ export async function runActions(
       } catch (error) {
         result = { error: (error as Error).message };
       }
-      onChange(action.name, false);
+      onChange(index, undefined);
       return record(action, startMs, Math.max(startMs, clock.elapsed()), result);
     }),
   );

@@ -16,34 +16,17 @@ const mean = (values: number[]) => (values.length > 0 ? values.reduce((a, b) => 
 
 /** All cores busy: the host, not rehearse or the system, was the limit. */
 const HOST_BOUND_PCT = 90;
-/** A late start adds its lag to the latency measured: a lag within this share of the tightest latency budget
- * cannot change the verdict, so the step is still judged. */
-const JUDGEABLE_LAG_SHARE = 0.1;
-
-/** The tightest "below" bound of the step's latency budgets (ms); undefined without one. */
-function tightestLatencyBound(report: RunReport): number | undefined {
-  const bounds = report.thresholds
-    .filter((t) => /^(latency|http_req_duration)/.test(t.metric))
-    .flatMap((t) => {
-      const bound = /<=?\s*([\d.]+)\s*$/.exec(t.expression);
-      return bound ? [Number(bound[1])] : [];
-    });
-  return bounds.length > 0 ? Math.min(...bounds) : undefined;
-}
 
 /**
  * A step is judged on its budgets while the generator held its schedule well enough for the verdict to be the
  * system's: it started what was planned (dropped iterations are the system's doing: every VU waiting on it),
- * and any late start was short next to the tightest latency budget. Otherwise it says whose limit it was:
- * the host's when every core was busy, else rehearse's own (generator-bound).
+ * and no more than 1% started later than a tenth of the tightest latency budget (the step's own generator
+ * tolerance: such a lag cannot turn its verdict). Otherwise it says whose limit it was: the host's when every
+ * core was busy, else rehearse's own (generator-bound).
  */
 export function stepVerdict(report: RunReport, hostBusyPct: number | null): StepVerdict {
   const g = report.generator;
-  const bound = tightestLatencyBound(report);
-  const lagTolerance = Math.max(10, (bound ?? 0) * JUDGEABLE_LAG_SHARE);
-  const lateTooMuch = startedLate(g) && g.dispatchLagP99Ms > lagTolerance;
-  const short = fellShort(g) && g.droppedIterations === 0;
-  if (lateTooMuch || short)
+  if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0))
     return hostBusyPct !== null && hostBusyPct >= HOST_BOUND_PCT ? "host-bound" : "generator-bound";
   return report.thresholds.every((t) => t.ok) && g.droppedIterations === 0 ? "passed" : "failed";
 }

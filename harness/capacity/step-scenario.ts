@@ -10,7 +10,7 @@ import type { CapacityBudget } from "../../reports/capacity/schema.ts";
 import { isBackgroundOp } from "../../reports/schema.ts";
 import { createExecutor } from "../executors/index.ts";
 import { judgedThresholds, LAUNCH_READINESS } from "../scenario/budgets.ts";
-import type { LoadedScenario } from "../scenario/load.ts";
+import { type LoadedScenario, lagTolerance } from "../scenario/load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
 
 export const STEP_PHASES = { warmup: "warmup", steady: "steady" } as const;

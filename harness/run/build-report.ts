@@ -247,6 +247,7 @@ export function buildRunReport(input: ReportInput): RunReport {
   const { recoveries, refills } = computeRecoveries({
     phases,
     baseline: scenario.baseline,
+    ops,
     actions: rehearsal.actions,
     perSecond,
     timeline: rehearsal.timeline,

@@ -16,6 +16,7 @@ import { createDbPool, warmPool } from "../clients/db.ts";
 import type { HttpTargets } from "../clients/http.ts";
 import { PoolGuard } from "../clients/pool-guard.ts";
 import type { MetricsStore } from "../metrics/store.ts";
+import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
 import type { Outage } from "../sampler/outages.ts";
 import { type GeneratorSample, Sampler, type TimelineSample } from "../sampler/sampler.ts";
@@ -83,7 +84,7 @@ export async function rehearse(
   const unsubscribe = onAbort(options.signal, stopActions);
   try {
     sampler.start();
-    const running: string[] = [];
+    const running = new Map<number, string>();
     const actionsDone = runActions(
       scenario.actions,
       {
@@ -96,7 +97,7 @@ export async function rehearse(
       },
       clock,
       actionsStop.signal,
-      (name, on) => (on ? running.push(name) : running.splice(running.indexOf(name), 1)),
+      (index, label) => (label === undefined ? running.delete(index) : running.set(index, label)),
     );
     let outcome: LoadOutcome;
     try {
@@ -112,6 +113,7 @@ export async function rehearse(
           // Phases before the baseline are warm-up: the generator is judged on what is measured.
           measuredPhases: [...measuredPhases(scenario)],
           windowedPhases: windowedPhases(scenario),
+          tolerance: { ...DEFAULT_TOLERANCE, dispatchLagMs: scenario.lagToleranceMs },
           onTick: (store, perSecond) => {
             totals = totalsOf(store);
             options.onProgress?.(
@@ -122,7 +124,7 @@ export async function rehearse(
                 perSecond,
                 completed: totals.iterations,
                 errors: totals.errors,
-                actions: running,
+                actions: [...running.values()],
               }),
             );
           },

@@ -14,6 +14,7 @@ import { type Db, type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts"
 import type { Op } from "../clients/op-context.ts";
 import type { Executor } from "../executors/index.ts";
 import { DEFAULT_STABLE_FOR_S } from "../run/deltas.ts";
+import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
 import { type PhaseSpan, planLoad } from "../runner/run-load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
 import { judgedThresholds } from "./budgets.ts";
@@ -44,6 +45,8 @@ export interface LoadedScenario {
   app: AppSpec | undefined;
   /** The scenario's own seeding function (instead of, or besides, the reference workload's). */
   seedFn: ((context: { db: Db }) => Promise<unknown>) | undefined;
+  /** How late an iteration may start before it counts against the generator (see generatorTolerance). */
+  lagToleranceMs: number;
 }
 
 export async function loadScenario(file: string, durationScale: number): Promise<LoadedScenario> {
@@ -132,7 +135,21 @@ function validate(d: ScenarioDefinition, path: string, file: string, durationSca
     cachePrefix: workload.cachePrefix ?? "rehearse:",
     app,
     seedFn,
+    lagToleranceMs: lagTolerance(judged),
   };
+}
+
+/**
+ * An iteration starting late adds its lag to the latency measured for it (never the other way): a lag within a
+ * tenth of the tightest latency budget cannot turn a verdict, so only later starts count against the
+ * generator's validity. At least 10 ms, the generator's own floor.
+ */
+export function lagTolerance(thresholds: ParsedThreshold[]): number {
+  const bounds = thresholds
+    .filter((t) => (t.metric === "latency" || t.metric === "http_req_duration") && t.operator.startsWith("<"))
+    .filter((t) => t.aggregation === "p(N)" || t.aggregation === "avg" || t.aggregation === "med")
+    .map((t) => t.value);
+  return Math.max(DEFAULT_TOLERANCE.dispatchLagMs, bounds.length > 0 ? Math.min(...bounds) * 0.1 : 0);
 }
 
 /** Phases and actions must fit the load: a phase without load, or a fault after it, rehearses nothing. */

@@ -16,9 +16,6 @@ export interface ActionFinding {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-/** "4–6 ms", or "5 ms" when the baseline never moved. */
-const range = (low: number, high: number, fmt: (n: number) => string) =>
-  fmt(low) === fmt(high) ? fmt(low) : `${fmt(low)}–${fmt(high)}`;
 const pct = (r: number) => `${Math.round(r * 100)}%`;
 
 /** The window the action's effect is read in: from its start until a later action begins, or the run ends. */
@@ -66,7 +63,7 @@ function effectOf(recoveries: RecoveryRecord[]): { text: string; affected: Recov
         r.state === "recovered"
           ? `back within it ${fmtMs(r.recoveryMs ?? 0)} after`
           : "not back within it by the end of the run";
-      return `${r.op} p95 peaked at ${fmtMs(r.peakP95Ms ?? 0)} (baseline ${range(r.band.lowerP95Ms, r.band.upperP95Ms, fmtMs)}), ${back}`;
+      return `${r.op} p95 peaked at ${fmtMs(r.peakP95Ms ?? 0)} (baseline p95 ${fmtMs(r.band.baselineP95Ms)}; a second of its usual ${r.band.perSecond} requests is in band up to ${fmtMs(r.band.upperP95Ms)}), ${back}`;
     });
   return { text: parts.join("; "), affected };
 }
@@ -74,7 +71,7 @@ function effectOf(recoveries: RecoveryRecord[]): { text: string; affected: Recov
 function refillText(refill: RefillRecord | undefined): string {
   if (!refill) return "";
   const who = refill.source === "redis" ? "Redis' hit ratio" : `${refill.source}'s cache hit ratio`;
-  const band = range(refill.band.lowerRatio, refill.band.upperRatio, pct);
+  const band = pct(refill.band.baselineRatio);
   if (refill.state === "unaffected") return `${who} stayed within its baseline band (${band})`;
   const fell = `${who} fell from ${band} to ${pct(refill.lowestRatio ?? 0)}`;
   return refill.state === "refilled"

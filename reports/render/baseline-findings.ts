@@ -65,13 +65,22 @@ const roundUp5s = (ms: number) => `${Math.ceil(ms / 5000) * 5} s`;
 export function baselineFindings(report: RunReport): BaselineFinding[] {
   const base = report.phases.find((p) => p.name === (report.baseline ?? report.phases[0]?.name));
   if (!base || base.endMs - base.startMs < 6_000) return []; // too short to have thirds worth comparing
+  // Nothing is measured against it (no phase after it), or something in it explains its trend: a fault of the
+  // scenario's own, or a service or the app that died (said by its own finding).
+  const inBase = (fromMs: number, toMs: number | null) =>
+    fromMs < base.endMs && (toMs ?? Number.POSITIVE_INFINITY) > base.startMs;
+  if (report.deltas.length === 0) return [];
+  if (report.actions.some((a) => inBase(a.startMs, a.endMs))) return [];
+  if ((report.outages ?? []).some((o) => inBase(o.fromMs, o.toMs))) return [];
+  if ((report.app?.instances ?? []).some((i) => i.crashed && i.exitedMs !== null && inBase(i.exitedMs, i.exitedMs + 1)))
+    return [];
   const loadStart = report.perSecond.originMs;
   const trends: string[] = [];
   let warmup: string | undefined;
 
   const ratios = hitRatios(report.timeline);
-  const inBase = ratios.filter((r) => r.atMs >= base.startMs && r.atMs + 1000 <= base.endMs);
-  const [firstR, lastR] = thirds(inBase.map((r) => r.ratio));
+  const baseRatios = ratios.filter((r) => r.atMs >= base.startMs && r.atMs + 1000 <= base.endMs);
+  const [firstR, lastR] = thirds(baseRatios.map((r) => r.ratio));
   const r0 = mean(firstR);
   const r1 = mean(lastR);
   if (r0 !== null && r1 !== null && Math.abs(r1 - r0) >= HIT_RATIO_POINTS) {

@@ -3,10 +3,10 @@
  * rest — then by weight within the tier (how far a value moved).
  */
 export const TIER = {
-  /** The baseline was not a baseline: every delta depends on it. */
-  baseline: 7,
   /** A service or the app died on its own. */
-  crash: 6,
+  crash: 7,
+  /** The baseline was not a baseline: every delta depends on it. */
+  baseline: 6,
   /** A user-facing op failed at or beyond the error budget. */
   errors: 5,
   /** The rehearsal did not happen as written. */

@@ -71,8 +71,11 @@ export function startRehearse(args: string[], env: Record<string, string>): Rehe
 export const LOAD_BEGAN = /^ {2}progress: .* [1-9]\d* done/;
 /** The stage line that says seeding has begun. */
 export const SEEDING = /^ {2}rehearse: \S+: seeding/;
-/** A progress line while the named action runs. */
-export const actionRunning = (name: string) => new RegExp(`^ {2}progress: .*action: (.*, )?${name}(,|$)`);
+/** A progress line while the named action runs (its work, or holding its fault for its duration). */
+export const actionRunning = (name: string) =>
+  new RegExp(`^ {2}progress: .*action: (.*, )?${name}( \\(held[^)]*\\))?(,|$)`);
+/** A progress line once the named action did its work and holds its fault for its duration. */
+export const actionHolding = (name: string) => new RegExp(`^ {2}progress: .*action: (.*, )?${name} \\(held until`);
 
 /** Runs the CLI to completion; bounded by `timeoutMs`. */
 export async function runRehearse(

@@ -6,13 +6,13 @@
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
 import type { ActionName } from "../../reports/schema.ts";
 import { resultOf, resultsOf } from "../helpers/actions.ts";
 import {
+  actionHolding,
   actionRunning,
   deployWorkerProcesses,
   LOAD_BEGAN,
@@ -291,10 +291,9 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     const stateDir = newStateDir();
     const run = startRehearse(["run", BURST_ABORT, "--provider", provider, "--out", out], testEnv(stateDir));
     const tempDirs = await waitForStack(run.child.pid ?? 0, stateDir);
-    // Bounded: the workers' process appears once the burst starts (1 s into the load), and its 4 workers'
-    // connections (2 to PgBouncer and 1 to Redis each) show as sockets once they are open.
-    await run.waitFor(actionRunning("deploy-burst"), 90_000);
-    for (let i = 0; i < 600 && connectedSockets(deployWorkerProcesses(stateDir)) < 12; i++) await sleep(50);
+    // Bounded: the burst starts 1 s into the load; once its 4 workers are warm the progress says it holds them
+    // (for 30 s), and their connections (2 to PgBouncer and 1 to Redis each) show as sockets.
+    await run.waitFor(actionHolding("deploy-burst"), 90_000);
     expect(deployWorkerProcesses(stateDir)).toHaveLength(1);
     expect(connectedSockets(deployWorkerProcesses(stateDir))).toBeGreaterThanOrEqual(12);
     run.child.kill("SIGINT");

@@ -39,20 +39,24 @@ async function runShipped(name: string, flags: string[], timeoutMs: number, stat
 }
 
 /**
- * The verdict follows the budgets the scenario states: every phase after the baseline is judged by a
- * threshold the scenario wrote (none is rehearse's default), and the run passed, exit 0, exactly when
- * all of them held and every action did its work; otherwise failed, exit 99. The shipped scenarios are
- * sized so that the generator keeps its schedule on these machines: an invalid run fails the test.
+ * The verdict follows the budgets: every phase after the baseline is judged by a threshold the scenario wrote
+ * (rehearse's launch-readiness defaults cover what it does not name), and the run passed, exit 0, exactly
+ * when all of them held and every action did its work; otherwise failed, exit 99. A shipped scenario's
+ * verdict does not depend on the machine: it is the one its README entry promises. The scenarios are sized
+ * so that the generator keeps its schedule on these machines: an invalid run fails the test.
  */
-function expectVerdictFollowsBudgets(report: RunReport, code: number | null): void {
+function expectVerdict(report: RunReport, code: number | null, promised: "passed" | "failed"): void {
   expect(report.generator.reasons).toEqual([]);
   expect(report.generator.valid).toBe(true);
-  expect(report.thresholds.filter((t) => t.source === "default")).toEqual([]);
   const after = report.phases.slice(report.phases.findIndex((p) => p.name === report.baseline) + 1);
-  for (const phase of after) expect(report.thresholds.some((t) => t.metric.includes(`phase:${phase.name}`))).toBe(true);
+  for (const phase of after)
+    expect(report.thresholds.some((t) => t.source === undefined && t.metric.includes(`phase:${phase.name}`))).toBe(
+      true,
+    );
   const held = report.thresholds.every((t) => t.ok) && report.actions.every((a) => a.result.error === undefined);
   expect(report.status).toBe(held ? "passed" : "failed");
   expect(code).toBe(held ? 0 : 99);
+  expect(report.status, report.statusReasons.join("; ")).toBe(promised);
 }
 
 function expectRecoveryMeasured(delta: Delta | undefined): void {
@@ -103,9 +107,8 @@ describe("shipped scenarios, scaled down, each on one provider in turn", () => {
       const fault = report.deltas.find((d) => d.phase === "fault" && d.op === "dashboard");
       expect(fault?.deltaCacheHitRatio).toBeLessThan(-0.05);
       expect(fault?.deltaP95Ms).toBeGreaterThan(0);
-      // A scaled-down recovery window on a busy 2-core CI machine can be short: null is a valid answer.
       expectRecoveryMeasured(fault);
-      expectVerdictFollowsBudgets(report, code);
+      expectVerdict(report, code, "passed");
     },
     TEST_TIMEOUT_MS,
   );
@@ -114,14 +117,14 @@ describe("shipped scenarios, scaled down, each on one provider in turn", () => {
     `backup-overlap on ${providerFor("backup-overlap")}: the dump succeeds and restores with matching row counts; writes slow while it runs`,
     async () => {
       const { report, code } = await runScaled("backup-overlap", providerFor("backup-overlap"), "0.6", 150_000);
-      expectVerdictFollowsBudgets(report, code);
+      expectVerdict(report, code, "passed");
       expect(report.actions[0]?.result).toMatchObject({
         exitCode: 0,
         restoreExitCode: 0,
         rowCountsOk: true,
         tablesChecked: 4,
       });
-      expect(Number(resultOf(report, "backup")?.bytes)).toBeGreaterThan(1_000_000);
+      expect(Number(resultOf(report, "backup")?.bytes)).toBeGreaterThan(500_000);
       expect(Number(resultOf(report, "backup")?.timeToUsableMs)).toBeGreaterThan(0);
       const during = report.deltas.filter((d) => d.phase === "backup");
       expect(during.map((d) => d.op).sort()).toEqual(["export", "search", "write"]);
@@ -141,10 +144,10 @@ describe("shipped scenarios, scaled down, each on one provider in turn", () => {
     async () => {
       const stateDir = newStateDir();
       const { report, code } = await runScaled("deploy-burst", providerFor("deploy-burst"), "0.5", 150_000, stateDir);
-      expectVerdictFollowsBudgets(report, code);
+      expectVerdict(report, code, "failed");
       expect(report.actions[0]).toMatchObject({
         name: "deploy-burst",
-        result: { migrated: true, workers: 30, connections: 120, warmIterations: 600, warmErrors: 0 },
+        result: { migrated: true, workers: 30, connections: 120, warmIterations: 300, warmErrors: 0 },
       });
       const search = report.deltas.find((d) => d.phase === "deploy" && d.op === "search");
       // The migration holds its lock 1 s: searches queue behind it and the client pool fills.
@@ -168,7 +171,7 @@ describe("shipped scenarios, scaled down, each on one provider in turn", () => {
     `growth-incident on ${providerFor("growth-incident")}: hit ratio falls, p95 rises and PgBouncer clients wait while the backup runs`,
     async () => {
       const { report, code } = await runScaled("growth-incident", providerFor("growth-incident"), "0.5", 150_000);
-      expectVerdictFollowsBudgets(report, code);
+      expectVerdict(report, code, "passed");
       const byName = Object.fromEntries(report.actions.map((a) => [a.name, a.result]));
       expect(byName.backup).toMatchObject({ exitCode: 0 });
       expect(byName.maxmemory).toMatchObject({ value: "1400kb", reverted: true });

@@ -309,32 +309,28 @@ describe("exit outcome", () => {
   });
 });
 
-describe("a step is judged while the generator's lateness cannot change its verdict", () => {
-  const run = (lagP99: number, late: number, busyPct: number | null, ok = true) =>
+describe("a step is judged unless its generator fell behind by more than its tolerance", () => {
+  const run = (late: number, busyPct: number | null, ok = true) =>
     stepVerdict(
       {
         thresholds: [{ metric: "latency{op:page,phase:steady}", expression: "p(95)<300", ok, actual: 40 }],
+        // lateShare counts starts later than the step's tolerance (a tenth of its tightest latency budget).
         generator: {
           targetRate: 2400,
           achievedRate: 2400,
           droppedIterations: 0,
-          dispatchLagP99Ms: lagP99,
           lateIterations: late,
           lateShare: late / 48_000,
-          eventLoopDelayP99Ms: 5,
-          cpuPercent: 60,
-          valid: late === 0,
-          reasons: [],
         },
       } as unknown as RunReport,
       busyPct,
     );
-  it("1.5% late by 11 ms against a 300 ms budget: judged (the lag is under a tenth of the budget)", () => {
-    expect(run(11, 720, 97)).toBe("passed");
-    expect(run(11, 720, 97, false)).toBe("failed");
+  it("judged while few started late: passed or failed on its budgets", () => {
+    expect(run(100, 97)).toBe("passed");
+    expect(run(100, 97, false)).toBe("failed");
   });
-  it("late by more than a tenth of the budget: host-bound when every core was busy, else generator-bound", () => {
-    expect(run(48, 720, 97)).toBe("host-bound");
-    expect(run(48, 720, 55)).toBe("generator-bound");
+  it("too many late: host-bound when every core was busy, else generator-bound", () => {
+    expect(run(720, 97)).toBe("host-bound");
+    expect(run(720, 55)).toBe("generator-bound");
   });
 });

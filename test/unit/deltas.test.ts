@@ -81,7 +81,7 @@ describe("computeDeltas", () => {
           actionIndex: 0,
           op: "dashboard",
           fromMs: 10_000,
-          band: { lowerP95Ms: 9, upperP95Ms: 12, errorRate: 0 },
+          band: { baselineP95Ms: 9, upperP95Ms: 12, perSecond: 100, errorRate: 0 },
           state: "recovered",
           peakP95Ms: 400,
           peakAtMs: 11_000,

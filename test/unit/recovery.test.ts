@@ -1,11 +1,12 @@
 /**
- * Recovery and refill, timed from the fault against the band the baseline itself showed: a slowdown inside
- * the fault phase counts, a rise of a few ms counts when the baseline was steadier than that, one noisy second
- * does not, and an op that never left its band has no recovery time.
+ * Recovery and refill, timed from the fault against the band the baseline's own distribution allows a second:
+ * a slowdown inside the fault phase counts, a rise of a few ms counts for a steady op, one slow request in a
+ * thin second does not, and an op that never left its band has no recovery time.
  */
 import { describe, expect, it } from "vitest";
-import { computeRecoveries } from "../../harness/run/recovery.ts";
-import type { ActionRecord, OpSeconds, RunReport, TimelineSample } from "../../reports/schema.ts";
+import { encodeHistogram, newHistogram, recordMs } from "../../harness/metrics/histogram.ts";
+import { ALPHA, binomialUpperTail, computeRecoveries } from "../../harness/run/recovery.ts";
+import type { ActionRecord, OpReport, OpSeconds, RunReport, TimelineSample } from "../../reports/schema.ts";
 
 const phases = [
   { name: "baseline", startMs: 0, endMs: 20_000 },
@@ -14,85 +15,104 @@ const phases = [
 ];
 const flush: ActionRecord = { name: "flush-cache", startMs: 20_000, endMs: 20_050, result: { scope: "prefix" } };
 
-function seconds(p95: (number | null)[], errors: number[] = []): OpSeconds {
+/** A seeded spread of latencies: 4–6 ms with a thin tail to 8 ms. */
+function baselineOp(op: string, perSecond: number): OpReport {
+  const h = newHistogram();
+  let x = 7;
+  for (let i = 0; i < perSecond * 20; i++) {
+    x = (x * 48271) % 2147483647;
+    const u = x / 2147483647;
+    recordMs(h, u < 0.98 ? 4 + 2 * u : 6 + 100 * (u - 0.98));
+  }
+  return {
+    op,
+    phase: "baseline",
+    count: perSecond * 20,
+    errors: 0,
+    interrupted: 0,
+    histograms: { latency: encodeHistogram(h) },
+  } as unknown as OpReport;
+}
+
+function seconds(p95: (number | null)[], perSecond: number, errors: number[] = []): OpSeconds {
   return {
     p95Ms: p95,
     poolWaitP95Ms: p95.map(() => 0),
-    count: p95.map((v) => (v === null ? 0 : 50)),
+    count: p95.map((v) => (v === null ? 0 : perSecond)),
     errors: p95.map((_, i) => errors[i] ?? 0),
   };
 }
 
-/** 20 baseline seconds wobbling 4–6 ms, then `fault` values from second 20, then 5 ms. */
+/** 20 baseline seconds at 5.5–6 ms, then `fault` values from second 20, then 5.5 ms. */
 function series(fault: number[], length = 50): (number | null)[] {
-  const base = Array.from({ length: 20 }, (_, i) => 4 + (i % 3));
-  return [...base, ...fault, ...Array(length - 20 - fault.length).fill(5)];
+  const base = Array.from({ length: 20 }, (_, i) => 5.5 + (i % 2) * 0.4);
+  return [...base, ...fault, ...Array(length - 20 - fault.length).fill(5.5)];
 }
 
-function recover(ops: Record<string, OpSeconds>, timeline: TimelineSample[] = [], actions = [flush]) {
+function recover(ops: Record<string, OpSeconds>, base: OpReport[], timeline: TimelineSample[] = [], actions = [flush]) {
   const perSecond: RunReport["perSecond"] = { originMs: 0, intervalMs: 1000, ops };
-  return computeRecoveries({ phases, baseline: "baseline", actions, perSecond, timeline, stableForS: 5 });
+  return computeRecoveries({ phases, baseline: "baseline", ops: base, actions, perSecond, timeline, stableForS: 5 });
 }
 
-describe("recovery from the fault, against the baseline's own band", () => {
-  it("a rise to ~10 ms (baseline 4–6) for 4 s inside the fault phase: recovered 4 s after the flush", () => {
-    const { recoveries } = recover({ summary: seconds(series([9, 10, 10, 8])) });
+describe("recovery from the fault, against what the baseline's distribution allows a second", () => {
+  it("a rise to ~10 ms for 4 s inside the fault phase (200 completions a second): recovered 4 s after the flush", () => {
+    const { recoveries } = recover({ summary: seconds(series([9, 10, 10, 8.5]), 200) }, [baselineOp("summary", 200)]);
     expect(recoveries).toEqual([
-      expect.objectContaining({
-        op: "summary",
-        state: "recovered",
-        band: { lowerP95Ms: 4, upperP95Ms: 6, errorRate: 0 },
-        peakP95Ms: 10,
-        peakAtMs: 21_000,
-        recoveredAtMs: 24_000,
-        recoveryMs: 4_000,
-      }),
+      expect.objectContaining({ op: "summary", state: "recovered", peakP95Ms: 10, peakAtMs: 21_000 }),
     ]);
+    expect(recoveries[0]?.recoveredAtMs).toBe(24_000);
+    expect(recoveries[0]?.recoveryMs).toBe(4_000);
+    // The band at 200 a second sits between the baseline's p95 (~6 ms) and the faulted seconds.
+    expect(recoveries[0]?.band.upperP95Ms).toBeGreaterThan(6);
+    expect(recoveries[0]?.band.upperP95Ms).toBeLessThan(8.5);
   });
 
-  it("one second just above the band is noise, not a fault: no recovery time", () => {
-    const { recoveries } = recover({ search: seconds(series([7])) });
+  it("one slow request in a thin second (10 a second: its p95 is its slowest) is no fault", () => {
+    // The baseline's 200 samples topped out at 6.2 ms: a second whose slowest of 10 took 6.8 ms is within its spread.
+    const { recoveries } = recover({ search: seconds(series([6.8]), 10) }, [baselineOp("search", 10)]);
     expect(recoveries[0]).toMatchObject({ state: "unaffected", recoveryMs: null, recoveredAtMs: null });
   });
 
-  it("one second far outside (beyond the band's width again) is a fault; so is a second of errors", () => {
-    const spike = recover({ search: seconds(series([900])) });
+  it("a second far outside, or one with errors the baseline makes unlikely, is a fault", () => {
+    const spike = recover({ search: seconds(series([900]), 50) }, [baselineOp("search", 50)]);
     expect(spike.recoveries[0]).toMatchObject({ state: "recovered", recoveryMs: 1_000 });
-    const failing = recover({ search: seconds(series([5, 5]), [...Array(21).fill(0), 3]) });
+    const failing = recover({ search: seconds(series([5.5, 5.5]), 50, [...Array(21).fill(0), 5]) }, [
+      baselineOp("search", 50),
+    ]);
     expect(failing.recoveries[0]).toMatchObject({ state: "recovered", recoveryMs: 2_000 });
   });
 
   it("still out of band when the run ends: not recovered, said as such", () => {
-    const { recoveries } = recover({ dashboard: seconds(series(Array(30).fill(40))) });
+    const { recoveries } = recover({ dashboard: seconds(series(Array(30).fill(40)), 100) }, [
+      baselineOp("dashboard", 100),
+    ]);
     expect(recoveries[0]).toMatchObject({ state: "not-recovered", recoveryMs: null, peakP95Ms: 40 });
   });
 
   it("times the refill of Redis' hit ratio from its per-second counters", () => {
-    // Hits/misses per second: 90% in the baseline (88–92%), 10% after the flush climbing back over 6 s.
-    const ratios = [...Array.from({ length: 20 }, (_, i) => 0.88 + (i % 3) * 0.02), 0.1, 0.3, 0.5, 0.7, 0.85, 0.9];
-    const rest = Array(24).fill(0.9);
+    // 200 lookups a second: 90% in the baseline, 10% after the flush climbing back over 5 s.
+    const ratios = [...Array(20).fill(0.9), 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, ...Array(24).fill(0.9)];
     let hits = 0;
     let misses = 0;
-    const timeline: TimelineSample[] = [
-      {
-        tMs: 0,
-        redis: { keyspaceHits: 0, keyspaceMisses: 0, evictedKeys: 0, usedMemoryBytes: 0, connectedClients: 1 },
-      },
-    ];
-    [...ratios, ...rest].forEach((r, i) => {
-      hits += Math.round(r * 100);
-      misses += 100 - Math.round(r * 100);
-      timeline.push({
-        tMs: (i + 1) * 1000,
-        redis: { keyspaceHits: hits, keyspaceMisses: misses, evictedKeys: 0, usedMemoryBytes: 0, connectedClients: 1 },
-      });
+    const redis = (h: number, m: number) => ({
+      keyspaceHits: h,
+      keyspaceMisses: m,
+      evictedKeys: 0,
+      usedMemoryBytes: 0,
+      connectedClients: 1,
     });
-    const { refills } = recover({ page: seconds(series([])) }, timeline);
+    const timeline: TimelineSample[] = [{ tMs: 0, redis: redis(0, 0) }];
+    ratios.forEach((r, i) => {
+      hits += Math.round(r * 200);
+      misses += 200 - Math.round(r * 200);
+      timeline.push({ tMs: (i + 1) * 1000, redis: redis(hits, misses) });
+    });
+    const { refills } = recover({ page: seconds(series([]), 100) }, [baselineOp("page", 100)], timeline);
     expect(refills).toEqual([
       expect.objectContaining({
         source: "redis",
         state: "refilled",
-        band: { lowerRatio: 0.88, upperRatio: 0.92 },
+        band: { baselineRatio: 0.9, lookupsPerSecond: 200 },
         lowestRatio: 0.1,
         lowestAtMs: 20_000,
         refilledAtMs: 25_000,
@@ -108,14 +128,18 @@ describe("recovery from the fault, against the baseline's own band", () => {
       endMs: 36_000,
       result: { service: "postgres", downMs: 900 },
     };
-    const { recoveries } = recover(
-      { search: seconds(series([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 80, 80, 80])) },
-      [],
-      [flush, second],
-    );
+    const faulted = series([...Array(15).fill(5.5), 80, 80, 80]);
+    const { recoveries } = recover({ search: seconds(faulted, 50) }, [baselineOp("search", 50)], [], [flush, second]);
     expect(recoveries.map((r) => [r.action, r.state])).toEqual([
       ["flush-cache", "unaffected"],
       ["restart", "recovered"],
     ]);
+  });
+
+  it("the binomial tail it rests on", () => {
+    expect(binomialUpperTail(10, 0.5, 0)).toBe(1);
+    expect(binomialUpperTail(10, 0.5, 10)).toBeCloseTo(1 / 1024, 10);
+    expect(binomialUpperTail(100, 0.05, 6)).toBeCloseTo(0.384, 2);
+    expect(ALPHA).toBe(0.001);
   });
 });
