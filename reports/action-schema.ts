@@ -38,9 +38,12 @@ export interface InstanceStop {
   signalAtMs: number;
   /** From the stop signal until every process of its group was gone; null: never (killed, then gone). */
   exitedAfterMs: number | null;
-  /** graceful: exited within stopTimeout; killed: SIGKILLed after it. */
+  /** graceful: every process of its group exited within stopTimeout; killed: SIGKILLed after it. */
   outcome: "graceful" | "killed";
+  /** How its command (the group's leader) ended: `node server.js` exits 0; `npm start`, npm, ends by the
+   * SIGTERM it passed on (signal "SIGTERM") whatever the app's own exit. */
   exitCode: number | null;
+  exitSignal: string | null;
   /** Requests that failed on this instance from the moment it left rotation. */
   failedRequests: number;
 }

@@ -9,6 +9,7 @@
 // closes its pools, logs it, exits 0. Two switches rehearse's tests use to rehearse worse ones:
 //   SHUTDOWN=abrupt    drops every connection at once (in-flight requests fail), then exits
 //   IGNORE_SIGTERM=1   ignores the signal (a platform then kills it after its grace period)
+//   SEARCH_DELAY_MS=n  makes every search take n ms more (requests in flight at any moment)
 import { createServer } from "node:http";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -34,7 +35,10 @@ async function dashboard(account) {
   return { source: "db", ...summary };
 }
 
+const searchDelayMs = Number(process.env.SEARCH_DELAY_MS ?? 0);
+
 async function search(account, kind) {
+  if (searchDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, searchDelayMs));
   const { rows } = await pool.query(
     "SELECT id, kind, created_at FROM events WHERE account_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 20",
     [account, kind],

@@ -41,6 +41,15 @@ export interface StopRecord {
   outcome: "graceful" | "killed";
 }
 
+/**
+ * A simple command runs as the group's leader itself (`exec`), so its exit code is the app's (`node server.js`
+ * exits 0 after a graceful shutdown); a command with shell syntax keeps its shell. `npm start` leads as npm,
+ * which exits 143 once it has passed SIGTERM on: the app's own end is seen as every process of the group gone.
+ */
+function execOf(command: string): string {
+  return /[;&|<>()`$\n]/.test(command) || /^\s*(exec|cd|export)\b/.test(command) ? command : `exec ${command}`;
+}
+
 export class AppInstance {
   readonly record: InstanceRecord;
   private readonly child: ChildProcess;
@@ -63,7 +72,7 @@ export class AppInstance {
   static spawn(options: { command: string; cwd: string; env: Record<string, string>; port: number; log: string }) {
     const fd = openSync(options.log, "a");
     try {
-      const child = spawn("sh", ["-c", options.command], {
+      const child = spawn("sh", ["-c", execOf(options.command)], {
         cwd: options.cwd,
         env: options.env,
         detached: true, // its own process group: a stop reaches everything it started

@@ -125,6 +125,7 @@ export function stepScenario(
       { thresholds: budgets, phases, baseline: STEP_PHASES.steady, ops },
       { defaults: false },
     ),
+    lagToleranceMs: lagTolerance(budgets),
   };
 }
 

@@ -3,7 +3,9 @@
  * was still moving — the cache still filling, p95 or throughput drifting, the
  * host busy with work that is not the rehearsal — the report says so first,
  * with the numbers, and suggests the warm-up it would have needed. A trend is
- * the baseline's last third against its first third, beyond these bounds:
+ * the baseline's last third against its first third (5 seconds each at least):
+ * every second of one beyond every second of the other (with 5 against 5, a
+ * chance of 1 in 126 for a baseline that does not move), and by these bounds:
  */
 import type { RunReport, TimelineSample } from "../schema.ts";
 import { rank, TIER } from "./finding-rank.ts";
@@ -20,6 +22,8 @@ const THROUGHPUT_SHARE = 0.2;
 const HOST_POINTS = 20;
 /** Other programs took a quarter of a core or more on average. */
 const OTHER_CORES = 0.25;
+/** Thirds of at least 5 seconds. */
+const MIN_BASELINE_MS = 15_000;
 
 export interface BaselineFinding {
   score: number;
@@ -38,6 +42,12 @@ const pct = (r: number) => `${Math.round(r * 100)}%`;
 function thirds<T>(values: T[]): [T[], T[]] {
   const n = Math.floor(values.length / 3);
   return [values.slice(0, n), values.slice(values.length - n)];
+}
+
+/** Every value of one list beyond every value of the other: the two thirds do not overlap. */
+function separated(a: number[], b: number[]): boolean {
+  if (a.length < 5 || b.length < 5) return false;
+  return Math.max(...a) < Math.min(...b) || Math.min(...a) > Math.max(...b);
 }
 
 /** Redis' hit ratio per sampler second (its counters are totals), with the second's start. */
@@ -64,7 +74,7 @@ const roundUp5s = (ms: number) => `${Math.ceil(ms / 5000) * 5} s`;
 
 export function baselineFindings(report: RunReport): BaselineFinding[] {
   const base = report.phases.find((p) => p.name === (report.baseline ?? report.phases[0]?.name));
-  if (!base || base.endMs - base.startMs < 6_000) return []; // too short to have thirds worth comparing
+  if (!base || base.endMs - base.startMs < MIN_BASELINE_MS) return []; // too short to tell a trend from noise
   // Nothing is measured against it (no phase after it), or something in it explains its trend: a fault of the
   // scenario's own, or a service or the app that died (said by its own finding).
   const inBase = (fromMs: number, toMs: number | null) =>
@@ -83,7 +93,7 @@ export function baselineFindings(report: RunReport): BaselineFinding[] {
   const [firstR, lastR] = thirds(baseRatios.map((r) => r.ratio));
   const r0 = mean(firstR);
   const r1 = mean(lastR);
-  if (r0 !== null && r1 !== null && Math.abs(r1 - r0) >= HIT_RATIO_POINTS) {
+  if (r0 !== null && r1 !== null && Math.abs(r1 - r0) >= HIT_RATIO_POINTS && separated(firstR, lastR)) {
     trends.push(`Redis' hit ratio ${r1 > r0 ? "climbed" : "fell"} from ${pct(r0)} to ${pct(r1)}`);
     if (r1 > r0) {
       const settled = settledAt(ratios, r1, loadStart, base.endMs);
@@ -107,20 +117,22 @@ export function baselineFindings(report: RunReport): BaselineFinding[] {
     const p1 = median(b);
     if (p0 === null || p1 === null) continue;
     const ratio = p1 / Math.max(0.001, p0);
-    if ((ratio >= P95_RATIO || ratio <= 1 / P95_RATIO) && Math.abs(p1 - p0) >= P95_MIN_MS)
+    if ((ratio >= P95_RATIO || ratio <= 1 / P95_RATIO) && Math.abs(p1 - p0) >= P95_MIN_MS && separated(a, b))
       trends.push(`${op} p95 went from ${fmtMs(p0)} to ${fmtMs(p1)}`);
   }
 
   const totals = (length: number) =>
     secondsOfBase(length).map((i) => Object.values(ops).reduce((n, s) => n + (s.count[i] ?? 0), 0));
   const length = Math.max(0, ...Object.values(ops).map((s) => s.count.length));
-  const [t0, t1] = thirds(totals(length)).map(mean);
-  if (t0 && t1 !== undefined && t1 !== null && Math.abs(t1 - t0) / t0 >= THROUGHPUT_SHARE)
+  const [tFirst, tLast] = thirds(totals(length));
+  const [t0, t1] = [mean(tFirst), mean(tLast)];
+  if (t0 && t1 !== null && Math.abs(t1 - t0) / t0 >= THROUGHPUT_SHARE && separated(tFirst, tLast))
     trends.push(`throughput went from ${Math.round(t0)}/s to ${Math.round(t1)}/s`);
 
   const host = report.timeline.filter((t) => t.tMs - 500 >= base.startMs && t.tMs - 500 < base.endMs);
-  const [h0, h1] = thirds(host.flatMap((t) => (t.host ? [t.host.busyPct] : []))).map(mean);
-  if (h0 !== null && h1 !== null && h0 !== undefined && h1 !== undefined && Math.abs(h1 - h0) >= HOST_POINTS)
+  const [hFirst, hLast] = thirds(host.flatMap((t) => (t.host ? [t.host.busyPct] : [])));
+  const [h0, h1] = [mean(hFirst), mean(hLast)];
+  if (h0 !== null && h1 !== null && Math.abs(h1 - h0) >= HOST_POINTS && separated(hFirst, hLast))
     trends.push(`the host went from ${Math.round(h0)}% to ${Math.round(h1)}% busy`);
 
   const out: BaselineFinding[] = [];

@@ -205,6 +205,7 @@ function instanceStop(app: AppFleet, s: FleetStop, clock: RunClock): InstanceSto
     exitedAfterMs: r.stop?.exitedAfterMs ?? null,
     outcome: r.stop?.outcome ?? "graceful",
     exitCode: r.exitCode,
+    exitSignal: r.signal,
     failedRequests: s.failedRequests,
   };
 }
