@@ -22,7 +22,7 @@ export default defineScenario({
     setup: ["npm run migrate"],
     ready: "/health",
     instances: 2,
-    env: { CACHE_TTL: "600", PG_POOL_SIZE: "10", ACCOUNTS: String(ACCOUNTS), EVENTS_PER_ACCOUNT: "100" },
+    env: { CACHE_TTL: "600", PG_POOL_SIZE: "10", ACCOUNTS: String(ACCOUNTS), EVENTS_PER_ACCOUNT: "1000" },
   },
   // The app keeps its keys under "app:": a prefix flush empties exactly its cache.
   workload: {

@@ -25,9 +25,9 @@ async function dashboard(account) {
   const cached = await redis.get(key);
   if (cached) return { source: "cache", ...JSON.parse(cached) };
   const { rows } = await pool.query(
-    `SELECT kind, count(*)::int AS events, max(created_at) AS last
-     FROM events WHERE account_id = $1 AND created_at > now() - interval '7 days'
-     GROUP BY kind ORDER BY kind`,
+    `SELECT kind, date_trunc('day', created_at) AS day, count(*)::int AS events, max(created_at) AS last
+     FROM events WHERE account_id = $1 AND created_at > now() - interval '30 days'
+     GROUP BY kind, day ORDER BY day, kind`,
     [account],
   );
   const summary = { account, kinds: rows };

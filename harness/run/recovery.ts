@@ -1,23 +1,22 @@
 /**
- * How long until the system is back to normal after a fault, measured from
- * the fault (the action's start), wherever the recovery happens, against the
- * band its own baseline allows:
- * - a second is out of band when what it measured is unlikely under the
- *   baseline's own distribution: its p95 of m completions lies above the
- *   baseline quantile that m samples of it would exceed with probability below
- *   ALPHA (order statistics on the binomial: a second of 10 requests must top
- *   the baseline's ~p99.99, one of 200 its ~p97; a quantile beyond what the
- *   baseline's samples can tell is their slowest plus their spread again), or
- *   it failed more often than
- *   the baseline's error rate makes likely, or (for the cache) it hit less
- *   often than the baseline's hit ratio makes likely;
- * - an op left its band when one second after the fault was out of band;
- * - it recovered at the first second after its last excursion that is in band,
- *   when the run goes on for `stableForS` seconds after it ("not recovered"
+ * How long until the system is back to normal after a fault, measured from the fault (the action's start),
+ * wherever the recovery happens, against what its own baseline makes likely:
+ * - each second after the fault gets a p-value under the baseline's distribution: for latency, the chance
+ *   that m samples drawn from the baseline have a p95 at least this slow (order statistics on the binomial,
+ *   from the baseline histogram's own table); for errors, the chance of that many failures at the baseline's
+ *   error rate; for the cache, of that few hits at its hit ratio. The least likely of them counts. Seconds
+ *   are not independent draws (a GC pause or autovacuum slows all of one second), so a p95 no slower than the
+ *   baseline's slowest second, or a hit ratio no lower than its lowest, is in band whatever its p-value;
+ * - a second is out of band when its p-value is ≤ ALPHA, or when it and a neighbour together are (Fisher's
+ *   method: a moderate shift that lasts, which no single thin second can show);
+ * - the fault's excursion runs from its first out-of-band second through any later ones fewer than
+ *   `stableForS` in-band seconds apart (or while the action still runs); an op that stayed in band for
+ *   `stableForS` past the action's end before it left was not left by this fault. It recovered at the first
+ *   in-band second after the excursion, if the run went on `stableForS` seconds more ("not recovered"
  *   otherwise); an op that never left its band has no recovery time.
- * The band scales with the samples a second holds, so a noisy op at 10/s is not
- * called slow for one unlucky request, and a steady op at 500/s is for a few ms.
- * Pure: a function of report.json's baseline histograms, per-second series and timeline.
+ * The band scales with the samples a second holds, so a noisy op at 10/s is not called slow for one unlucky
+ * request, and a steady op at 500/s is for a few ms. `upperP95Ms` in the report is the band at the baseline's
+ * usual count a second. Pure: a function of report.json's baseline histograms, per-second series and timeline.
  */
 import type {
   ActionRecord,
@@ -52,24 +51,43 @@ const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /** ln C(n, k). */
 function logChoose(n: number, k: number): number {
+  const r = Math.min(k, n - k);
   let s = 0;
-  for (let i = 1; i <= k; i++) s += Math.log((n - k + i) / i);
+  for (let i = 1; i <= r; i++) s += Math.log((n - r + i) / i);
   return s;
 }
 
-/** P(X ≥ k) for X ~ Binomial(n, p). */
+/** P(X = k) for X ~ Binomial(n, p), 0 < p < 1. */
+const binomialTerm = (n: number, p: number, k: number) =>
+  Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p));
+
+/**
+ * P(X ≥ k) for X ~ Binomial(n, p). Summed from the term nearest the mode outwards (the largest first), so a
+ * tail on the far side of the mean never underflows to 0 when it is really ~1.
+ */
 export function binomialUpperTail(n: number, p: number, k: number): number {
   if (k <= 0) return 1;
   if (k > n || p <= 0) return 0;
   if (p >= 1) return 1;
+  if (k <= n * p) return Math.max(0, 1 - sumDown(n, p, k - 1));
   let total = 0;
-  const lp = Math.log(p);
-  const lq = Math.log1p(-p);
-  let term = Math.exp(logChoose(n, k) + k * lp + (n - k) * lq);
-  for (let j = k; j <= n; j++) {
+  let term = binomialTerm(n, p, k);
+  for (let j = k; j <= n && term > 0; j++) {
     total += term;
     if (term < total * 1e-12) break;
     term *= ((n - j) / (j + 1)) * (p / (1 - p));
+  }
+  return Math.min(1, total);
+}
+
+/** P(X ≤ k), summed from k down. */
+function sumDown(n: number, p: number, k: number): number {
+  let total = 0;
+  let term = binomialTerm(n, p, k);
+  for (let j = k; j >= 0 && term > 0; j--) {
+    total += term;
+    if (term < total * 1e-12) break;
+    term *= (j / (n - j + 1)) * ((1 - p) / p);
   }
   return Math.min(1, total);
 }
@@ -79,56 +97,100 @@ export function binomialLowerTail(n: number, p: number, k: number): number {
   return 1 - binomialUpperTail(n, p, k + 1);
 }
 
-/** The largest share p above which the p95 of m samples lands with probability ≤ ALPHA: bisection on p. */
-function tailShare(m: number): number {
-  const allowed = m - Math.ceil(0.95 * m); // samples that may lie above the p95
-  let lo = 0;
-  let hi = 1;
-  for (let i = 0; i < 50; i++) {
-    const mid = (lo + hi) / 2;
-    if (binomialUpperTail(m, mid, allowed + 1) <= ALPHA) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+/** A decoded histogram's distribution as (value ms, samples at or below it) steps, from HdrHistogram's own table. */
+export interface Distribution {
+  total: number;
+  steps: { valueMs: number; atOrBelow: number }[];
 }
 
-/**
- * The baseline latency a second of m completions may reach at its p95 and still be in band (ms). When that
- * quantile lies beyond what the baseline's samples can tell (its share below one sample in n), the band is
- * the baseline's slowest plus its spread again (max + (max − median)): a thin second's slowest request is no
- * evidence against a baseline that never saw that far.
- */
-function upperFor(baseline: Histogram, cache: Map<number, number>, m: number): number {
-  let v = cache.get(m);
-  if (v === undefined) {
-    const p = tailShare(m);
-    if (p * baseline.totalCount >= 1)
-      v = baseline.getValueAtPercentile(Math.max(0, Math.min(100, 100 * (1 - p)))) / 1000;
-    else {
-      const max = baseline.maxValue / 1000;
-      v = max + (max - baseline.getValueAtPercentile(50) / 1000);
-    }
-    cache.set(m, v);
+export function distributionOf(histogram: Histogram): Distribution {
+  const steps: Distribution["steps"] = [];
+  for (const line of histogram.outputPercentileDistribution(20, 1000).split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 3 || !/^[\d.]+$/.test(cols[0] ?? "") || !/^\d+$/.test(cols[2] ?? "")) continue;
+    steps.push({ valueMs: Number(cols[0]), atOrBelow: Number(cols[2]) });
   }
-  return v;
+  return { total: histogram.totalCount, steps };
+}
+
+/** The baseline's share of samples slower than `ms` (never 0: one sample's worth at least, it is an estimate). */
+function shareAbove(d: Distribution, ms: number): number {
+  let below = 0;
+  for (const step of d.steps) {
+    if (step.valueMs > ms) break;
+    below = step.atOrBelow;
+  }
+  return Math.max(1 / (d.total + 1), (d.total - below) / (d.total + 1));
+}
+
+/** P(a second of m baseline samples has a p95 at least this slow): order statistics on the binomial. */
+export function p95PValue(d: Distribution, m: number, p95Ms: number): number {
+  const allowed = m - Math.ceil(0.95 * m); // samples that may lie above the p95
+  return binomialUpperTail(m, shareAbove(d, p95Ms * 0.999), allowed + 1);
+}
+
+/** The p95 at which a second of m samples reaches ALPHA (for the report: the band at the usual count). */
+function upperAt(d: Distribution, m: number): number {
+  const candidates = d.steps.map((s) => s.valueMs);
+  const max = candidates.at(-1) ?? 0;
+  for (const v of candidates) if (p95PValue(d, m, v) <= ALPHA) return v;
+  // Beyond what the baseline's samples can tell: its slowest plus its spread again.
+  const median = d.steps.find((s) => s.atOrBelow >= d.total / 2)?.valueMs ?? max;
+  return max + (max - median);
 }
 
 interface Second {
   atMs: number;
-  out: boolean;
+  /** How likely the second is under the baseline: its p-value (latency, errors, hit ratio: the least likely). */
+  pValue: number;
   value: number;
+  out?: boolean;
 }
 
-/** Left (a second out of band), and the first in-band second after the last excursion, if the run went on. */
-function judge(seconds: Second[], stableForS: number, untilMs: number) {
-  let last = -1;
-  seconds.forEach((s, i) => {
-    if (s.out) last = i;
+/**
+ * A second is out of band when it alone is unlikely (≤ ALPHA), or it and a neighbour together are (Fisher's
+ * combination of their two p-values ≤ ALPHA: a sustained moderate shift, which one second cannot show).
+ */
+export function pairPValue(a: number, b: number): number {
+  if (a >= 1 || b >= 1) return 1; // a second within what the baseline's own seconds showed adds no evidence
+  const product = a * b;
+  return product * (1 - Math.log(product)); // P(χ²₄ ≥ −2 ln(a·b))
+}
+
+function markOut(seconds: Second[]): Second[] {
+  return seconds.map((s, i) => {
+    const withNeighbour = (j: number) => pairPValue(s.pValue, seconds[j]?.pValue ?? 1) <= ALPHA;
+    return { ...s, out: s.pValue <= ALPHA || withNeighbour(i - 1) || withNeighbour(i + 1) };
   });
+}
+
+/**
+ * The fault's excursion: from its first out-of-band second, through out-of-band seconds no more than
+ * stableForS in-band seconds apart (or while the action itself still ran); one that begins, or a later one
+ * that follows, after the op stayed in band that long past the action's end is another event, not this
+ * fault's. Recovered at the first in-band second after it, if the run went on for stableForS seconds after that.
+ */
+function judge(raw: Second[], stableForS: number, untilMs: number, actionEndMs: number) {
+  const seconds = markOut(raw);
+  let last = -1;
+  let inBandSinceMs = actionEndMs;
+  for (let i = 0; i < seconds.length; i++) {
+    const s = seconds[i] as Second;
+    if (!s.out) continue;
+    if (s.atMs > actionEndMs && s.atMs - inBandSinceMs >= stableForS * 1000) break;
+    last = i;
+    inBandSinceMs = s.atMs + 1000;
+  }
   if (last < 0) return { left: false as const };
   const back = seconds.slice(last + 1).find((s) => !s.out);
   const stayed = back !== undefined && untilMs - back.atMs >= stableForS * 1000;
   return { left: true as const, recoveredAtMs: stayed ? back.atMs : null };
+}
+
+/** The seconds the peak is looked for in: up to the recovery when there was one (a later blip is not the fault's). */
+function excursion(seconds: Second[], verdict: ReturnType<typeof judge>): Second[] {
+  const until = verdict.left ? verdict.recoveredAtMs : null;
+  return until === null ? seconds : seconds.filter((s) => s.atMs < until);
 }
 
 function peakOf(seconds: Second[], worseIsHigher: boolean): Second | undefined {
@@ -157,12 +219,13 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
   for (const [op, s] of Object.entries(perSecond.ops)) {
     const baseOp = input.ops.find((o) => o.op === op && o.phase === input.baseline);
     if (!baseOp || baseOp.count === 0 || !baseOp.histograms.latency) continue;
-    const histogram = decodeHistogram(baseOp.histograms.latency);
-    const uppers = new Map<number, number>();
+    const distribution = distributionOf(decodeHistogram(baseOp.histograms.latency));
     const attempts = baseOp.count + baseOp.interrupted;
     const errorRate = (baseOp.errors + baseOp.interrupted + 0.5) / (attempts + 1);
-    const baseCounts = s.count.filter((_, i) => secondAt(i) >= base.startMs && secondAt(i) + 1000 <= base.endMs);
-    const m = Math.max(1, typical(baseCounts));
+    const inBaseline = (i: number) => secondAt(i) >= base.startMs && secondAt(i) + 1000 <= base.endMs;
+    const m = Math.max(1, typical(s.count.filter((_, i) => inBaseline(i))));
+    // The slowest second the baseline itself had: stalls it already showed (a GC pause, autovacuum) are its own.
+    const slowestSecond = Math.max(0, ...s.p95Ms.flatMap((p95, i) => (p95 !== null && inBaseline(i) ? [p95] : [])));
     input.actions.forEach((a, actionIndex) => {
       const untilMs = windowEnd(input.actions, a, runEndMs);
       const seconds: Second[] = [];
@@ -173,19 +236,20 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
         if (at + perSecond.intervalMs <= a.startMs || at >= untilMs || count === 0 || p95 === null || p95 === undefined)
           continue;
         const errors = s.errors[i] ?? 0;
-        const failing = errors > 0 && binomialUpperTail(count, errorRate, errors) <= ALPHA;
-        seconds.push({ atMs: at, out: failing || p95 > upperFor(histogram, uppers, count), value: p95 });
+        const failing = errors > 0 ? binomialUpperTail(count, errorRate, errors) : 1;
+        const slow = p95 > slowestSecond ? p95PValue(distribution, count, p95) : 1;
+        seconds.push({ atMs: at, pValue: Math.min(failing, slow), value: p95 });
       }
-      const verdict = judge(seconds, input.stableForS, untilMs);
-      const peak = peakOf(seconds, true);
+      const verdict = judge(seconds, input.stableForS, untilMs, a.endMs);
+      const peak = peakOf(excursion(seconds, verdict), true);
       recoveries.push({
         action: a.name,
         actionIndex,
         op,
         fromMs: a.startMs,
         band: {
-          baselineP95Ms: round(histogram.getValueAtPercentile(95) / 1000),
-          upperP95Ms: round(upperFor(histogram, uppers, m)),
+          baselineP95Ms: round(baseOp.latencyMs.p95),
+          upperP95Ms: round(Math.max(slowestSecond, upperAt(distribution, m))),
           perSecond: m,
           errorRate: round(errorRate),
         },
@@ -250,15 +314,16 @@ function refillsOf(
     const lookups = baseline.reduce((n, r) => n + r.lookups, 0);
     if (lookups === 0) return [];
     const ratio = baseline.reduce((n, r) => n + r.hits, 0) / lookups;
+    const lowestSecond = Math.min(...baseline.map((r) => r.hits / r.lookups));
     const after: Second[] = seconds
       .filter((r) => r.atMs + 1000 > a.startMs && r.atMs < untilMs)
       .map((r) => ({
         atMs: r.atMs,
-        out: binomialLowerTail(r.lookups, ratio, r.hits) <= ALPHA,
+        pValue: r.hits / r.lookups < lowestSecond ? binomialLowerTail(r.lookups, ratio, r.hits) : 1,
         value: r.hits / r.lookups,
       }));
-    const verdict = judge(after, input.stableForS, untilMs);
-    const low = peakOf(after, false);
+    const verdict = judge(after, input.stableForS, untilMs, a.endMs);
+    const low = peakOf(excursion(after, verdict), false);
     return [
       {
         action: a.name,

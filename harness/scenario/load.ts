@@ -204,7 +204,7 @@ function readRecovery(d: ScenarioDefinition, problems: string[]): number {
   for (const gone of ["tolerance", "floorMs"])
     if (r[gone] !== undefined)
       problems.push(
-        `recovery.${gone}: no longer used: an op's band is its baseline's own range of per-second p95 (see the README's "Recovery and refill")`,
+        `recovery.${gone}: no longer used: an op's band is what its own baseline makes likely a second (see the README's "Recovery and refill")`,
       );
   for (const key of Object.keys(r).filter((k) => !["stableFor", "tolerance", "floorMs"].includes(k)))
     problems.push(`recovery.${key}: unknown field (expected stableFor)`);

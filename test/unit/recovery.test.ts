@@ -4,8 +4,8 @@
  * thin second does not, and an op that never left its band has no recovery time.
  */
 import { describe, expect, it } from "vitest";
-import { encodeHistogram, newHistogram, recordMs } from "../../harness/metrics/histogram.ts";
-import { ALPHA, binomialUpperTail, computeRecoveries } from "../../harness/run/recovery.ts";
+import { encodeHistogram, newHistogram, percentilesMs, recordMs } from "../../harness/metrics/histogram.ts";
+import { ALPHA, binomialUpperTail, computeRecoveries, pairPValue } from "../../harness/run/recovery.ts";
 import type { ActionRecord, OpReport, OpSeconds, RunReport, TimelineSample } from "../../reports/schema.ts";
 
 const phases = [
@@ -30,6 +30,7 @@ function baselineOp(op: string, perSecond: number): OpReport {
     count: perSecond * 20,
     errors: 0,
     interrupted: 0,
+    latencyMs: percentilesMs(h),
     histograms: { latency: encodeHistogram(h) },
   } as unknown as OpReport;
 }
@@ -80,6 +81,22 @@ describe("recovery from the fault, against what the baseline's distribution allo
       baselineOp("search", 50),
     ]);
     expect(failing.recoveries[0]).toMatchObject({ state: "recovered", recoveryMs: 2_000 });
+  });
+
+  it("a moderate rise is a fault when it lasts (two seconds in a row each unlikely), not when it is one second", () => {
+    // At 50 a second, a p95 of 7.5 ms is unusual for this baseline (p ~0.005), not beyond ALPHA on its own;
+    // two such seconds together are (Fisher: ~0.0003).
+    const once = recover({ search: seconds(series([7.5]), 50) }, [baselineOp("search", 50)]);
+    expect(once.recoveries[0]).toMatchObject({ state: "unaffected", recoveryMs: null });
+    const sustained = recover({ search: seconds(series([7.5, 7.5, 7.5]), 50) }, [baselineOp("search", 50)]);
+    expect(sustained.recoveries[0]).toMatchObject({ state: "recovered", recoveryMs: 3_000 });
+  });
+
+  it("a blip that begins after the op stayed in band for stableFor past the fault is not the fault's", () => {
+    const { recoveries } = recover({ search: seconds(series([5.5, 5.5, 5.5, 5.5, 5.5, 5.5, 5.5, 900]), 50) }, [
+      baselineOp("search", 50),
+    ]);
+    expect(recoveries[0]).toMatchObject({ state: "unaffected", recoveryMs: null });
   });
 
   it("still out of band when the run ends: not recovered, said as such", () => {
@@ -140,6 +157,13 @@ describe("recovery from the fault, against what the baseline's distribution allo
     expect(binomialUpperTail(10, 0.5, 0)).toBe(1);
     expect(binomialUpperTail(10, 0.5, 10)).toBeCloseTo(1 / 1024, 10);
     expect(binomialUpperTail(100, 0.05, 6)).toBeCloseTo(0.384, 2);
+    // Far below the mean the tail is ~1 (summed from the other side, it does not underflow to 0).
+    expect(binomialUpperTail(200, 0.99975, 11)).toBeCloseTo(1, 10);
+    expect(binomialUpperTail(5000, 0.5, 2400)).toBeGreaterThan(0.99);
     expect(ALPHA).toBe(0.001);
+    // Fisher's method for two seconds: 0.02 and 0.02 together are ~0.0035; a second within the baseline's own
+    // range adds nothing.
+    expect(pairPValue(0.02, 0.02)).toBeCloseTo(0.0004 * (1 - Math.log(0.0004)), 10);
+    expect(pairPValue(0.001, 1)).toBe(1);
   });
 });

@@ -1,0 +1,150 @@
+/**
+ * Staging's first job, rehearsed on two app shapes: the example app (ESM, node:http, pg, ioredis) and an
+ * Express shop (CommonJS, its own env names, a TypeScript helper with an enum, started by npm start). The
+ * app's cache is flushed under load; the recovery and refill times rehearse reports are checked against the
+ * per-second series in report.json, computed here independently; a fault with no effect has no recovery time;
+ * the servers' hit ratio is the server's, once per phase.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { RecoveryRecord, RefillRecord, RunReport } from "../../reports/schema.ts";
+import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
+import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
+
+const EXAMPLE = fileURLToPath(new URL("../../scenarios/app-cold-cache.ts", import.meta.url));
+const SHOP = fileURLToPath(new URL("../fixtures/apps/express-shop/rehearse/cold-cache.ts", import.meta.url));
+
+async function run(file: string, name: string, provider: string, scale: string) {
+  const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+  const result = await runRehearse(
+    ["run", file, "--provider", provider, "--duration-scale", scale, "--out", out, "--no-progress"],
+    testEnv(newStateDir()),
+    150_000,
+  );
+  expect(result.stderr).not.toMatch(/cannot be loaded|unknown/);
+  return { report: readReport(out, name), findings: readFileSync(join(out, name, "findings.txt"), "utf8") };
+}
+
+/**
+ * From the series alone, with a yardstick of the test's own: a second is high when its p95 tops every baseline
+ * second's. `riseEnd`: the last high second of the run of them that starts within 2 s of the fault, with gaps
+ * of at most a second (the op was visibly slow until then). `lastHigh`: the last high second of the fault's
+ * excursion as the definition reads, high seconds fewer than stableFor (5 s) apart from the action's end and
+ * from each other (it had not stayed back).
+ */
+function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, untilMs: number) {
+  const s = report.perSecond.ops[r.op];
+  const base = report.phases.find((p) => p.name === "baseline");
+  if (!s || !base) throw new Error(`no series for ${r.op}`);
+  const at = (i: number) => report.perSecond.originMs + i * 1000;
+  const inBaseline = (i: number) => at(i) >= base.startMs && at(i) + 1000 <= base.endMs;
+  const baseMax = Math.max(...s.p95Ms.flatMap((p, i) => (p !== null && inBaseline(i) ? [p] : [])));
+  const high: number[] = [];
+  s.p95Ms.forEach((p95, i) => {
+    if (at(i) + 1000 > r.fromMs && at(i) < untilMs && (p95 ?? 0) > baseMax) high.push(at(i));
+  });
+  let riseEnd: number | undefined;
+  for (const t of high) if (t - (riseEnd ?? r.fromMs - 1000) <= 2_000) riseEnd = t;
+  let lastHigh: number | undefined;
+  let inBandSince = actionEndMs;
+  for (const t of high) {
+    if (t > actionEndMs && t - inBandSince >= 5_000) break;
+    lastHigh = t;
+    inBandSince = t + 1000;
+  }
+  const p95At = (ms: number) => s.p95Ms[Math.round((ms - report.perSecond.originMs) / 1000)] ?? null;
+  return { baseMax, riseEnd, lastHigh, p95At };
+}
+
+/** Redis' own hit ratio per sampler second, low by more than 3.1 standard deviations of its baseline (α ≈ 0.001). */
+function lastLowRatioSecond(report: RunReport, f: RefillRecord, untilMs: number): number | undefined {
+  let last: number | undefined;
+  for (let i = 1; i < report.timeline.length; i++) {
+    const a = report.timeline[i - 1]?.redis;
+    const b = report.timeline[i]?.redis;
+    const at = report.timeline[i - 1]?.tMs ?? 0;
+    if (!a || !b || at + 1000 <= f.fromMs || at >= untilMs) continue;
+    const hits = b.keyspaceHits - a.keyspaceHits;
+    const n = hits + b.keyspaceMisses - a.keyspaceMisses;
+    const p = f.band.baselineRatio;
+    if (n > 0 && (hits - n * p) / Math.sqrt(n * p * (1 - p)) < -3.1) last = at;
+  }
+  return last;
+}
+
+describe.each(providersUnderTest())("a cold cache on the team's app, two app shapes (%s)", (provider) => {
+  for (const shape of [
+    {
+      what: "the example app (ESM, node:http)",
+      file: EXAMPLE,
+      name: "app-cold-cache",
+      scale: "0.5",
+      cached: "dashboard",
+    },
+    {
+      what: "an Express shop (CommonJS, its own env names, npm start)",
+      file: SHOP,
+      name: "cold-cache",
+      scale: "1",
+      cached: "product",
+    },
+  ]) {
+    it(`${shape.what}: recovery and refill timed from the flush, as the per-second series show`, async () => {
+      const { report, findings } = await run(shape.file, shape.name, provider, shape.scale);
+      expect(report.generator.reasons).toEqual([]);
+      const flushIndex = report.actions.findIndex((a) => a.name === "flush-cache");
+      const flush = report.actions[flushIndex];
+      const untilMs =
+        report.actions.find((a) => a.startMs > (flush?.endMs ?? 0))?.startMs ?? report.phases.at(-1)?.endMs ?? 0;
+      // The cached op slowed visibly after the flush: its recovery is > 0 and within ~1 s of the series.
+      const recovery = report.recoveries?.find((r) => r.actionIndex === flushIndex && r.op === shape.cached);
+      expect(recovery?.state).toBe("recovered");
+      const { baseMax, riseEnd, lastHigh, p95At } = highSeconds(
+        report,
+        recovery as RecoveryRecord,
+        flush?.endMs ?? 0,
+        untilMs,
+      );
+      const at = recovery?.recoveredAtMs ?? 0;
+      expect(recovery?.recoveryMs).toBeGreaterThan(0);
+      // Recovered no sooner than the visible rise ended, no later than the second after its last high one, and
+      // the second before it was still slower than any baseline second.
+      expect(riseEnd).toBeDefined();
+      expect(at).toBeGreaterThanOrEqual(riseEnd ?? Number.POSITIVE_INFINITY);
+      expect(at).toBeLessThanOrEqual((lastHigh ?? 0) + 1_000);
+      expect(p95At(at - 1_000)).toBeGreaterThan(baseMax);
+      // Redis' hit ratio fell and refilled (or had not by the end): timed from the flush, as its counters show.
+      const refill = report.refills?.find((f) => f.actionIndex === flushIndex && f.source === "redis");
+      expect(refill?.state).not.toBe("unaffected");
+      expect(refill?.lowestRatio).toBeLessThan(refill?.band.baselineRatio ?? 0);
+      const low = lastLowRatioSecond(report, refill as RefillRecord, untilMs);
+      if (refill?.state === "refilled") {
+        expect(refill.refilledAtMs ?? 0).toBeGreaterThan((low ?? 0) - 1_000);
+        expect(refill.refilledAtMs ?? 0).toBeLessThanOrEqual((low ?? 0) + 2_000);
+      } else expect((low ?? 0) + 5_000).toBeGreaterThan(untilMs - 5_000); // still low near the end
+      expect(findings).toMatch(
+        /flush-cache at [\d.]+ s emptied \d+ keys \(prefix \w+:\); Redis' hit ratio fell from \d+% to \d+%/,
+      );
+      // The servers' hit ratio: once per phase, and the deltas carry no per-op hit ratio for an app's ops.
+      expect(report.phaseSignals?.find((p) => p.phase === "fault")?.deltaRedisHitRatio).toBeLessThan(0);
+      expect(report.deltas.every((d) => d.cacheHitRatio === null)).toBe(true);
+      if (shape.file === SHOP) {
+        // The squeeze to 1 GB evicted nothing and moved nothing: no recovery time, and said so.
+        const squeeze = report.actions.findIndex((a) => a.name === "maxmemory");
+        const after = report.recoveries?.filter((r) => r.actionIndex === squeeze) ?? [];
+        expect(after.map((r) => [r.op, r.state, r.recoveryMs]).sort()).toEqual([
+          ["orders", "unaffected", null],
+          ["product", "unaffected", null],
+        ]);
+        expect(findings).toMatch(/maxmemory at [\d.]+ s squeezed Redis to 1gb .*no measurable effect/);
+        // The shop's own env names reached it: it listened on APP_PORT, read PG_CONNECTION_STRING and CACHE_URL.
+        expect(report.ops.find((o) => o.op === "product" && o.phase === "baseline")?.statusCounts).toEqual({
+          "200": report.ops.find((o) => o.op === "product" && o.phase === "baseline")?.count,
+        });
+      }
+    }, 180_000);
+  }
+});
