@@ -7,8 +7,7 @@ const resolve = { alias: [{ find: /^rehearse$/, replacement: fileURLToPath(new U
 
 // Two suites: unit (pure logic, no servers, seconds) and integration (real
 // Postgres, PgBouncer and Redis; containers and native processes). No retries:
-// they hide timing bugs. (A few tests repeat a load once when the generator
-// itself marks it invalid, never because an assertion failed.)
+// they hide timing bugs, and a test judges every run it makes (an invalid run fails it).
 export default defineConfig({
   test: {
     retry: 0,
@@ -31,6 +30,19 @@ export default defineConfig({
           // on the CPU, and every test is written to hold on a machine with a busy neighbour.
           fileParallelism: true,
           maxWorkers: 2,
+        },
+      },
+      {
+        resolve,
+        test: {
+          // Tests that judge the host's quiet itself (a neighbour marks runs disturbed): after the others,
+          // one file at a time.
+          name: "integration-alone",
+          include: ["test/integration-alone/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

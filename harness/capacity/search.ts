@@ -35,7 +35,7 @@ export const DEFAULT_LIMITS: Omit<SearchLimits, "startRate" | "maxRate"> = {
 export interface SearchStep {
   rate: number;
   verdict: StepVerdict;
-  /** This step repeated the previous one to confirm a breach. */
+  /** This step repeated the previous one: to confirm a breach, or because the host was busy. */
   repeat: boolean;
 }
 
@@ -88,15 +88,21 @@ export async function searchCapacity(limits: SearchLimits, probe: Probe, clock: 
     if (clock.now() - started >= limits.maxTimeMs) return `the time limit (${limits.maxTimeMs / 1000} s) was reached`;
     return null;
   };
-  /** One step, and its repeat when it failed; null when the search must stop (limit, signal). */
-  const judge = async (rate: number): Promise<StepVerdict | { stop: SearchResult }> => {
-    const { verdict, clearBreach } = outcomeOf(await probe(rate, false));
-    steps.push({ rate, verdict, repeat: false });
+  /**
+   * One step, and its repeat when it failed (a breach is believed when it repeats) or when the host was busy
+   * (something else on it for a while, a neighbour's burst, is not yet the host's limit: once more, then the
+   * repeat's verdict stands, a failure confirmed as any other). `stop` when the search must end (limit, signal).
+   */
+  const judge = async (rate: number, afterHostBusy = false): Promise<StepVerdict | { stop: SearchResult }> => {
+    const { verdict, clearBreach } = outcomeOf(await probe(rate, afterHostBusy));
+    steps.push({ rate, verdict, repeat: afterHostBusy });
     if (clock.aborted()) return { stop: result("aborted", "stopped by a signal") };
-    if (verdict !== "failed" || clearBreach) return verdict;
+    const retryHost = verdict === "host-bound" && !afterHostBusy;
+    if (!retryHost && (verdict !== "failed" || clearBreach)) return verdict;
     const limit = outOfBudget();
     if (limit)
       return { stop: result(good === null ? "not-found" : "found", `${limit} before a breach could be confirmed`) };
+    if (retryHost) return judge(rate, true);
     const again = outcomeOf(await probe(rate, true)).verdict;
     steps.push({ rate, verdict: again, repeat: true });
     if (clock.aborted()) return { stop: result("aborted", "stopped by a signal") };

@@ -16,18 +16,23 @@ const mean = (values: number[]) => (values.length > 0 ? values.reduce((a, b) => 
 
 /** All cores busy: the host, not rehearse or the system, was the limit. */
 const HOST_BOUND_PCT = 90;
+/** rehearse's process this close to a full core: its one JavaScript thread was the limit, busy host or not. */
+const GENERATOR_CORE_SATURATED = 0.85;
 
 /**
  * A step is judged on its budgets while the generator held its schedule well enough for the verdict to be the
  * system's: it started what was planned (dropped iterations are the system's doing: every VU waiting on it),
  * and no more than 1% started later than a tenth of the tightest latency budget (the step's own generator
- * tolerance: such a lag cannot turn its verdict). Otherwise it says whose limit it was: the host's when every
- * core was busy, else rehearse's own (generator-bound).
+ * tolerance: such a lag cannot turn its verdict). Otherwise it says whose limit it was: rehearse's own
+ * (generator-bound) when its process used a full core, the host's when every core was busy and rehearse got
+ * less than one (it was starved), else rehearse's own.
  */
-export function stepVerdict(report: RunReport, hostBusyPct: number | null): StepVerdict {
+export function stepVerdict(report: RunReport, hostBusyPct: number | null, rehearseCores: number | null): StepVerdict {
   const g = report.generator;
-  if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0))
-    return hostBusyPct !== null && hostBusyPct >= HOST_BOUND_PCT ? "host-bound" : "generator-bound";
+  if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0)) {
+    const saturated = rehearseCores !== null && rehearseCores >= GENERATOR_CORE_SATURATED;
+    return !saturated && hostBusyPct !== null && hostBusyPct >= HOST_BOUND_PCT ? "host-bound" : "generator-bound";
+  }
   return report.thresholds.every((t) => t.ok) && g.droppedIterations === 0 ? "passed" : "failed";
 }
 
@@ -61,13 +66,14 @@ export function stepOf(
   const count = ops.reduce((n, o) => n + o.count, 0);
   const errors = ops.reduce((n, o) => n + o.errors, 0);
   const busy = roundOrNull(mean(window.flatMap((s) => (s.host ? [s.host.busyPct] : []))));
-  const verdict = stepVerdict(report, busy);
+  const cpu = cpuOf(window);
+  const verdict = stepVerdict(report, busy, cpu?.rehearse ?? null);
   const bouncer = window.flatMap((s) => (s.pgbouncer ? [s.pgbouncer] : []));
   const utilisation = bouncer.map((b) => b.svActive / Math.max(1, poolSize));
   const steadyS = steady ? Math.max(0.001, (steady.endMs - steady.startMs) / 1000) : 1;
   return {
     rate,
-    achievedRate: round(started / steadyS),
+    achievedRate: round(achieved(started / steadyS, rate, report.generator)),
     passed: verdict === "passed",
     verdict,
     repeat,
@@ -96,7 +102,7 @@ export function stepOf(
       busyPct: busy,
       stealPct: roundOrNull(max(window.flatMap((s) => (s.host ? [s.host.stealPct] : [])))),
     },
-    cpu: cpuOf(window),
+    cpu,
     generator: {
       valid: report.generator.valid,
       reasons: report.generator.reasons,
@@ -119,6 +125,13 @@ function cpuOf(window: TimelineSample[]): CapacityStep["cpu"] {
     redis: avg((c) => c.redis),
     other: avg((c) => c.other),
   };
+}
+
+/** Iterations are counted in the phase they were scheduled in: a generator that fell behind and never started
+ * the last of them shows in its own started share, not in the phase's count (dropped ones do show there). */
+function achieved(counted: number, rate: number, g: RunReport["generator"]): number {
+  const share = g.targetRate > 0 ? Math.min(1, g.achievedRate / g.targetRate) : 1;
+  return Math.min(counted, rate * share);
 }
 
 function roundOrNull(n: number | null): number | null {

@@ -310,7 +310,7 @@ describe("exit outcome", () => {
 });
 
 describe("a step is judged unless its generator fell behind by more than its tolerance", () => {
-  const run = (late: number, busyPct: number | null, ok = true) =>
+  const run = (late: number, busyPct: number | null, ok = true, rehearseCores: number | null = 0.6) =>
     stepVerdict(
       {
         thresholds: [{ metric: "latency{op:page,phase:steady}", expression: "p(95)<300", ok, actual: 40 }],
@@ -324,13 +324,17 @@ describe("a step is judged unless its generator fell behind by more than its tol
         },
       } as unknown as RunReport,
       busyPct,
+      rehearseCores,
     );
   it("judged while few started late: passed or failed on its budgets", () => {
     expect(run(100, 97)).toBe("passed");
     expect(run(100, 97, false)).toBe("failed");
   });
-  it("too many late: host-bound when every core was busy, else generator-bound", () => {
+  it("too many late: host-bound when every core was busy and rehearse was starved, else generator-bound", () => {
     expect(run(720, 97)).toBe("host-bound");
     expect(run(720, 55)).toBe("generator-bound");
+    // rehearse's own thread at a full core: its limit, however busy the rest of the host was.
+    expect(run(720, 97, true, 0.98)).toBe("generator-bound");
+    expect(run(720, 97, true, null)).toBe("host-bound");
   });
 });

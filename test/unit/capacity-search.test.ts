@@ -86,6 +86,30 @@ describe("searchCapacity against a simulated system", () => {
     expect(r.reason).toContain("generator");
   });
 
+  it("a busy host once is not the host's limit: the step runs again, and its repeat's verdict stands", async () => {
+    let calls = 0;
+    // 200/s is the ceiling; the first probe at 100/s meets a busy host, its repeat does not.
+    const flaky: Probe = async (rate) => {
+      calls++;
+      if (rate === 100 && calls === 2) return "host-bound";
+      return rate <= 200 ? "passed" : { verdict: "failed", clearBreach: true };
+    };
+    const r = await searchCapacity(limits({ maxRate: 400 }), flaky, clock);
+    expect(r.steps.slice(0, 3)).toEqual([
+      { rate: 50, verdict: "passed", repeat: false },
+      { rate: 100, verdict: "host-bound", repeat: false },
+      { rate: 100, verdict: "passed", repeat: true },
+    ]);
+    expect(r.status).toBe("found");
+    // Busy twice in a row: the host was the limit, and the search says so.
+    const busy = await searchCapacity(limits(), async (rate) => (rate >= 100 ? "host-bound" : "passed"), clock);
+    expect(busy.status).toBe("host-bound");
+    expect(busy.steps.slice(-2)).toEqual([
+      { rate: 100, verdict: "host-bound", repeat: false },
+      { rate: 100, verdict: "host-bound", repeat: true },
+    ]);
+  });
+
   it("not found below --max: every budget held up to it", async () => {
     const r = await searchCapacity(limits({ maxRate: 300 }), system(1_000), clock);
     expect(r).toMatchObject({ status: "not-found", capacityRate: 300, firstFailingRate: null });

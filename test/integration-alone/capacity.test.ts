@@ -54,6 +54,31 @@ describe.each(providersUnderTest())("rehearse capacity (%s)", (provider) => {
   }, 300_000);
 });
 
+// The app's CPU is the limit here, not a server's: one provider shows it (native when it is under test).
+const APP_PROVIDERS = providersUnderTest().includes("native") ? ["native"] : providersUnderTest();
+
+describe.each(APP_PROVIDERS)("rehearse capacity when the app is the limit (%s)", (provider) => {
+  it("one instance burning 5 ms of CPU a request: 1 / 5 ms = 200/s within 15%, the app named, its CPU given", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = await runRehearse(
+      ["capacity", fixture("capacity-app"), "--provider", provider, "--out", out, ...STEPS],
+      testEnv(newStateDir()),
+      240_000,
+    );
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const report = readCapacity(out, "capacity-app");
+    console.log(`capacity-app on ${provider}:\n${run.stdout}`);
+    expect(report.status).toBe("found");
+    expect(report.capacityRate).toBeGreaterThanOrEqual(200 * 0.85);
+    expect(report.capacityRate).toBeLessThanOrEqual(200 * 1.15);
+    expect(report.brokeFirst?.kind).toBe("app");
+    expect(report.brokeFirst?.evidence).toMatch(/its busiest instance used (0\.9\d|1\.\d\d) of a core/);
+    // The step that broke: the busiest instance near a full core, PgBouncer's pool not waited on.
+    const broke = report.steps.find((s) => s.rate === report.firstFailingRate);
+    expect(broke?.cpu?.appMax).toBeGreaterThan(0.85);
+  }, 300_000);
+});
+
 describe("rehearse capacity: limits that are not the system's", () => {
   const provider = providersUnderTest().includes("native") ? "native" : "testcontainers";
 
