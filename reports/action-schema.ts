@@ -50,7 +50,8 @@ export interface InstanceStop {
 
 export interface ActionResults {
   "flush-cache": { scope: "prefix" | "all"; prefix?: string; mode: "async" | "sync"; keysRemoved: number };
-  maxmemory: { value: string; previous: string; policy: string; evictedKeys?: number };
+  /** bytes: what a share ("90%") came to when the action started. */
+  maxmemory: { value: string; bytes?: number; previous: string; policy: string; evictedKeys?: number };
   "redis-client-pause": { mode: "all" | "write"; pausedMs: number };
   restart: { service: ServiceName; downMs: number };
   freeze: { service: ServiceName | "app"; instances?: number };

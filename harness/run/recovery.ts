@@ -6,7 +6,9 @@
  *   from the baseline histogram's own table); for errors, the chance of that many failures at the baseline's
  *   error rate; for the cache, of that few hits at its hit ratio. The least likely of them counts. Seconds
  *   are not independent draws (a GC pause or autovacuum slows all of one second), so a p95 no slower than the
- *   baseline's slowest second, or a hit ratio no lower than its lowest, is in band whatever its p-value;
+ *   baseline's slowest second, or a hit ratio no lower than its lowest, is in band whatever its p-value — unless it
+ *   and a neighbour are both beyond the baseline's worst two-second stretch (a stall of one second does not last
+ *   two): such a pair is judged on its p-values;
  * - a second is out of band when its p-value is ≤ ALPHA, or when it and a neighbour together are (Fisher's
  *   method: a moderate shift that lasts, which no single thin second can show);
  * - the fault's excursion runs from its first out-of-band second through any later ones fewer than
@@ -18,6 +20,8 @@
  * request, and a steady op at 500/s is for a few ms. `upperP95Ms` in the report is the band at the baseline's
  * usual count a second. Pure: a function of report.json's baseline histograms, per-second series and timeline.
  */
+
+import { binomialLowerTail, binomialUpperTail } from "../../core/stats.ts";
 import type {
   ActionRecord,
   OpReport,
@@ -48,54 +52,6 @@ export function isCacheFault(a: ActionRecord): boolean {
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
-
-/** ln C(n, k). */
-function logChoose(n: number, k: number): number {
-  const r = Math.min(k, n - k);
-  let s = 0;
-  for (let i = 1; i <= r; i++) s += Math.log((n - r + i) / i);
-  return s;
-}
-
-/** P(X = k) for X ~ Binomial(n, p), 0 < p < 1. */
-const binomialTerm = (n: number, p: number, k: number) =>
-  Math.exp(logChoose(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p));
-
-/**
- * P(X ≥ k) for X ~ Binomial(n, p). Summed from the term nearest the mode outwards (the largest first), so a
- * tail on the far side of the mean never underflows to 0 when it is really ~1.
- */
-export function binomialUpperTail(n: number, p: number, k: number): number {
-  if (k <= 0) return 1;
-  if (k > n || p <= 0) return 0;
-  if (p >= 1) return 1;
-  if (k <= n * p) return Math.max(0, 1 - sumDown(n, p, k - 1));
-  let total = 0;
-  let term = binomialTerm(n, p, k);
-  for (let j = k; j <= n && term > 0; j++) {
-    total += term;
-    if (term < total * 1e-12) break;
-    term *= ((n - j) / (j + 1)) * (p / (1 - p));
-  }
-  return Math.min(1, total);
-}
-
-/** P(X ≤ k), summed from k down. */
-function sumDown(n: number, p: number, k: number): number {
-  let total = 0;
-  let term = binomialTerm(n, p, k);
-  for (let j = k; j >= 0 && term > 0; j--) {
-    total += term;
-    if (term < total * 1e-12) break;
-    term *= (j / (n - j + 1)) * ((1 - p) / p);
-  }
-  return Math.min(1, total);
-}
-
-/** P(X ≤ k) for X ~ Binomial(n, p). */
-export function binomialLowerTail(n: number, p: number, k: number): number {
-  return 1 - binomialUpperTail(n, p, k + 1);
-}
 
 /** A decoded histogram's distribution as (value ms, samples at or below it) steps, from HdrHistogram's own table. */
 export interface Distribution {
@@ -141,8 +97,13 @@ function upperAt(d: Distribution, m: number): number {
 
 interface Second {
   atMs: number;
-  /** How likely the second is under the baseline: its p-value (latency, errors, hit ratio: the least likely). */
+  /** How likely the second is under the baseline: its p-value (latency, errors, hit ratio: the least likely);
+   * 1 when the second was within what the baseline's own seconds showed. */
   pValue: number;
+  /** The p-value before that exemption, and whether the second was beyond the baseline's worst two-second
+   * stretch (a pair of such seconds is judged on these: a stall of one second does not last two). */
+  rawPValue: number;
+  beyondStretch: boolean;
   value: number;
   out?: boolean;
 }
@@ -159,7 +120,12 @@ export function pairPValue(a: number, b: number): number {
 
 function markOut(seconds: Second[]): Second[] {
   return seconds.map((s, i) => {
-    const withNeighbour = (j: number) => pairPValue(s.pValue, seconds[j]?.pValue ?? 1) <= ALPHA;
+    const withNeighbour = (j: number) => {
+      const n = seconds[j];
+      if (!n) return false;
+      const stretch = s.beyondStretch && n.beyondStretch;
+      return pairPValue(stretch ? s.rawPValue : s.pValue, stretch ? n.rawPValue : n.pValue) <= ALPHA;
+    };
     return { ...s, out: s.pValue <= ALPHA || withNeighbour(i - 1) || withNeighbour(i + 1) };
   });
 }
@@ -206,6 +172,18 @@ function windowEnd(actions: ActionRecord[], a: ActionRecord, runEndMs: number): 
   return Math.min(runEndMs, ...later);
 }
 
+/** The worst two-second stretch of a series: the largest (or smallest) of each adjacent pair's better second. */
+function worstStretch(values: number[], worseIsHigher: boolean): number | undefined {
+  let worst: number | undefined;
+  for (let i = 1; i < values.length; i++) {
+    const a = values[i - 1] as number;
+    const b = values[i] as number;
+    const better = worseIsHigher ? Math.min(a, b) : Math.max(a, b);
+    if (worst === undefined || (worseIsHigher ? better > worst : better < worst)) worst = better;
+  }
+  return worst;
+}
+
 const typical = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
 
 export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryRecord[]; refills: RefillRecord[] } {
@@ -225,7 +203,10 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
     const inBaseline = (i: number) => secondAt(i) >= base.startMs && secondAt(i) + 1000 <= base.endMs;
     const m = Math.max(1, typical(s.count.filter((_, i) => inBaseline(i))));
     // The slowest second the baseline itself had: stalls it already showed (a GC pause, autovacuum) are its own.
-    const slowestSecond = Math.max(0, ...s.p95Ms.flatMap((p95, i) => (p95 !== null && inBaseline(i) ? [p95] : [])));
+    const baselineP95s = s.p95Ms.flatMap((p95, i) => (p95 !== null && inBaseline(i) ? [p95] : []));
+    const slowestSecond = Math.max(0, ...baselineP95s);
+    // Two seconds in a row slower than any two the baseline had are not one stall: judged on their p-values.
+    const slowestStretch = worstStretch(baselineP95s, true) ?? slowestSecond;
     input.actions.forEach((a, actionIndex) => {
       const untilMs = windowEnd(input.actions, a, runEndMs);
       const seconds: Second[] = [];
@@ -237,8 +218,14 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
           continue;
         const errors = s.errors[i] ?? 0;
         const failing = errors > 0 ? binomialUpperTail(count, errorRate, errors) : 1;
-        const slow = p95 > slowestSecond ? p95PValue(distribution, count, p95) : 1;
-        seconds.push({ atMs: at, pValue: Math.min(failing, slow), value: p95 });
+        const slow = p95PValue(distribution, count, p95);
+        seconds.push({
+          atMs: at,
+          pValue: Math.min(failing, p95 > slowestSecond ? slow : 1),
+          rawPValue: Math.min(failing, slow),
+          beyondStretch: p95 > slowestStretch,
+          value: p95,
+        });
       }
       const verdict = judge(seconds, input.stableForS, untilMs, a.endMs);
       const peak = peakOf(excursion(seconds, verdict), true);
@@ -314,14 +301,22 @@ function refillsOf(
     const lookups = baseline.reduce((n, r) => n + r.lookups, 0);
     if (lookups === 0) return [];
     const ratio = baseline.reduce((n, r) => n + r.hits, 0) / lookups;
-    const lowestSecond = Math.min(...baseline.map((r) => r.hits / r.lookups));
+    const ratios = baseline.map((r) => r.hits / r.lookups);
+    const lowestSecond = Math.min(...ratios);
+    const lowestStretch = worstStretch(ratios, false) ?? lowestSecond;
     const after: Second[] = seconds
       .filter((r) => r.atMs + 1000 > a.startMs && r.atMs < untilMs)
-      .map((r) => ({
-        atMs: r.atMs,
-        pValue: r.hits / r.lookups < lowestSecond ? binomialLowerTail(r.lookups, ratio, r.hits) : 1,
-        value: r.hits / r.lookups,
-      }));
+      .map((r) => {
+        const value = r.hits / r.lookups;
+        const p = binomialLowerTail(r.lookups, ratio, r.hits);
+        return {
+          atMs: r.atMs,
+          pValue: value < lowestSecond ? p : 1,
+          rawPValue: p,
+          beyondStretch: value < lowestStretch,
+          value,
+        };
+      });
     const verdict = judge(after, input.stableForS, untilMs, a.endMs);
     const low = peakOf(excursion(after, verdict), false);
     return [

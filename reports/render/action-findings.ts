@@ -88,7 +88,7 @@ function causeOf(a: ActionRecord): string {
       return `${at} emptied ${r.keysRemoved ?? "?"} keys${r.scope === "all" ? " (all of Redis)" : r.prefix ? ` (prefix ${r.prefix})` : ""}`;
     }
     case "maxmemory":
-      return `${at} squeezed Redis to ${a.result.value ?? "?"} (${a.result.policy ?? "?"}) for ${s(a.endMs - a.startMs)}${a.result.evictedKeys !== undefined ? `: ${a.result.evictedKeys} keys evicted` : ""}`;
+      return `${at} squeezed Redis to ${a.result.value ?? "?"}${a.result.bytes !== undefined ? ` of what it used (${Math.round(Number(a.result.bytes) / 1024)} kB)` : ""} (${a.result.policy ?? "?"}) for ${s(a.endMs - a.startMs)}${a.result.evictedKeys !== undefined ? `: ${a.result.evictedKeys} keys evicted` : ""}`;
     case "restart":
       return `${at}: ${a.result.service ?? "the service"} was down ${fmtMs(a.result.downMs ?? 0)}`;
     case "kill":

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { RecoveryRecord, RefillRecord, RunReport } from "../../reports/schema.ts";
+import { resultOf } from "../helpers/actions.ts";
 import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
 
@@ -132,14 +133,26 @@ describe.each(providersUnderTest())("a cold cache on the team's app, two app sha
       expect(report.phaseSignals?.find((p) => p.phase === "fault")?.deltaRedisHitRatio).toBeLessThan(0);
       expect(report.deltas.every((d) => d.cacheHitRatio === null)).toBe(true);
       if (shape.file === SHOP) {
-        // The squeeze to 1 GB evicted nothing and moved nothing: no recovery time, and said so.
-        const squeeze = report.actions.findIndex((a) => a.name === "maxmemory");
-        const after = report.recoveries?.filter((r) => r.actionIndex === squeeze) ?? [];
-        expect(after.map((r) => [r.op, r.state, r.recoveryMs]).sort()).toEqual([
-          ["orders", "unaffected", null],
-          ["product", "unaffected", null],
-        ]);
-        expect(findings).toMatch(/maxmemory at [\d.]+ s squeezed Redis to 1gb .*no measurable effect/);
+        // The squeeze to 1 GB evicted nothing: an op whose series shows no second slower than every baseline
+        // second while it lasted and for stableFor after has no recovery time, and the findings say so. A busy
+        // host can slow a second then (the suite runs files side by side): that second is judged like any other,
+        // as the series show it, never assumed away.
+        const squeezeIndex = report.actions.findIndex((a) => a.name === "maxmemory");
+        const squeeze = report.actions[squeezeIndex];
+        const after = report.recoveries?.filter((r) => r.actionIndex === squeezeIndex) ?? [];
+        expect(after.map((r) => r.op).sort()).toEqual(["orders", "product"]);
+        const runEnd = report.phases.at(-1)?.endMs ?? 0;
+        for (const r of after) {
+          const { lastHigh } = highSeconds(report, r, squeeze?.endMs ?? 0, runEnd);
+          // A slower second is not yet an effect: rehearse's band is what the baseline's distribution allows a
+          // second of that many requests (α 0.001), wider than "slower than every baseline second" on 20 a second.
+          if (lastHigh === undefined) expect([r.op, r.state, r.recoveryMs]).toEqual([r.op, "unaffected", null]);
+          else if (r.state === "recovered") expect(r.recoveredAtMs ?? 0).toBeLessThanOrEqual(lastHigh + 1_000);
+          else if (r.state === "not-recovered") expect(lastHigh).toBeGreaterThanOrEqual(runEnd - 6_000);
+        }
+        if (after.every((r) => r.state === "unaffected"))
+          expect(findings).toMatch(/maxmemory at [\d.]+ s squeezed Redis to 1gb .*no measurable effect/);
+        expect(Number(resultOf(report, "maxmemory")?.evictedKeys)).toBe(0);
         // The shop's own env names reached it: it listened on APP_PORT, read PG_CONNECTION_STRING and CACHE_URL.
         expect(report.ops.find((o) => o.op === "product" && o.phase === "baseline")?.statusCounts).toEqual({
           "200": report.ops.find((o) => o.op === "product" && o.phase === "baseline")?.count,

@@ -4,8 +4,9 @@
  * thin second does not, and an op that never left its band has no recovery time.
  */
 import { describe, expect, it } from "vitest";
+import { binomialUpperTail } from "../../core/stats.ts";
 import { encodeHistogram, newHistogram, percentilesMs, recordMs } from "../../harness/metrics/histogram.ts";
-import { ALPHA, binomialUpperTail, computeRecoveries, pairPValue } from "../../harness/run/recovery.ts";
+import { ALPHA, computeRecoveries, pairPValue } from "../../harness/run/recovery.ts";
 import type { ActionRecord, OpReport, OpSeconds, RunReport, TimelineSample } from "../../reports/schema.ts";
 
 const phases = [
@@ -90,6 +91,21 @@ describe("recovery from the fault, against what the baseline's distribution allo
     expect(once.recoveries[0]).toMatchObject({ state: "unaffected", recoveryMs: null });
     const sustained = recover({ search: seconds(series([7.5, 7.5, 7.5]), 50) }, [baselineOp("search", 50)]);
     expect(sustained.recoveries[0]).toMatchObject({ state: "recovered", recoveryMs: 3_000 });
+  });
+
+  it("a one-second stall in the baseline does not hide a fault that lasts: two seconds beyond any two of its own", () => {
+    // The baseline stalled once (one second at 9.5 ms); the flush then holds three seconds at 7.7–9.1 ms, each
+    // below that stall but all beyond the baseline's worst two-second stretch (~6 ms): a fault, not a stall.
+    const withStall = (fault: number[]) => {
+      const s = series(fault);
+      s[8] = 9.5;
+      return s;
+    };
+    const lasting = recover({ dashboard: seconds(withStall([7.7, 8.3, 9.1]), 150) }, [baselineOp("dashboard", 150)]);
+    expect(lasting.recoveries[0]).toMatchObject({ state: "recovered", recoveryMs: 3_000 });
+    // One second like the baseline's own stall is still its own kind of second.
+    const once = recover({ dashboard: seconds(withStall([8.3]), 150) }, [baselineOp("dashboard", 150)]);
+    expect(once.recoveries[0]).toMatchObject({ state: "unaffected", recoveryMs: null });
   });
 
   it("a blip that begins after the op stayed in band for stableFor past the fault is not the fault's", () => {

@@ -42,23 +42,40 @@ export const flushCache = actionKind<"flush-cache", { scope: "prefix" | "all"; m
   },
 });
 
-/** Squeezes Redis' maxmemory (forcing evictions under an eviction policy); restores it after. */
+/**
+ * Squeezes Redis' maxmemory (forcing evictions under an eviction policy); restores it after. The value is a
+ * size, or a share of what Redis uses when the action starts ("90%"): a squeeze that evicts whatever the
+ * dataset's size on this run (a fixed size that evicts on one run's cache may sit above a shorter run's).
+ */
 export const maxmemory = actionKind<"maxmemory", { value: string; policy?: string }>({
   needsDuration: true,
   options: () =>
     z.strictObject({
       value: z
-        .string({ error: 'is required: a size such as "2mb"' })
-        .regex(/^\d+(b|kb|mb|gb)?$/i, { error: 'must be a size such as "2mb"' }),
+        .string({ error: 'is required: a size such as "2mb", or a share of what Redis uses such as "90%"' })
+        .regex(/^(\d+(b|kb|mb|gb)?|([1-9]\d?)%)$/i, {
+          error: 'must be a size such as "2mb", or a share of what Redis uses such as "90%" (1–99%)',
+        }),
       policy: oneOf(MAXMEMORY_POLICIES).optional(),
     }),
   async run({ redis }, options) {
     const [, oldValue = "0"] = (await redis.config("GET", "maxmemory")) as string[];
     const [, oldPolicy = "noeviction"] = (await redis.config("GET", "maxmemory-policy")) as string[];
-    await redis.config("SET", "maxmemory", options.value);
+    const share = /^(\d+)%$/.exec(options.value);
+    let limit = options.value;
+    if (share) {
+      const used = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? 0);
+      limit = String(Math.max(1, Math.floor((used * Number(share[1])) / 100)));
+    }
+    await redis.config("SET", "maxmemory", limit);
     if (options.policy !== undefined) await redis.config("SET", "maxmemory-policy", options.policy);
     return {
-      result: { value: options.value, previous: oldValue, policy: options.policy ?? oldPolicy },
+      result: {
+        value: options.value,
+        ...(share ? { bytes: Number(limit) } : {}),
+        previous: oldValue,
+        policy: options.policy ?? oldPolicy,
+      },
       revert: async () => {
         await redis.config("SET", "maxmemory", oldValue);
         await redis.config("SET", "maxmemory-policy", oldPolicy);
