@@ -1,46 +1,77 @@
 /**
- * Comparing two runs of the same scenario: per phase and op, p95/p99 latency
- * and pool-wait p95, each judged with a relative tolerance *and* an absolute
- * noise floor (a change is a regression only when it exceeds both: 0.4 → 0.9
- * ms is +125% and nothing a user feels). Runs that cannot be compared are
- * refused with the reasons (the CLI exits 2).
+ * A comparison of runs of the same scenario, as comparison.json, the console, Markdown, HTML and JUnit give it:
+ * per measured phase and op, p50/p95/p99 latency, pool-wait p95 and error rate, each with its 95% interval
+ * from the runs' own histograms, and a verdict that only calls a change a regression (or an improvement) when
+ * the intervals are apart by more than the tolerance, the floor and the run-to-run noise. The engine computes
+ * it (`harness/compare/`); runs that cannot be compared are refused with the reasons (the CLI exits 2).
  */
 import { measuredPhases, type RunReport } from "./schema.ts";
 
 export interface CompareOptions {
-  /** Relative tolerance in percent. */
+  /** Relative tolerance in percent, of the base's upper bound. */
   tolerancePct: number;
-  /** Absolute noise floor in ms. */
+  /** Absolute floor in ms (latency, pool wait); error rates use RATE_FLOOR. */
   floorMs: number;
-  /** The run-to-run noise measured on the accepted baselines (percent), when above the tolerance: changes
-   * within it are reported as noise, not regressions. */
-  noisePct?: number;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = { tolerancePct: 20, floorMs: 5 };
+/** Error rates: a change smaller than 0.1 percentage point is never a regression. */
+export const RATE_FLOOR_PCT = 0.1;
+
+export type CompareMetric = "latency p50" | "latency p95" | "latency p99" | "pool wait p95" | "error rate";
+export type RowVerdict = "regression" | "improvement" | "within noise" | "not judged" | "disturbed";
 
 export interface ComparisonRow {
   phase: string;
   op: string;
-  metric: "latency p95" | "latency p99" | "pool wait p95";
+  metric: CompareMetric;
+  /** `ms` for latency and pool wait; `%` for error rate (then baseMs/newMs/deltaMs hold percent). */
+  unit: "ms" | "%";
   baseMs: number;
   newMs: number;
   deltaMs: number;
   /** null when the base is 0. */
   deltaPct: number | null;
+  /** 95% intervals ([low, high], the row's unit); null when too few samples to judge. */
+  baseInterval: [number, number] | null;
+  newInterval: [number, number] | null;
+  baseSamples: number;
+  newSamples: number;
+  /** The run-to-run spread of this value over the runs of each side (its widest), null with one run a side. */
+  noise: number | null;
+  verdict: RowVerdict;
   regression: boolean;
-  /** Beyond the tolerance but within the measured noise: said, not failed. */
+  /** Moved by more than the tolerance, but its intervals and the noise do not say it is real. */
   withinNoise: boolean;
+  /** Why it was not judged, or what disturbed it. */
+  note?: string;
+}
+
+export interface NoiseSummary {
+  /** Runs whose spread was measured, base side and new side. */
+  baseRuns: number;
+  newRuns: number;
+  /** The widest spread per op (over its compared values), in its unit and in percent of the lowest. */
+  perOp: { op: string; metric: CompareMetric; spread: number; spreadPct: number | null }[];
 }
 
 export interface Comparison {
   baseScenario: string;
   baseStartedAt: string;
   options: CompareOptions;
+  baseRuns: number;
+  newRuns: number;
+  /** Null when each side had one run: the noise is unknown, judged by the intervals alone. */
+  noise: NoiseSummary | null;
   rows: ComparisonRow[];
   regressions: ComparisonRow[];
-  /** Op × phase pairs one run has and the other does not (reported, never a regression). */
+  improvements: ComparisonRow[];
+  /** Phases a run was disturbed in (other programs busy on its host), each said once. */
+  disturbed: string[];
+  /** Op × phase pairs one side has and the other does not (reported, never a regression). */
   unmatched: string[];
+  /** "2 regressions, 1 improvement, 40 within noise, 3 not judged in 46 checks". */
+  summary: string;
 }
 
 /** What was seeded, without how long it took (which differs on every run). */
@@ -79,43 +110,19 @@ export function incompatibilities(base: RunReport, next: RunReport): string[] {
   return problems;
 }
 
-export function compareReports(base: RunReport, next: RunReport, options: CompareOptions): Comparison {
-  const rows: ComparisonRow[] = [];
-  const unmatched: string[] = [];
-  const key = (o: { op: string; phase: string }) => `${o.phase}\u0000${o.op}`;
-  // Warm-up phases are not measured (a cold start is expected to be slow): not compared either.
-  const measured = measuredPhases(next);
-  const baseOps = new Map(base.ops.filter((o) => measured.has(o.phase)).map((o) => [key(o), o]));
-  for (const o of next.ops.filter((op) => measured.has(op.phase))) {
-    const b = baseOps.get(key(o));
-    baseOps.delete(key(o));
-    if (!b) {
-      unmatched.push(`${o.op} in ${o.phase}: only in the new run`);
-      continue;
-    }
-    const judge = (metric: ComparisonRow["metric"], baseMs: number, newMs: number) => {
-      const deltaMs = round(newMs - baseMs);
-      const deltaPct = baseMs > 0 ? round(((newMs - baseMs) / baseMs) * 100) : null;
-      const beyond = (pct: number) => deltaMs > options.floorMs && (deltaPct === null || deltaPct > pct);
-      const regression = beyond(Math.max(options.tolerancePct, options.noisePct ?? 0));
-      const withinNoise = !regression && beyond(options.tolerancePct);
-      rows.push({ phase: o.phase, op: o.op, metric, baseMs, newMs, deltaMs, deltaPct, regression, withinNoise });
-    };
-    judge("latency p95", b.latencyMs.p95, o.latencyMs.p95);
-    judge("latency p99", b.latencyMs.p99, o.latencyMs.p99);
-    judge("pool wait p95", b.poolWaitMs.p95, o.poolWaitMs.p95);
-  }
-  for (const b of baseOps.values()) unmatched.push(`${b.op} in ${b.phase}: only in the base run`);
-  return {
-    baseScenario: base.scenario,
-    baseStartedAt: base.startedAt,
-    options,
-    rows,
-    regressions: rows.filter((r) => r.regression),
-    unmatched,
-  };
+/** The phases a comparison judges: the baseline and after it (warm-up is slow by design). */
+export function comparedPhases(report: RunReport): Set<string> {
+  return measuredPhases(report);
 }
 
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
+export function summaryOf(rows: ComparisonRow[]): string {
+  const count = (v: RowVerdict) => rows.filter((r) => r.verdict === v).length;
+  const parts = [
+    `${count("regression")} regression(s)`,
+    `${count("improvement")} improvement(s)`,
+    `${count("within noise")} within noise`,
+    `${count("not judged")} not judged`,
+    ...(count("disturbed") > 0 ? [`${count("disturbed")} disturbed`] : []),
+  ];
+  return `${parts.join(", ")} in ${rows.length} checks`;
 }

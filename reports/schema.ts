@@ -185,6 +185,18 @@ export interface TimelineSample {
   };
 }
 
+/** A stretch of seconds in which programs outside the rehearsal used the host's CPU (timeline cpu.other). */
+export interface DisturbedWindow {
+  fromMs: number;
+  toMs: number;
+  /** Mean cores the others used over the window, and the busiest of them by name. */
+  otherCores: number;
+  by: string[];
+}
+
+/** Other programs' cores per second beyond which a second is disturbed: a quarter of a 2-core machine. */
+export const DISTURBED_CORES = 0.5;
+
 /** Per op, one entry per second of load. */
 export interface OpSeconds {
   p95Ms: (number | null)[];
@@ -357,6 +369,9 @@ export interface RunReport {
   recoveries?: RecoveryRecord[];
   /** Per cache fault: the time until the hit ratio was back within its baseline band. */
   refills?: RefillRecord[];
+  /** When other programs on rehearse's host were busy beyond the bound (DISTURBED_CORES for 2 s or more): its
+   * numbers then measure the neighbours too, and a comparison does not judge them. Absent in older reports. */
+  disturbed?: DisturbedWindow[];
   /** The app under test, when rehearse started one. */
   app?: AppReport;
   /** Services that stopped answering during the load (a freeze or kill the scenario did, or a real crash).

@@ -5,11 +5,16 @@
  * (a unit test holds them together).
  */
 
+import { MAX_BASELINES } from "../compare/compare-suite.ts";
+
+/** Runs per scenario each night: their spread is the night's own noise, their histograms merged are tighter. */
+export const NIGHTLY_REPEAT = 3;
+
 /** The nightly job's commands, in order. `dir` is where init put the scenarios. */
 export function nightlyCommands(dir: string): { install: string; rehearse: string; compare: string } {
   return {
     install: "npm ci",
-    rehearse: `npx rehearse run ${dir}/*.ts --provider testcontainers --out rehearse-out`,
+    rehearse: `npx rehearse run ${dir}/*.ts --repeat ${NIGHTLY_REPEAT} --provider testcontainers --out rehearse-out`,
     compare: `npx rehearse compare ${dir}/baselines rehearse-out`,
   };
 }
@@ -23,7 +28,9 @@ export function nightlyWorkflow(dir: string): string {
 # (rehearse appends it to $GITHUB_STEP_SUMMARY itself). Accept a run as the new
 # baseline by committing its report.json:
 #   cp rehearse-out/<scenario>/report.json ${dir}/baselines/<scenario>-$(date +%F).json
-# Keep several: compare then tells run-to-run noise from a regression.
+# Each scenario runs ${NIGHTLY_REPEAT} times a night (--repeat): compare merges them and measures their
+# spread. Keep several accepted runs too (compare uses the newest ${MAX_BASELINES}; delete older ones):
+# their spread is the noise a change must exceed to be a regression.
 name: rehearse nightly
 
 on:

@@ -32,6 +32,7 @@ import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { measuredOfReport } from "../thresholds/measured.ts";
 import { thresholdRows } from "../thresholds/rows.ts";
 import { computeDeltas, phaseSignals } from "./deltas.ts";
+import { disturbedWindows } from "./disturbed.ts";
 import { computeRecoveries } from "./recovery.ts";
 import { REDIS_CLIENT, type Rehearsal } from "./rehearsal.ts";
 
@@ -288,6 +289,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     actions: rehearsal.actions,
     recoveries,
     refills,
+    disturbed: disturbedWindows(rehearsal.timeline),
     outages: rehearsal.outages,
     ...(input.app && { app: appReport(input.app, clock.originMs, input.reportDir) }),
     thresholds,

@@ -9,9 +9,10 @@ import { createRequire } from "node:module";
 import type { Comparison } from "../compare.ts";
 import type { RunReport } from "../schema.ts";
 import { chartData } from "./chart-data.ts";
+import { comparisonCells, comparisonHeadline, noiseLine } from "./comparison.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { appInstanceText, signed, thresholdCell } from "./format.ts";
+import { appInstanceText, thresholdCell } from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
 import { ACTION_COLUMNS, actionRows, type Column, DELTA_COLUMNS, PHASE_SIGNAL_COLUMNS } from "./tables.ts";
 
@@ -117,12 +118,13 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
   );
   if (comparison) {
     sections.push(
-      `<h2>Against the run of ${h(comparison.baseStartedAt)} (tolerance ${comparison.options.tolerancePct}%, floor ${comparison.options.floorMs} ms)</h2>`,
+      `<h2>Against the run of ${h(comparison.baseStartedAt)}</h2>`,
+      `<p>${h(comparisonHeadline(comparison))}<br>${h(noiseLine(comparison))}</p>`,
       table(
-        ["phase", "op", "metric", "base ms", "new ms", "Δ ms", "Δ %"],
-        comparison.rows.map(
+        ["phase", "op", "metric", "base [95%]", "new [95%]", "Δ", "verdict"],
+        comparisonCells(comparison).map(
           (r) =>
-            `<tr>${td(r.phase)}${td(r.op)}${td(r.metric)}${td(r.baseMs)}${td(r.newMs)}${td(signed(r.deltaMs), r.regression ? "bad" : "")}${td(r.deltaPct === null ? "" : `${signed(r.deltaPct)}%`)}</tr>`,
+            `<tr>${td(r.phase)}${td(r.op)}${td(r.metric)}${td(r.base)}${td(r.next)}${td(r.delta)}${td(r.verdict, r.verdict.startsWith("regression") ? "bad" : r.verdict.startsWith("improvement") ? "good" : "")}</tr>`,
         ),
       ),
     );

@@ -5,6 +5,7 @@
 
 import type { Comparison } from "../compare.ts";
 import { actionFailure, type RunReport } from "../schema.ts";
+import { withInterval } from "./comparison.ts";
 import { escapeXml as x } from "./escape.ts";
 import { thresholdEvidence } from "./format.ts";
 
@@ -58,7 +59,7 @@ export function renderJunit(report: RunReport, comparison?: Comparison): string 
       classname: `${prefix}.regressions`,
       name: `${r.op} ${r.metric} in ${r.phase}`,
       failure: r.regression
-        ? `actual ${r.newMs} ms vs base ${r.baseMs} ms (${r.deltaPct === null ? "new" : `+${r.deltaPct}%`}, +${r.deltaMs} ms)`
+        ? `regression: ${withInterval(r.newMs, r.newInterval)} ${r.unit} vs base ${withInterval(r.baseMs, r.baseInterval)} ${r.unit} (${r.deltaPct === null ? "new" : `+${r.deltaPct}%`}, +${r.deltaMs} ${r.unit}; 95% intervals${r.noise === null ? "" : `, noise ${r.noise}`})`
         : undefined,
     }));
     suites.push(suite(`${prefix}.regressions`, checks, 0));

@@ -2,9 +2,10 @@
 import type { Comparison } from "../compare.ts";
 import { hostCpuLine } from "../host-cpu.ts";
 import { measuredPhases, type RunReport } from "../schema.ts";
+import { comparisonCells, comparisonHeadline, noiseLine } from "./comparison.ts";
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { appInstanceText, DEFAULTS_HELD, signed, thresholdCell, thresholdsToList } from "./format.ts";
+import { appInstanceText, DEFAULTS_HELD, thresholdCell, thresholdsToList } from "./format.ts";
 import { ACTION_COLUMNS, actionRows, type Column, DELTA_COLUMNS, PHASE_SIGNAL_COLUMNS } from "./tables.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
@@ -84,18 +85,23 @@ function mdTable<T>(columns: Column<T>[], rows: T[]): string[] {
 
 export function comparisonMarkdown(c: Comparison): string[] {
   const lines = [
-    `### Against ${cell(c.baseScenario)} of ${c.baseStartedAt} (tolerance ${c.options.tolerancePct}%, floor ${c.options.floorMs} ms)`,
+    `### Against ${cell(c.baseScenario)} of ${c.baseStartedAt}`,
+    "",
+    cell(comparisonHeadline(c)),
+    "",
+    cell(noiseLine(c)),
     "",
   ];
-  if (c.regressions.length === 0) {
-    lines.push(`No regressions in ${c.rows.length} checks.`);
-  } else {
-    lines.push("| phase | op | metric | base ms | new ms | Δ ms | Δ % |", "|---|---|---|---:|---:|---:|---:|");
-    for (const r of c.regressions)
+  const shown = comparisonCells(c).filter((r) => !r.verdict.startsWith("within noise"));
+  if (shown.length > 0) {
+    lines.push("| phase | op | metric | base [95%] | new [95%] | Δ | verdict |", "|---|---|---|---:|---:|---:|---|");
+    for (const r of shown)
       lines.push(
-        `| ${cell(r.phase)} | ${cell(r.op)} | ${r.metric} | ${r.baseMs} | ${r.newMs} | ${signed(r.deltaMs)} | ${r.deltaPct === null ? "new" : `${signed(r.deltaPct)}%`} |`,
+        `| ${cell(r.phase)} | ${cell(r.op)} | ${r.metric} | ${r.base} | ${r.next} | ${r.delta} | ${cell(r.verdict)} |`,
       );
-  }
+    lines.push("", "Every other check: within noise.");
+  } else lines.push(`All ${c.rows.length} checks within noise.`);
+  for (const d of c.disturbed) lines.push(`- disturbed: ${cell(d)}`);
   for (const u of c.unmatched) lines.push(`- ${cell(u)}`);
   return lines;
 }

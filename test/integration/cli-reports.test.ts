@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { encodeHistogram, newHistogram, recordMs } from "../../harness/metrics/histogram.ts";
 import type { RunReport } from "../../reports/schema.ts";
 import { sampleReport } from "../fixtures/reports/sample-report.ts";
 import { runRehearse } from "../helpers/rehearse-process.ts";
@@ -35,14 +36,22 @@ describe("rehearse report / compare", () => {
   it("compare: 0 without a regression, 99 with a table of what regressed, 2 for incompatible runs", async () => {
     const same = await runRehearse(["compare", base, save("same.json", sampleReport())], env, 30_000);
     expect(same.code).toBe(0);
-    expect(same.stdout).toContain("0 regression(s) in 18 checks");
+    expect(same.stdout).toMatch(/0 regression\(s\), 0 improvement\(s\), \d+ within noise, \d+ not judged in 30 checks/);
+    expect(same.stdout).toContain("noise: unknown (one run a side");
 
+    // The dashboard's fault-phase latencies all 300 ms slower.
     const slower = sampleReport();
     const fault = slower.ops.find((o) => o.op === "dashboard" && o.phase === "fault");
-    if (fault) fault.poolWaitMs = { ...fault.poolWaitMs, p95: 400 };
+    if (fault) {
+      const h = newHistogram();
+      for (let i = 0; i < 1000; i++) recordMs(h, 300 + (i < 940 ? 340 / 3 : i < 990 ? 340 : 510));
+      fault.histograms = { ...fault.histograms, latency: encodeHistogram(h) };
+    }
     const regressed = await runRehearse(["compare", base, save("slower.json", slower)], env, 30_000);
     expect(regressed.code).toBe(99);
-    expect(regressed.stdout).toMatch(/fault\s+dashboard\s+pool wait p95\s+120\s+400\s+\+280\s+\+233\.333%/);
+    expect(regressed.stdout).toMatch(
+      /fault\s+dashboard\s+latency p95 \(ms\)\s+340\.\d+ \[113\.\d+–340\.\d+\]\s+640\.\d+ \[413\.\d+–640\.\d+\]\s+\+300\.\d+ \(\+88\.\d+%\)\s+regression/,
+    );
     const lenient = await runRehearse(
       ["compare", base, join(dir, "slower.json"), "--tolerance", "300", "--floor", "5"],
       env,

@@ -168,9 +168,22 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     // Seeding took a different time; that does not make the runs incomparable (it once did).
     expect(run.stderr).not.toContain("cannot be compared");
     expect([0, 99]).toContain(run.code);
-    expect(run.stdout).toMatch(/rehearse compare: seeded: \d+ regression\(s\) in 3 checks/);
-    expect(JSON.parse(readFileSync(join(second, "seeded", "comparison.json"), "utf8"))).toMatchObject({
-      rows: [{ phase: "run", op: "search" }, {}, {}],
+    expect(run.stdout).toMatch(
+      /rehearse compare: seeded: \d+ regression\(s\), \d+ improvement\(s\), \d+ within noise, \d+ not judged in 5 checks/,
+    );
+    const comparison = JSON.parse(readFileSync(join(second, "seeded", "comparison.json"), "utf8"));
+    expect(comparison).toMatchObject({ baseRuns: 1, newRuns: 1, noise: null });
+    expect(comparison.rows.map((r: { metric: string }) => r.metric)).toEqual([
+      "latency p50",
+      "latency p95",
+      "latency p99",
+      "pool wait p95",
+      "error rate",
+    ]);
+    expect(comparison.rows[1]).toMatchObject({
+      phase: "run",
+      op: "search",
+      baseInterval: [expect.any(Number), expect.any(Number)],
     });
   });
 

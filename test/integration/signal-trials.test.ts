@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { listManagedContainers, tryDockerClient } from "../../containers/testcontainers/docker.ts";
+import { seededRandom } from "../helpers/random.ts";
 import { deployWorkerProcesses, readReport, startRehearse } from "../helpers/rehearse-process.ts";
 import {
   leftoversOf,
@@ -28,19 +29,7 @@ const SEED = Number(process.env.REHEARSE_TRIAL_SEED ?? 20_261_123);
  * moment of the window lands before the run ends however fast the machine is. */
 const WINDOW_MS = { from: 200, to: 11_000 };
 
-/** mulberry32: a small seeded PRNG, so every trial's moment is reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const next = random(SEED);
+const next = seededRandom(SEED);
 const trials = providersUnderTest().flatMap((provider) =>
   (["SIGINT", "SIGTERM"] as const).map((signal) => ({
     provider,

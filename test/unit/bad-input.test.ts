@@ -208,6 +208,11 @@ const CASES: Case[] = [
     says: ["actions[0].policy"],
   },
   {
+    what: "a maxmemory share of all of Redis' memory",
+    argv: () => runCase(scenario(`actions: [{ at: "1s", action: "maxmemory", value: "100%", duration: "2s" }]`)),
+    says: ['actions[0].value: must be a size such as "2mb", or a share of what Redis uses such as "90%" (1–99%)'],
+  },
+  {
     what: "a metric rehearse lacks",
     argv: () => runCase(scenario(`thresholds: { http_reqs: ["count>1"] }`)),
     says: ["thresholds['http_reqs']: unknown metric"],
@@ -569,6 +574,33 @@ const CASES: Case[] = [
     what: "compare two scenarios",
     argv: () => ["compare", json(sampleReport()), json({ ...sampleReport(), scenario: "checkout" })],
     says: ["scenario: 'sample' vs 'checkout'"],
+  },
+  {
+    what: "compare with a runs directory that holds no report",
+    argv: () => {
+      const baselines = mkdtempSync(join(dir, "baselines-"));
+      writeFileSync(join(baselines, "sample.json"), JSON.stringify(sampleReport()));
+      return ["compare", baselines, mkdtempSync(join(dir, "empty-runs-"))];
+    },
+    says: ["nothing to compare", "no run report in it"],
+  },
+  {
+    what: "compare directories whose runs are of another scenario's settings",
+    argv: () => {
+      const baselines = mkdtempSync(join(dir, "baselines-"));
+      const runs = mkdtempSync(join(dir, "runs-"));
+      writeFileSync(join(baselines, "sample.json"), JSON.stringify(sampleReport()));
+      const other = sampleReport();
+      other.settings = { ...other.settings, pgbouncer: { poolMode: "session", defaultPoolSize: 20 } };
+      writeFileSync(join(runs, "report.json"), JSON.stringify(other));
+      return ["compare", baselines, runs];
+    },
+    says: ["runs that cannot be compared", "sample: PgBouncer settings differ"],
+  },
+  {
+    what: "a --repeat that is not a count",
+    argv: () => runCase(scenario(""), "--repeat", "0"),
+    says: ["--repeat: '0' is not a whole number from 1 to 20"],
   },
   {
     what: "run --compare with a run of another scenario",

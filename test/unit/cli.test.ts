@@ -70,3 +70,19 @@ describe("rehearse CLI, help", () => {
     expect(out).toContain("--provider <name>");
   });
 });
+
+describe("rehearse compare of directories: nothing compared is never a pass", () => {
+  it("a baselined scenario with no run in the runs directory fails (exit 99), saying so", async () => {
+    const { sampleReport } = await import("../fixtures/reports/sample-report.ts");
+    const baselines = mkdtempSync(join(dir, "baselines-"));
+    const runs = mkdtempSync(join(dir, "runs-"));
+    writeFileSync(join(baselines, "sample.json"), JSON.stringify(sampleReport()));
+    writeFileSync(join(baselines, "gone.json"), JSON.stringify({ ...sampleReport(), scenario: "gone" }));
+    writeFileSync(join(runs, "report.json"), JSON.stringify({ ...sampleReport(), startedAt: "2026-12-01T00:00:00Z" }));
+    const { code, out } = await run("compare", baselines, runs);
+    expect(code).toBe(99);
+    expect(out).toContain("gone: baselined in");
+    expect(out).toContain("nothing was compared for it (FAILED)");
+    expect(out).toMatch(/sample: 0 regression\(s\), 0 improvement\(s\)/);
+  });
+});

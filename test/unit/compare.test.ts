@@ -1,75 +1,164 @@
 import { describe, expect, it } from "vitest";
-import { compareReports, DEFAULT_COMPARE, incompatibilities } from "../../reports/compare.ts";
+import { minSamplesFor, quantileRankInterval, wilsonInterval } from "../../core/stats.ts";
+import { compareRuns } from "../../harness/compare/compare-runs.ts";
+import { quantileEstimate } from "../../harness/compare/estimates.ts";
+import { encodeHistogram, newHistogram, percentilesMs, recordMs } from "../../harness/metrics/histogram.ts";
+import { DEFAULT_COMPARE, incompatibilities } from "../../reports/compare.ts";
 import type { RunReport } from "../../reports/schema.ts";
 import { sampleReport } from "../fixtures/reports/sample-report.ts";
+import { seededRandom } from "../helpers/random.ts";
 
-/** The sample with one op × phase's latency p95 (and p99) replaced. */
-function withP95(p95: number, op = "dashboard", phase = "fault"): RunReport {
+/** Latencies of a fast op: 2 ms plus an exponential tail of mean `meanMs`, and `extraMs` added to each. */
+const sample = (random: () => number, n: number, meanMs = 3, extraMs = 0) =>
+  Array.from({ length: n }, () => 2 + extraMs - meanMs * Math.log(1 - random()));
+
+function histogramOf(values: number[]) {
+  const h = newHistogram();
+  for (const v of values) recordMs(h, v);
+  return h;
+}
+
+/** The sample run with every op × phase's latency drawn afresh (`slow`: ms added to one op's every phase). */
+function run(seed: number, options: { slowOp?: string; slowMs?: number; n?: number } = {}): RunReport {
+  const random = seededRandom(seed);
   const report = sampleReport();
-  const target = report.ops.find((o) => o.op === op && o.phase === phase);
-  if (target) target.latencyMs = { ...target.latencyMs, p95 };
+  report.startedAt = `2026-11-${String(1 + (seed % 28)).padStart(2, "0")}T00:00:${String(seed % 60).padStart(2, "0")}Z`;
+  for (const o of report.ops) {
+    const extra = o.op === options.slowOp ? (options.slowMs ?? 0) : 0;
+    const h = histogramOf(sample(random, options.n ?? 1000, 3, extra));
+    const p = percentilesMs(h);
+    o.count = p.count;
+    o.errors = 0;
+    o.latencyMs = { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
+    o.histograms = { ...o.histograms, latency: encodeHistogram(h) };
+  }
   return report;
 }
 
-describe("compareReports", () => {
-  it("flags a change beyond both the tolerance and the floor", () => {
-    const c = compareReports(withP95(340), withP95(500), DEFAULT_COMPARE);
-    expect(c.regressions).toEqual([
-      {
-        phase: "fault",
-        op: "dashboard",
-        metric: "latency p95",
-        baseMs: 340,
-        newMs: 500,
-        deltaMs: 160,
-        deltaPct: 47.059,
-        regression: true,
-        withinNoise: false,
-      },
+describe("the interval of a quantile, from the histogram alone", () => {
+  it("covers the true p95 in about 95% of seeded trials (1000 samples of a known distribution)", () => {
+    // 2 ms + Exp(mean 3 ms): the true p95 is 2 + 3 ln 20.
+    const truth = 2 + 3 * Math.log(20);
+    const random = seededRandom(7);
+    let covered = 0;
+    const trials = 400;
+    for (let t = 0; t < trials; t++) {
+      const e = quantileEstimate(histogramOf(sample(random, 1000)), 0.95);
+      if (e && e.lo <= truth && truth <= e.hi) covered++;
+    }
+    // Binomial(400, 0.95): 0.95 ± 3 standard deviations is 0.917–0.983.
+    expect(covered / trials).toBeGreaterThan(0.917);
+    expect(covered / trials).toBeLessThan(0.983);
+  });
+
+  it("the exact binomial ranks for a small sample, and the same for the normal approximation's range", () => {
+    // n = 100, p50: the classic 95% ranks are 40 and 61.
+    expect(quantileRankInterval(100, 0.5)).toEqual({ lo: 40, hi: 61 });
+    const big = quantileRankInterval(10_000, 0.95);
+    expect(big?.lo).toBeGreaterThanOrEqual(9456);
+    expect(big?.hi).toBeLessThanOrEqual(9545);
+  });
+
+  it("not judged with too few samples: a p99 needs 100, a p95 20, anything 10", () => {
+    expect(minSamplesFor(0.99)).toBe(100);
+    expect(minSamplesFor(0.95)).toBe(20);
+    expect(minSamplesFor(0.5)).toBe(10);
+    expect(quantileEstimate(histogramOf(sample(seededRandom(1), 99)), 0.99)).toBeNull();
+    expect(quantileEstimate(histogramOf(sample(seededRandom(1), 100)), 0.99)).not.toBeNull();
+    expect(quantileEstimate(histogramOf(sample(seededRandom(1), 19)), 0.95)).toBeNull();
+  });
+
+  it("Wilson's interval for a rate: never below 0, and 0 of 100 is not proof of 0", () => {
+    const none = wilsonInterval(0, 100);
+    expect(none?.lo).toBe(0);
+    expect(none?.hi).toBeCloseTo(0.037, 3);
+    const some = wilsonInterval(10, 100);
+    expect(some?.lo).toBeCloseTo(0.0552, 3);
+    expect(some?.hi).toBeCloseTo(0.1744, 3);
+  });
+});
+
+describe("compareRuns: a change is a regression only beyond the intervals, the tolerance, the floor and the noise", () => {
+  it("identical runs: no regression and no improvement in any pair of 6", () => {
+    const runs = [1, 2, 3, 4, 5, 6].map((s) => run(s));
+    for (const a of runs)
+      for (const b of runs) {
+        if (a === b) continue;
+        const c = compareRuns([a], [b], DEFAULT_COMPARE);
+        expect(c.regressions).toEqual([]);
+        expect(c.improvements).toEqual([]);
+      }
+  });
+
+  it("20 ms added to one ~5 ms op: that op regresses in every phase, no other op does", () => {
+    const c = compareRuns([run(1)], [run(2, { slowOp: "dashboard", slowMs: 20 })], DEFAULT_COMPARE);
+    const regressed = new Set(c.regressions.map((r) => r.op));
+    expect([...regressed]).toEqual(["dashboard"]);
+    expect(c.regressions.filter((r) => r.metric === "latency p95").map((r) => r.phase)).toEqual([
+      "baseline",
+      "fault",
+      "after",
     ]);
-    expect(c.rows).toHaveLength(18);
+    const row = c.regressions[0];
+    expect(row?.newInterval?.[0]).toBeGreaterThan(row?.baseInterval?.[1] ?? Number.POSITIVE_INFINITY);
+    expect(c.summary).toMatch(
+      /^\d+ regression\(s\), 0 improvement\(s\), \d+ within noise, \d+ not judged in \d+ checks$/,
+    );
+    // The other way round it is an improvement.
+    const back = compareRuns([run(2, { slowOp: "dashboard", slowMs: 20 })], [run(1)], DEFAULT_COMPARE);
+    expect(back.regressions).toEqual([]);
+    expect(new Set(back.improvements.map((r) => r.op))).toEqual(new Set(["dashboard"]));
   });
 
-  it("a change within the tolerance is not a regression", () => {
-    expect(compareReports(withP95(340), withP95(400), DEFAULT_COMPARE).regressions).toEqual([]);
+  it("too few samples for a p99: not judged, and said; the pool wait with no histogram too", () => {
+    const c = compareRuns([run(1, { n: 60 })], [run(2, { n: 60, slowOp: "dashboard", slowMs: 20 })], DEFAULT_COMPARE);
+    const p99 = c.rows.filter((r) => r.metric === "latency p99");
+    expect(p99.every((r) => r.verdict === "not judged" && r.baseInterval === null)).toBe(true);
+    expect(p99[0]?.note).toBe("too few samples in either run for this value");
+    expect(c.rows.find((r) => r.metric === "pool wait p95")?.verdict).toBe("not judged");
+    // A p95 of 60 samples is judged: the 20 ms still shows.
+    expect(c.regressions.some((r) => r.op === "dashboard" && r.metric === "latency p95")).toBe(true);
   });
 
-  it("a large relative change below the noise floor is not a regression", () => {
-    const base = withP95(1, "dashboard", "baseline");
-    const next = withP95(4, "dashboard", "baseline"); // +300%, +3 ms
-    expect(compareReports(base, next, DEFAULT_COMPARE).regressions).toEqual([]);
-    expect(compareReports(base, next, { tolerancePct: 20, floorMs: 1 }).regressions).toHaveLength(1);
+  it("noise from several runs a side widens the judgement, and is said per op", () => {
+    const one = compareRuns([run(1)], [run(2)], DEFAULT_COMPARE);
+    expect(one.noise).toBeNull();
+    // Base runs that disagree by ~25 ms on dashboard: a 20 ms change is within that spread.
+    const noisy = [run(3), run(4, { slowOp: "dashboard", slowMs: 25 }), run(5)];
+    const c = compareRuns(noisy, [run(6, { slowOp: "dashboard", slowMs: 20 })], DEFAULT_COMPARE);
+    expect(c.noise).toMatchObject({ baseRuns: 3, newRuns: 1 });
+    expect(c.noise?.perOp.find((o) => o.op === "dashboard")?.spread).toBeGreaterThan(20);
+    expect(c.regressions.filter((r) => r.op === "dashboard" && r.metric === "latency p95")).toEqual([]);
+    expect(c.rows.find((r) => r.op === "dashboard" && r.metric === "latency p95")?.noise).toBeGreaterThan(20);
   });
 
-  it("phases before the baseline (warm-up) are not compared", () => {
-    const withWarmup = (p95: number) => {
-      const report = sampleReport();
-      report.phases = [{ name: "warmup", startMs: -5_000, endMs: 0 }, ...report.phases];
-      report.ops = [
-        { ...report.ops[0], phase: "warmup", latencyMs: { p50: 1, p95, p99: p95, max: p95 } },
-        ...report.ops,
-      ] as RunReport["ops"];
-      return report;
-    };
-    const c = compareReports(withWarmup(30), withWarmup(300), DEFAULT_COMPARE);
-    expect(c.regressions).toEqual([]);
-    expect(c.rows.some((r) => r.phase === "warmup")).toBe(false);
-    expect(c.unmatched).toEqual([]);
-    // A report without a named baseline (written before it had one): every phase counts.
-    const old = withWarmup(300);
-    delete old.baseline;
-    const base = withWarmup(30);
-    delete base.baseline;
-    expect(compareReports(base, old, DEFAULT_COMPARE).regressions.map((r) => r.phase)).toEqual(["warmup", "warmup"]);
+  it("a run disturbed by other programs during a phase: its changes are neither regressions nor improvements", () => {
+    const next = run(2, { slowOp: "dashboard", slowMs: 20 });
+    const fault = next.phases.find((p) => p.name === "fault");
+    next.disturbed = [
+      { fromMs: fault?.startMs ?? 0, toMs: (fault?.startMs ?? 0) + 3000, otherCores: 1.2, by: ["chromium"] },
+    ];
+    const c = compareRuns([run(1)], [next], DEFAULT_COMPARE);
+    const inFault = c.rows.filter((r) => r.phase === "fault" && r.op === "dashboard" && r.metric === "latency p95");
+    expect(inFault[0]?.verdict).toBe("disturbed");
+    expect(inFault[0]?.note).toMatch(/other programs used 1.2 cores .*chromium/);
+    expect(c.regressions.some((r) => r.phase === "fault")).toBe(false);
+    expect(c.regressions.some((r) => r.phase === "baseline")).toBe(true);
+    expect(c.disturbed).toHaveLength(1);
   });
 
-  it("notes op × phase pairs only one run has", () => {
-    const next = sampleReport();
+  it("phases before the baseline (warm-up) are not compared; pairs only one side has are noted", () => {
+    const next = run(2);
     next.ops = next.ops.filter((o) => o.phase !== "after");
-    expect(compareReports(sampleReport(), next, DEFAULT_COMPARE).unmatched).toEqual([
+    const c = compareRuns([run(1)], [next], DEFAULT_COMPARE);
+    expect(c.unmatched).toEqual([
       "dashboard in after: only in the base run",
       `${sampleReport().ops[5]?.op} in after: only in the base run`,
     ]);
+    const warm = run(3);
+    warm.baseline = "fault";
+    const w = compareRuns([run(1)], [warm], DEFAULT_COMPARE);
+    expect(w.rows.some((r) => r.phase === "baseline")).toBe(false);
   });
 });
 

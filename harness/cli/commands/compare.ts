@@ -8,15 +8,11 @@
 
 import { statSync } from "node:fs";
 import { BadInputError } from "../../../core/errors.ts";
-import {
-  type CompareOptions,
-  type Comparison,
-  compareReports,
-  DEFAULT_COMPARE,
-  incompatibilities,
-} from "../../../reports/compare.ts";
-import { compareSuite, type SuiteComparison } from "../../../reports/compare-suite.ts";
+import { type CompareOptions, DEFAULT_COMPARE, incompatibilities, RATE_FLOOR_PCT } from "../../../reports/compare.ts";
 import { readReportDir, readReportFile } from "../../../reports/read-report.ts";
+import { renderComparisonText } from "../../../reports/render/comparison.ts";
+import { compareRuns } from "../../compare/compare-runs.ts";
+import { compareSuite, MAX_BASELINES, type SuiteComparison } from "../../compare/compare-suite.ts";
 import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { type World, writeLine } from "../world.ts";
@@ -24,21 +20,25 @@ import { type World, writeLine } from "../world.ts";
 export const COMPARE_HELP = `Usage: rehearse compare <base.json> <new.json> [options]
        rehearse compare <baselines-dir> <runs-dir> [options]
 
-Compares runs of the same scenario per phase and op: latency p95/p99 and
-pool-wait p95. A regression exceeds both the tolerance and the floor.
+Compares runs of the same scenario per measured phase and op: latency p50,
+p95 and p99, pool-wait p95 and error rate, each with its 95% interval from
+the runs' own histograms. A regression is a new interval above the base's by
+more than the tolerance, the floor and the run-to-run noise; too few samples
+for a value (a p99 needs 100) is "not judged"; a phase during which other
+programs were busy on a run's host is "disturbed", not judged either.
 
-With directories, every report (*.json) found in them is paired by scenario:
-the newest accepted run in <baselines-dir> is the base. When several accepted
-runs of a scenario disagree (an op's baseline-phase p95 varies by more than
-the tolerance), compare says the machine is noisy and judges that scenario
-with the measured spread: changes within it are noise, not regressions. A
-scenario with no accepted run is listed, not failed.
+With directories, reports (*.json) are grouped by scenario: the newest
+${MAX_BASELINES} accepted runs in <baselines-dir> are the base (their histograms merged,
+their spread the noise), every run of it in <runs-dir> the new side (several
+from run --repeat: merged, their spread noise too). A scenario with no
+accepted run is listed, not failed; a baselined scenario with no new run
+fails; a <runs-dir> with no report is bad input.
 
 Options:
   --tolerance <pct>    relative tolerance (default ${DEFAULT_COMPARE.tolerancePct})
-  --floor <ms>         absolute noise floor: smaller changes never regress (default ${DEFAULT_COMPARE.floorMs})
+  --floor <ms>         absolute floor for latency and pool wait (default ${DEFAULT_COMPARE.floorMs}; error rates: ${RATE_FLOOR_PCT} points)
 
-Exit codes: 0 no regression, 99 regression, 2 runs that cannot be compared or bad input.`;
+Exit codes: 0 no regression, 99 regression or a baselined scenario not run, 2 runs that cannot be compared or bad input.`;
 
 export function readCompareFlags(values: { tolerance?: string; floor?: string }, problems: string[]): CompareOptions {
   const number = (flag: string, raw: string | undefined, fallback: number) => {
@@ -71,60 +71,44 @@ export async function compareCommand(args: string[], world: World): Promise<Outc
       throw new BadInputError("invalid options", [
         `compare two files or two directories, not one of each ('${from}', '${to}')`,
       ]);
-    const suite = compareSuite(readReportDir(from), readReportDir(to), options);
+    const runs = readReportDir(to);
+    if (runs.length === 0)
+      throw new BadInputError("nothing to compare", [
+        `${to}: no run report in it (report.json, four levels deep): did the runs write there?`,
+      ]);
+    const suite = compareSuite(readReportDir(from), runs, options);
     writeLine(world.stdout, renderSuite(suite, from, to));
     if (suite.incompatible.length > 0)
       throw new BadInputError(
         "runs that cannot be compared",
         suite.incompatible.map((i) => `${i.scenario}: ${i.reasons.join("; ")}`),
       );
-    return suite.regressions > 0 ? "failed" : "ok";
+    return suite.regressions > 0 || suite.missingRuns.length > 0 ? "failed" : "ok";
   }
   const base = readReportFile(positionals[0] as string);
   const next = readReportFile(positionals[1] as string);
   const why = incompatibilities(base, next);
   if (why.length > 0) throw new BadInputError("the runs cannot be compared", why);
-  const comparison = compareReports(base, next, options);
-  writeLine(world.stdout, renderComparison(comparison));
+  const comparison = compareRuns([base], [next], options);
+  writeLine(world.stdout, renderComparisonText(comparison));
   return comparison.regressions.length > 0 ? "failed" : "ok";
-}
-
-/** The console table: regressions first, in words a CI log reader scans. */
-export function renderComparison(c: Comparison): string {
-  const head = `rehearse compare: ${c.baseScenario}: ${c.regressions.length} regression(s) in ${c.rows.length} checks (tolerance ${c.options.tolerancePct}%, floor ${c.options.floorMs} ms)`;
-  const lines = [head];
-  if (c.regressions.length > 0) {
-    lines.push("  phase        op            metric          base ms    new ms     Δ ms       Δ %");
-    for (const r of c.regressions) {
-      lines.push(
-        `  ${r.phase.padEnd(12)} ${r.op.padEnd(13)} ${r.metric.padEnd(15)} ${String(r.baseMs).padEnd(10)} ${String(r.newMs).padEnd(10)} ${`+${r.deltaMs}`.padEnd(10)} ${r.deltaPct === null ? "new" : `+${r.deltaPct}%`}`,
-      );
-    }
-  }
-  const noise = c.rows.filter((r) => r.withinNoise);
-  if (noise.length > 0)
-    lines.push(
-      `  within the noise (${c.options.noisePct}%): ${noise.map((r) => `${r.op} ${r.metric} in ${r.phase} +${r.deltaPct}%`).join(", ")}`,
-    );
-  for (const u of c.unmatched) lines.push(`  note: ${u}`);
-  return lines.join("\n");
 }
 
 function renderSuite(suite: SuiteComparison, from: string, to: string): string {
   const lines = [
-    `rehearse compare: ${suite.scenarios.length} scenario(s) of ${to} against ${from}: ${suite.regressions} regression(s)`,
+    `rehearse compare: ${suite.scenarios.length} scenario(s) of ${to} against ${from}: ${suite.regressions} regression(s)${suite.missingRuns.length > 0 ? `, ${suite.missingRuns.length} baselined scenario(s) not run` : ""}`,
   ];
   for (const s of suite.scenarios) {
-    lines.push(renderComparison(s.comparison));
-    if (s.noise === null) lines.push("  noise: unknown (one accepted run; keep several to tell noise from regression)");
-    else if (s.noisy)
-      lines.push(
-        `  noisy: ${s.noise.op}'s baseline-phase p95 varied ${s.noise.lowMs}–${s.noise.highMs} ms (${s.noise.spreadPct}%) over ${s.noise.runs} accepted runs, more than the tolerance; judged with ${s.noise.spreadPct}%`,
-      );
-    else lines.push(`  noise: within the tolerance over ${s.baselines} accepted runs (widest ${s.noise.spreadPct}%)`);
+    lines.push(renderComparisonText(s.comparison));
+    if (s.used < s.baselines)
+      lines.push(`  base: the newest ${s.used} of ${s.baselines} accepted runs comparable with the newest`);
   }
   for (const name of suite.withoutBaseline)
     lines.push(`rehearse compare: ${name}: no accepted baseline in ${from} (accept one: copy its report.json there)`);
+  for (const name of suite.missingRuns)
+    lines.push(
+      `rehearse compare: ${name}: baselined in ${from} but no run of it in ${to}: nothing was compared for it (FAILED)`,
+    );
   return lines.join("\n");
 }
 

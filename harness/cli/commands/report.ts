@@ -2,9 +2,10 @@
 
 import { writeFileSync } from "node:fs";
 import { BadInputError } from "../../../core/errors.ts";
-import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
+import { type Comparison, incompatibilities } from "../../../reports/compare.ts";
 import { readReportFile } from "../../../reports/read-report.ts";
 import { FORMAT_NAMES, type FormatName, RENDERERS } from "../../../reports/render/registry.ts";
+import { compareRuns } from "../../compare/compare-runs.ts";
 import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { type World, writeLine } from "../world.ts";
@@ -44,7 +45,7 @@ export async function reportCommand(args: string[], world: World): Promise<Outco
     const base = readReportFile(values.compare);
     const why = incompatibilities(base, report);
     if (why.length > 0) throw new BadInputError("--compare: the runs cannot be compared", why);
-    comparison = compareReports(base, report, options);
+    comparison = compareRuns([base], [report], options);
   }
   const text = RENDERERS[format].render(report, comparison);
   if (values.out) writeFileSync(values.out, text);

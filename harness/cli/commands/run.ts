@@ -4,13 +4,16 @@
  * writes <out>/<scenario>/report.json. Exit 0 when all passed, 99 when a
  * threshold failed or a run was invalid, 105 when stopped by a signal.
  */
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import type { StackSettings } from "../../../containers/index.ts";
 import { AbortedError, BadInputError } from "../../../core/errors.ts";
-import { type Comparison, compareReports, incompatibilities } from "../../../reports/compare.ts";
+import { type Comparison, incompatibilities } from "../../../reports/compare.ts";
 import { readReportFile } from "../../../reports/read-report.ts";
+import { renderComparisonText } from "../../../reports/render/comparison.ts";
+import type { RunReport } from "../../../reports/schema.ts";
 import { renderSummary } from "../../../reports/summary.ts";
-import { writeReports } from "../../../reports/write-reports.ts";
+import { reportDir, writeReports } from "../../../reports/write-reports.ts";
+import { compareRuns } from "../../compare/compare-runs.ts";
 import { abortedBeforeLoad } from "../../run/build-report.ts";
 import { externalPlan, externalPlanLines } from "../../run/external-plan.ts";
 import { runScenario } from "../../run/run-scenario.ts";
@@ -30,7 +33,10 @@ import {
 } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
 import { type World, writeLine } from "../world.ts";
-import { readCompareFlags, renderComparison } from "./compare.ts";
+import { readCompareFlags } from "./compare.ts";
+
+/** Runs of one scenario in one invocation: enough for a run-to-run spread, bounded. */
+const MAX_REPEAT = 20;
 
 export const RUN_HELP = `Usage: rehearse run <scenario.ts...> [options]
 
@@ -40,7 +46,9 @@ Options:
   --out <dir>              where reports go: <dir>/<scenario>/report.json, report.html, report.md,
                            junit.xml, findings.txt (default rehearse-out); logs: <dir>/rehearse.log
   --duration-scale <x>     multiply every duration in the scenarios (CI short, capacity long)
-  --compare <base.json>    compare with an earlier run of the scenario; exit 99 on a regression
+  --repeat <n>             run each scenario n times (1–${MAX_REPEAT}, default 1): run 1 writes <dir>/<scenario>/,
+                           run k <dir>/<scenario>/repeat-<k>/; compare merges them and measures their spread
+  --compare <base.json>    compare with an earlier run of the scenario (all repeats merged); exit 99 on a regression
   --tolerance <pct>        with --compare: relative tolerance (default 20)
   --floor <ms>             with --compare: absolute noise floor (default 5)
   --no-progress            no live progress (a line redrawn on a TTY, else one every 5 s)
@@ -56,6 +64,9 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   if (!(scale > 0) || !Number.isFinite(scale))
     problems.push(`--duration-scale: '${values["duration-scale"]}' is not a positive number`);
   if (positionals.length === 0) problems.push("a scenario file is required: rehearse run <scenario.ts>");
+  const repeat = Number(values.repeat ?? 1);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT)
+    problems.push(`--repeat: '${values.repeat}' is not a whole number from 1 to ${MAX_REPEAT}`);
   const compareOptions = readCompareFlags(values, problems);
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
   const base = values.compare ? readReportFile(values.compare) : undefined;
@@ -94,40 +105,51 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   let outcome: Outcome = "ok";
   try {
     for (const scenario of scenarios) {
-      if (signal.aborted) break;
-      if (flags.target) for (const line of externalPlanLines(scenario, flags.target)) writeLine(world.stdout, line);
-      const startedAt = new Date().toISOString();
-      const report = await runScenario(scenario, {
-        stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, signal),
-        signal: signal,
-        warn: (message) => log.warn(message),
-        logDir: join(out, scenario.name),
-        env: world.env,
-        onProgress: progress ? (state) => progress.update(state) : undefined,
-        onStage: progress ? (text) => progress.stage(scenario.name, text) : undefined,
-      }).catch((error: unknown) => {
-        // Stopped during start-up or seeding: there are no numbers, but there is a report.
-        if (error instanceof AbortedError) {
-          return abortedBeforeLoad(scenario, flags.targetFile ? "external" : flags.provider, startedAt);
-        }
-        throw error;
-      });
-      progress?.done();
-      let comparison: Comparison | undefined;
-      if (base && base.scenario === report.scenario) {
-        const why = incompatibilities(base, report);
+      const reports: RunReport[] = [];
+      // An earlier invocation's repeats would be read as this one's by compare.
+      for (let k = 2; k <= MAX_REPEAT; k++) rmSync(reportDir(out, scenario.name, k), { recursive: true, force: true });
+      for (let k = 1; k <= repeat && !signal.aborted; k++) {
+        if (flags.target) for (const line of externalPlanLines(scenario, flags.target)) writeLine(world.stdout, line);
+        if (repeat > 1) writeLine(world.stdout, `rehearse run: ${scenario.name}: run ${k} of ${repeat}`);
+        const startedAt = new Date().toISOString();
+        const report = await runScenario(scenario, {
+          stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, signal),
+          signal: signal,
+          warn: (message) => log.warn(message),
+          logDir: reportDir(out, scenario.name, k),
+          env: world.env,
+          onProgress: progress ? (state) => progress.update(state) : undefined,
+          onStage: progress ? (text) => progress.stage(scenario.name, text) : undefined,
+        }).catch((error: unknown) => {
+          // Stopped during start-up or seeding: there are no numbers, but there is a report.
+          if (error instanceof AbortedError) {
+            return abortedBeforeLoad(scenario, flags.targetFile ? "external" : flags.provider, startedAt);
+          }
+          throw error;
+        });
+        progress?.done();
+        reports.push(report);
+        // With --compare, the step summary gets the first run's Markdown once, with the comparison in it.
+        const file = writeReports(out, report, undefined, base && k === 1 ? {} : world.env, k);
+        log.info({ scenario: report.scenario, status: report.status, file }, "report written");
+        writeLine(world.stdout, renderSummary(report));
+        writeLine(world.stdout, `  report: ${file} (and report.html, report.md, junit.xml, findings.txt)`);
+        outcome = worstOf(outcome, outcomeOfRun(report.status));
+      }
+      const first = reports[0];
+      if (base && first && base.scenario === first.scenario && !signal.aborted) {
+        const why = [...new Set(reports.flatMap((r) => incompatibilities(base, r)))];
         if (why.length > 0) {
           writeLine(world.stderr, `rehearse run: --compare: the runs cannot be compared:\n  ${why.join("\n  ")}`);
           outcome = worstOf(outcome, "bad-input");
-        } else comparison = compareReports(base, report, compareOptions);
+        } else {
+          const comparison: Comparison = compareRuns([base], reports, compareOptions);
+          // The first run's folder carries the comparison (comparison.json, and in its Markdown, HTML, JUnit).
+          writeReports(out, first, comparison, world.env, 1);
+          writeLine(world.stdout, renderComparisonText(comparison));
+          if (comparison.regressions.length > 0) outcome = worstOf(outcome, "failed");
+        }
       }
-      const file = writeReports(out, report, comparison, world.env);
-      log.info({ scenario: report.scenario, status: report.status, file }, "report written");
-      writeLine(world.stdout, renderSummary(report));
-      if (comparison) writeLine(world.stdout, renderComparison(comparison));
-      writeLine(world.stdout, `  report: ${file} (and report.html, report.md, junit.xml, findings.txt)`);
-      outcome = worstOf(outcome, outcomeOfRun(report.status));
-      if (comparison && comparison.regressions.length > 0) outcome = worstOf(outcome, "failed");
     }
   } finally {
     session.close();
@@ -143,6 +165,7 @@ function parseOrThrow(args: string[]) {
       out: { type: "string" },
       "duration-scale": { type: "string" },
       compare: { type: "string" },
+      repeat: { type: "string" },
       tolerance: { type: "string" },
       floor: { type: "string" },
       "no-progress": { type: "boolean" },

@@ -1,0 +1,176 @@
+/**
+ * Runs of one scenario against runs of the same scenario (one or more a side): per measured phase and op,
+ * each compared value is estimated with its 95% interval from the side's merged histograms, and judged:
+ * - a **regression** when the new interval's low end is above the base's high end by more than the
+ *   tolerance (of the base's high end), the floor, and the noise: the widest run-to-run spread of that value
+ *   over the runs of either side (with one run a side the noise is unknown and the intervals judge alone);
+ * - an **improvement** the same way down; otherwise **within noise**;
+ * - **not judged** when a side has too few samples for the value (a p99 needs 100);
+ * - **disturbed** when a run of either side had other programs busy on its host during the phase: neither
+ *   regression nor improvement, and said.
+ */
+import {
+  type CompareOptions,
+  type Comparison,
+  type ComparisonRow,
+  comparedPhases,
+  type NoiseSummary,
+  RATE_FLOOR_PCT,
+  summaryOf,
+} from "../../reports/compare.ts";
+import type { OpReport, RunReport } from "../../reports/schema.ts";
+import { disturbedIn } from "../run/disturbed.ts";
+import { type Estimate, METRICS, OpEstimates } from "./estimates.ts";
+
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+const key = (o: { op: string; phase: string }) => `${o.phase}\u0000${o.op}`;
+
+function spread(values: number[]): number | null {
+  return values.length >= 2 ? Math.max(...values) - Math.min(...values) : null;
+}
+
+/** Where each run of a side was disturbed during `phase`, in words; empty when it was not. */
+function disturbance(runs: RunReport[], phase: string, side: string): string[] {
+  return runs.flatMap((run) => {
+    const p = run.phases.find((x) => x.name === phase);
+    if (!p) return [];
+    return disturbedIn(run.disturbed, p.startMs, p.endMs).map(
+      (w) =>
+        `${side} run of ${run.startedAt}: other programs used ${w.otherCores} cores ${(w.fromMs / 1000).toFixed(0)}–${(w.toMs / 1000).toFixed(0)} s${w.by.length > 0 ? ` (${w.by.join(", ")})` : ""}`,
+    );
+  });
+}
+
+function judge(
+  base: Estimate | null,
+  next: Estimate | null,
+  noise: number | null,
+  unit: "ms" | "%",
+  options: CompareOptions,
+): { verdict: ComparisonRow["verdict"]; note?: string } {
+  if (!base || !next) {
+    const side = !base && !next ? "either run" : !base ? "the base" : "the new run";
+    return { verdict: "not judged", note: `too few samples in ${side} for this value` };
+  }
+  const floor = unit === "ms" ? options.floorMs : RATE_FLOOR_PCT;
+  const margin = (ref: number) => Math.max(floor, (options.tolerancePct / 100) * ref, noise ?? 0);
+  if (next.lo - base.hi > margin(base.hi)) return { verdict: "regression" };
+  if (base.lo - next.hi > margin(next.hi)) return { verdict: "improvement" };
+  return { verdict: "within noise" };
+}
+
+export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options: CompareOptions): Comparison {
+  const base = baseRuns.at(-1) as RunReport;
+  const measured = comparedPhases(newRuns.at(-1) as RunReport);
+  const group = (runs: RunReport[]) => {
+    const byKey = new Map<string, OpReport[]>();
+    for (const run of runs)
+      for (const o of run.ops.filter((op) => measured.has(op.phase)))
+        byKey.set(key(o), [...(byKey.get(key(o)) ?? []), o]);
+    return byKey;
+  };
+  const baseOps = group(baseRuns);
+  const newOps = group(newRuns);
+  const rows: ComparisonRow[] = [];
+  const unmatched: string[] = [];
+  const disturbed = new Set<string>();
+  const perOp = new Map<string, NoiseSummary["perOp"][number]>();
+  for (const [k, nextOps] of newOps) {
+    const first = nextOps[0] as OpReport;
+    const baseSide = baseOps.get(k);
+    baseOps.delete(k);
+    if (!baseSide) {
+      unmatched.push(`${first.op} in ${first.phase}: only in the new run`);
+      continue;
+    }
+    const why = [...disturbance(baseRuns, first.phase, "base"), ...disturbance(newRuns, first.phase, "new")];
+    for (const w of why) disturbed.add(`${first.phase}: ${w}`);
+    const b = new OpEstimates(baseSide);
+    const n = new OpEstimates(nextOps);
+    for (const metric of METRICS) {
+      const unit = metric.metric === "error rate" ? "%" : "ms";
+      const be = b.estimate(metric);
+      const ne = n.estimate(metric);
+      const spreads = [spread(b.pointValues(metric)), spread(n.pointValues(metric))].filter(
+        (x): x is number => x !== null,
+      );
+      const noise = spreads.length > 0 ? r3(Math.max(...spreads)) : null;
+      let { verdict, note } = judge(be, ne, noise, unit, options);
+      if (why.length > 0 && (verdict === "regression" || verdict === "improvement")) {
+        verdict = "disturbed";
+        note = `not judged: ${why[0]}`;
+      }
+      const baseValue = be?.value ?? baseValueOf(baseSide, metric.metric);
+      const newValue = ne?.value ?? baseValueOf(nextOps, metric.metric);
+      const deltaPct = baseValue > 0 ? r3(((newValue - baseValue) / baseValue) * 100) : null;
+      rows.push({
+        phase: first.phase,
+        op: first.op,
+        metric: metric.metric,
+        unit,
+        baseMs: baseValue,
+        newMs: newValue,
+        deltaMs: r3(newValue - baseValue),
+        deltaPct,
+        baseInterval: be ? [be.lo, be.hi] : null,
+        newInterval: ne ? [ne.lo, ne.hi] : null,
+        baseSamples: be?.samples ?? samplesOf(baseSide),
+        newSamples: ne?.samples ?? samplesOf(nextOps),
+        noise,
+        verdict,
+        regression: verdict === "regression",
+        withinNoise: verdict === "within noise" && deltaPct !== null && Math.abs(deltaPct) > options.tolerancePct,
+        ...(note && { note }),
+      });
+      if (noise !== null) {
+        const lowest = Math.min(...[...b.pointValues(metric), ...n.pointValues(metric)]);
+        const was = perOp.get(first.op);
+        const pct = lowest > 0 ? r3((noise / lowest) * 100) : null;
+        if (unit === "ms" && (!was || (pct ?? 0) > (was.spreadPct ?? 0)))
+          perOp.set(first.op, { op: first.op, metric: metric.metric, spread: noise, spreadPct: pct });
+      }
+    }
+  }
+  for (const ops of baseOps.values()) {
+    const o = ops[0] as OpReport;
+    unmatched.push(`${o.op} in ${o.phase}: only in the base run`);
+  }
+  return {
+    baseScenario: base.scenario,
+    baseStartedAt: base.startedAt,
+    options,
+    baseRuns: baseRuns.length,
+    newRuns: newRuns.length,
+    noise:
+      baseRuns.length >= 2 || newRuns.length >= 2
+        ? { baseRuns: baseRuns.length, newRuns: newRuns.length, perOp: [...perOp.values()] }
+        : null,
+    rows,
+    regressions: rows.filter((r) => r.verdict === "regression"),
+    improvements: rows.filter((r) => r.verdict === "improvement"),
+    disturbed: [...disturbed],
+    unmatched,
+    summary: summaryOf(rows),
+  };
+}
+
+/** The report's own point value where the interval could not be had (too few samples). */
+function baseValueOf(ops: OpReport[], metric: ComparisonRow["metric"]): number {
+  const o = ops.at(-1) as OpReport;
+  switch (metric) {
+    case "latency p50":
+      return o.latencyMs.p50;
+    case "latency p95":
+      return o.latencyMs.p95;
+    case "latency p99":
+      return o.latencyMs.p99;
+    case "pool wait p95":
+      return o.poolWaitMs.p95;
+    default: {
+      const total = o.count + o.interrupted;
+      return total > 0 ? Math.round(((o.errors + o.interrupted) / total) * 1e6) / 1e4 : 0;
+    }
+  }
+}
+
+const samplesOf = (ops: OpReport[]) => ops.reduce((n, o) => n + o.count, 0);

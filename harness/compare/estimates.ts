@@ -1,0 +1,94 @@
+/**
+ * What a run (or several runs of one scenario, merged) says about one op in one phase, with its uncertainty:
+ * each quantile with the 95% order-statistic interval from the histogram itself (the binomial interval on
+ * the rank), the error rate with Wilson's interval. Too few samples for a quantile (a p99 of 60 requests)
+ * gives no estimate: not judged, never guessed.
+ */
+import { quantileRankInterval, wilsonInterval } from "../../core/stats.ts";
+import type { CompareMetric } from "../../reports/compare.ts";
+import type { OpReport, Trend } from "../../reports/schema.ts";
+import { decodeHistogram, type Histogram, mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
+
+export interface Estimate {
+  value: number;
+  lo: number;
+  hi: number;
+  samples: number;
+}
+
+export const METRICS: { metric: CompareMetric; trend?: Trend; q?: number }[] = [
+  { metric: "latency p50", trend: "latency", q: 0.5 },
+  { metric: "latency p95", trend: "latency", q: 0.95 },
+  { metric: "latency p99", trend: "latency", q: 0.99 },
+  { metric: "pool wait p95", trend: "pool_wait", q: 0.95 },
+  { metric: "error rate" },
+];
+
+const ms3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The value at a 1-based rank of n samples (HdrHistogram's percentile of the rank's middle). */
+function atRank(h: Histogram, rank: number, n: number): number {
+  return valueAtPercentileMs(h, ((rank - 0.5) / n) * 100);
+}
+
+export function quantileEstimate(h: Histogram, q: number): Estimate | null {
+  const n = h.totalCount;
+  const ranks = quantileRankInterval(n, q);
+  if (!ranks) return null;
+  return {
+    value: ms3(valueAtPercentileMs(h, q * 100)),
+    lo: ms3(atRank(h, ranks.lo, n)),
+    hi: ms3(atRank(h, ranks.hi, n)),
+    samples: n,
+  };
+}
+
+/** Below this many iterations an error rate is not judged. */
+const MIN_RATE_SAMPLES = 10;
+
+/** Failed (errors and interrupted) of completed plus interrupted, in percent. */
+export function rateEstimate(failures: number, n: number): Estimate | null {
+  if (n < MIN_RATE_SAMPLES) return null;
+  const w = wilsonInterval(failures, n);
+  if (!w) return null;
+  const pct = (v: number) => Math.round(v * 1e6) / 1e4;
+  return { value: pct(failures / n), lo: pct(w.lo), hi: pct(w.hi), samples: n };
+}
+
+/** One op × phase over one or more runs: histograms merged, counts added. */
+export class OpEstimates {
+  private readonly merged = new Map<Trend, Histogram>();
+  private readonly ops: OpReport[];
+  constructor(ops: OpReport[]) {
+    this.ops = ops;
+  }
+
+  private histogram(trend: Trend): Histogram {
+    let h = this.merged.get(trend);
+    if (!h) {
+      h = mergeHistograms(
+        this.ops.flatMap((o) => {
+          const encoded = o.histograms[trend];
+          return encoded ? [decodeHistogram(encoded)] : [];
+        }),
+      );
+      this.merged.set(trend, h);
+    }
+    return h;
+  }
+
+  estimate(metric: (typeof METRICS)[number]): Estimate | null {
+    if (metric.trend && metric.q !== undefined) return quantileEstimate(this.histogram(metric.trend), metric.q);
+    const failed = this.ops.reduce((n, o) => n + o.errors + o.interrupted, 0);
+    const total = this.ops.reduce((n, o) => n + o.count + o.interrupted, 0);
+    return rateEstimate(failed, total);
+  }
+
+  /** Each run's own point value, for the run-to-run spread. */
+  pointValues(metric: (typeof METRICS)[number]): number[] {
+    return this.ops.flatMap((o) => {
+      const e = new OpEstimates([o]).estimate(metric);
+      return e ? [e.value] : [];
+    });
+  }
+}

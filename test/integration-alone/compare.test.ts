@@ -1,0 +1,100 @@
+/**
+ * The nightly gate on real runs: one scenario run 6 times on the same code against one stack, then 3 times
+ * with one op 20 ms slower. Every pair of identical runs: no regression, no improvement; every pair of an
+ * identical and a slowed run: the slowed op flagged, no other op. Run alone (its own vitest group): a
+ * neighbour on the host would mark the runs disturbed, and a disturbed run is not judged.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compareRuns } from "../../harness/compare/compare-runs.ts";
+import { DEFAULT_COMPARE } from "../../reports/compare.ts";
+import { readReportFile } from "../../reports/read-report.ts";
+import type { RunReport } from "../../reports/schema.ts";
+import { reportDir } from "../../reports/write-reports.ts";
+import { type RehearseProcess, runRehearse, startRehearse } from "../helpers/rehearse-process.ts";
+import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
+
+const SCENARIO = fileURLToPath(new URL("../fixtures/scenarios/compare-lookup.ts", import.meta.url));
+const RUNS = 6;
+const SLOWED_RUNS = 3;
+const SLOW_MS = 20;
+
+describe("rehearse compare on repeated runs of one scenario (one stack, run alone)", () => {
+  const provider = providersUnderTest().includes("native") ? "native" : "testcontainers";
+  const stateDir = newStateDir();
+  const dir = mkdtempSync(join(tmpdir(), "rehearse-test-compare-"));
+  const targetFile = join(dir, "target.json");
+  let up: RehearseProcess;
+
+  beforeAll(async () => {
+    up = startRehearse(["up", "--provider", provider, "--json"], testEnv(stateDir));
+    writeFileSync(targetFile, await up.firstLine(120_000));
+  }, 150_000);
+
+  afterAll(async () => {
+    up?.child.kill("SIGTERM");
+    await up?.exited;
+  });
+
+  const runs = async (out: string, slowMs: number, count: number): Promise<RunReport[]> => {
+    const env = { ...testEnv(stateDir), REHEARSE_TEST_SLOW_MS: String(slowMs) };
+    const args = ["run", SCENARIO, "--target", targetFile, "--repeat", String(count), "--out", out, "--no-progress"];
+    const result = await runRehearse(args, env, 240_000);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    return Array.from({ length: count }, (_, i) =>
+      readReportFile(join(reportDir(out, "compare-lookup", i + 1), "report.json")),
+    );
+  };
+
+  it(`${RUNS} identical runs: no pair differs; ${SLOWED_RUNS} with detail ${SLOW_MS} ms slower: every pair flags detail alone`, async () => {
+    const same = await runs(join(dir, "same"), 0, RUNS);
+    const slowed = await runs(join(dir, "slowed"), SLOW_MS, SLOWED_RUNS);
+    // Valid runs on an undisturbed host, or this test proves nothing.
+    for (const r of [...same, ...slowed]) {
+      expect(r.generator.reasons, `generator of ${r.startedAt}`).toEqual([]);
+      expect(r.disturbed ?? [], `disturbed ${r.startedAt}`).toEqual([]);
+    }
+    const falseAlarms: string[] = [];
+    for (let i = 0; i < RUNS; i++)
+      for (let j = 0; j < RUNS; j++) {
+        if (i === j) continue;
+        const c = compareRuns([same[i] as RunReport], [same[j] as RunReport], DEFAULT_COMPARE);
+        for (const r of [...c.regressions, ...c.improvements])
+          falseAlarms.push(`${i}→${j} ${r.op} ${r.metric} ${r.verdict}`);
+      }
+    expect(falseAlarms).toEqual([]);
+    for (const a of same)
+      for (const b of slowed) {
+        const c = compareRuns([a], [b], DEFAULT_COMPARE);
+        expect([...new Set(c.regressions.map((r) => r.op))]).toEqual(["detail"]);
+        expect(c.regressions.map((r) => r.metric)).toContain("latency p95");
+        expect(c.improvements).toEqual([]);
+      }
+
+    // From the CLI, as a nightly job runs it: three accepted runs against three new ones.
+    const baselines = join(dir, "baselines");
+    const fresh = join(dir, "fresh");
+    const slowFresh = join(dir, "slow-fresh");
+    const copy = (from: string, k: number, to: string) => {
+      mkdirSync(join(to, `run-${k}`), { recursive: true });
+      cpSync(join(reportDir(join(dir, from), "compare-lookup", k), "report.json"), join(to, `run-${k}`, "report.json"));
+    };
+    for (const k of [1, 2, 3]) {
+      copy("same", k, baselines);
+      copy("same", k + 3, fresh);
+      copy("slowed", k, slowFresh);
+    }
+    const quiet = await runRehearse(["compare", baselines, fresh], testEnv(stateDir));
+    expect(quiet.code, quiet.stdout).toBe(0);
+    expect(quiet.stdout).toMatch(/noise: measured over 3 base and 3 new run\(s\)/);
+    expect(quiet.stdout).toMatch(/0 regression\(s\), 0 improvement\(s\)/);
+    const slow = await runRehearse(["compare", baselines, slowFresh], testEnv(stateDir));
+    expect(slow.code, slow.stdout).toBe(99);
+    expect(slow.stdout).toMatch(/baseline\s+detail\s+latency p95 \(ms\).*regression/);
+    expect(slow.stdout).not.toMatch(/lookup .*regression/);
+    expect(existsSync(join(dir, "same", "compare-lookup", "report.json"))).toBe(true);
+  }, 600_000);
+});
