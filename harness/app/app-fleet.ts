@@ -208,6 +208,7 @@ export class AppFleet {
     if (drainMs > 0) await sleep(drainMs, undefined, { signal: this.options.signal }).catch(() => {});
     const timeoutMs = this.options.signal.aborted ? ABORT_STOP_MS : this.spec.stopTimeoutMs;
     await Promise.all(leaving.map((i) => i.stop(this.spec.stopSignal, timeoutMs)));
+    await Promise.all(leaving.map((i) => this.targets.settled(i.origin)));
     return leaving.map((instance) => ({
       instance,
       drainedAt,

@@ -71,11 +71,27 @@ export class HttpTargets {
     this.settings = settings;
   }
 
+  /** Pools out of rotation, closing: done when their last request in flight has ended. */
+  private readonly closing = new Map<string, Promise<void>>();
+
   /** The base URLs requests go to now (e.g. after a deploy replaced the instances). */
   setOrigins(origins: string[]): void {
     const old = this.pools;
     this.pools = origins.map((origin) => old.find((p) => poolOrigin.get(p) === origin) ?? this.pool(origin));
-    for (const pool of old) if (!this.pools.includes(pool)) void pool.close().catch(() => {});
+    for (const pool of old)
+      if (!this.pools.includes(pool))
+        this.closing.set(
+          poolOrigin.get(pool) ?? "",
+          pool.close().catch(() => {}),
+        );
+  }
+
+  /** Waits (bounded) until the requests in flight to an origin out of rotation have ended, and been counted:
+   * a request cut off by its instance's exit fails a moment after the exit itself. */
+  async settled(origin: string, budgetMs = 2_000): Promise<void> {
+    const closing = this.closing.get(origin);
+    if (closing) await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, budgetMs).unref())]);
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Requests that failed on this origin so far (a network error or a status the op did not expect). */

@@ -71,11 +71,18 @@ function deployVerdict(report: RunReport) {
   return { ok: budget?.ok, op: budget?.op, windowed: budget?.window?.worst !== undefined };
 }
 
+const SCALES_PROVIDER = providersUnderTest().includes("native") ? "native" : "testcontainers";
+
 describe.each(providersUnderTest())("deploying the app under test (%s)", (provider) => {
   it("a rolling deploy with a lock-holding migration: every instance stops gracefully, no request fails, and it FAILS on the op the lock slowed, named, at ×1 and ×0.5 alike", async () => {
-    const full = await deploy(provider, ["--duration-scale", "1"]);
-    const half = await deploy(provider, ["--duration-scale", "0.5"]);
-    for (const { report, run, findings, logs, stateDir } of [full, half]) {
+    // A drain of 0.5 s, as a preStop sleep gives: with none, a request written on a kept-alive connection an
+    // instant before its stop can meet the app closing its idle connections (seen: 1 in ~3000).
+    // The same verdict at two scales is a property of the windows, not of the provider: ×1 runs on one (native
+    // when it is under test), ×0.5 on each.
+    const scales = provider === SCALES_PROVIDER ? ["1", "0.5"] : ["0.5"];
+    const runs = [];
+    for (const scale of scales) runs.push(await deploy(provider, ["--duration-scale", scale], { DRAIN: "500ms" }));
+    for (const { report, run, findings, logs, stateDir } of runs) {
       expect(report.generator.reasons).toEqual([]);
       const restart = resultOf(report, "app-restart");
       expect(restart).toMatchObject({ mode: "rolling", instances: 3, maxSurge: 1, maxUnavailable: 0, migrated: true });
@@ -85,6 +92,7 @@ describe.each(providersUnderTest())("deploying the app under test (%s)", (provid
       expect(restart?.stops).toHaveLength(3);
       for (const stop of restart?.stops ?? []) {
         expect(stop).toMatchObject({ signal: "SIGTERM", outcome: "graceful", failedRequests: 0 });
+        expect(stop.drainMs).toBeGreaterThanOrEqual(500);
         expect(stop.exitSignal === "SIGTERM" || stop.exitCode === 0).toBe(true);
         expect(stop.exitedAfterMs).not.toBeNull();
       }
@@ -111,12 +119,12 @@ describe.each(providersUnderTest())("deploying the app under test (%s)", (provid
       expect(appProcesses(stateDir)).toEqual([]);
     }
     // The same verdict whatever the phase's length: at ×1 only the rolling window sees the 1 s stall.
-    expect(deployVerdict(full.report)).toMatchObject({ ok: false, windowed: true });
-    expect(deployVerdict(half.report).ok).toBe(false);
+    for (const { report } of runs) expect(deployVerdict(report)).toMatchObject({ ok: false });
+    if (scales.includes("1")) expect(deployVerdict(runs[0]?.report as RunReport).windowed).toBe(true);
     // The server's signals once per phase, not repeated on each op.
-    const deployPhase = full.report.phaseSignals?.find((p) => p.phase === "deploy");
-    expect(deployPhase?.peakLockWaiters).toBeGreaterThan(0);
-    expect(full.report.deltas.every((d) => d.cacheHitRatio === null)).toBe(true); // app ops make no lookups of ours
+    const first = runs[0]?.report as RunReport;
+    expect(first.phaseSignals?.find((p) => p.phase === "deploy")?.peakLockWaiters).toBeGreaterThan(0);
+    expect(first.deltas.every((d) => d.cacheHitRatio === null)).toBe(true); // app ops make no lookups of ours
   }, 240_000);
 
   it("all at once: the findings name the window with no ready instance and the requests that failed in it", async () => {
