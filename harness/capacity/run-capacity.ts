@@ -14,7 +14,14 @@ import type { ParsedThreshold } from "../thresholds/parse.ts";
 import { brokeFirst } from "./broke-first.ts";
 import { type SearchLimits, type SearchResult, searchCapacity } from "./search.ts";
 import { stepOf } from "./step-metrics.ts";
-import { type BackgroundEntry, type BudgetSpec, type MixEntry, type StepShape, stepScenario } from "./step-scenario.ts";
+import {
+  type BackgroundEntry,
+  type BudgetSpec,
+  type MixEntry,
+  type StepShape,
+  stepMaxVUs,
+  stepScenario,
+} from "./step-scenario.ts";
 
 /** Between steps, once the last one's work has drained: a moment for the servers. */
 const SETTLE_MS = 1_000;
@@ -74,6 +81,7 @@ export async function runCapacity(
             repeat,
             poolSize: plan.poolSize,
             scaled: plan.mix.map((m) => m.op),
+            maxVUs: plan.mix.reduce((n, m) => n + stepMaxVUs(rate * m.share, m.maxVUs), 0),
           });
           steps.push(step);
           options.onStep?.(step);

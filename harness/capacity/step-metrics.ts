@@ -27,9 +27,14 @@ const GENERATOR_CORE_SATURATED = 0.85;
  * (generator-bound) when its process used a full core, the host's when every core was busy and rehearse got
  * less than one (it was starved), else rehearse's own.
  */
-export function stepVerdict(report: RunReport, hostBusyPct: number | null, rehearseCores: number | null): StepVerdict {
+export function stepVerdict(
+  report: RunReport,
+  hostBusyPct: number | null,
+  rehearseCores: number | null,
+  dropsAreOurs = false,
+): StepVerdict {
   const g = report.generator;
-  if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0)) {
+  if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0) || dropsAreOurs) {
     const saturated = rehearseCores !== null && rehearseCores >= GENERATOR_CORE_SATURATED;
     return !saturated && hostBusyPct !== null && hostBusyPct >= HOST_BOUND_PCT ? "host-bound" : "generator-bound";
   }
@@ -56,7 +61,7 @@ export function clearBreach(report: RunReport): boolean {
  * run flat out and are not part of the rate). */
 export function stepOf(
   report: RunReport,
-  step: { rate: number; repeat: boolean; poolSize: number; scaled: string[] },
+  step: { rate: number; repeat: boolean; poolSize: number; scaled: string[]; maxVUs?: number },
 ): CapacityStep {
   const { rate, repeat, poolSize } = step;
   const steady = report.phases.find((p) => p.name === STEP_PHASES.steady);
@@ -66,11 +71,11 @@ export function stepOf(
   const count = ops.reduce((n, o) => n + o.count, 0);
   const errors = ops.reduce((n, o) => n + o.errors, 0);
   const busy = roundOrNull(mean(window.flatMap((s) => (s.host ? [s.host.busyPct] : []))));
+  const steadyS = steady ? Math.max(0.001, (steady.endMs - steady.startMs) / 1000) : 1;
   const cpu = cpuOf(window);
-  const verdict = stepVerdict(report, busy, cpu?.rehearse ?? null);
+  const verdict = stepVerdict(report, busy, cpu?.rehearse ?? null, dropsAreOurs(report, ops, step, steadyS));
   const bouncer = window.flatMap((s) => (s.pgbouncer ? [s.pgbouncer] : []));
   const utilisation = bouncer.map((b) => b.svActive / Math.max(1, poolSize));
-  const steadyS = steady ? Math.max(0.001, (steady.endMs - steady.startMs) / 1000) : 1;
   return {
     rate,
     achievedRate: round(achieved(started / steadyS, rate, report.generator)),
@@ -125,6 +130,24 @@ function cpuOf(window: TimelineSample[]): CapacityStep["cpu"] {
     redis: avg((c) => c.redis),
     other: avg((c) => c.other),
   };
+}
+
+/**
+ * Dropped iterations are the system's doing when it held the VUs: by Little's law it holds about rate × (pool
+ * wait + service time) of them. Drops while it held under half the step's VUs came from rehearse's own event
+ * loop releasing them late (a stall, GC): its limit, not the system's.
+ */
+function dropsAreOurs(
+  report: RunReport,
+  ops: RunReport["ops"],
+  step: { scaled: string[]; maxVUs?: number },
+  steadyS: number,
+): boolean {
+  if (report.generator.droppedIterations === 0 || !step.maxVUs) return false;
+  const held = ops
+    .filter((o) => step.scaled.includes(o.op))
+    .reduce((n, o) => n + (o.count / steadyS) * ((o.poolWaitMs.p95 + o.serviceMs.p95) / 1000), 0);
+  return held < step.maxVUs / 2;
 }
 
 /** Iterations are counted in the phase they were scheduled in: a generator that fell behind and never started

@@ -77,6 +77,11 @@ export interface StepShape {
   warmupMs: number;
 }
 
+/** A step's VUs for one scaled scenario: its own maxVUs, or 5 s of its rate, at most MAX_VUS. */
+export function stepMaxVUs(perSec: number, scenarioMaxVUs: number): number {
+  return Math.min(MAX_VUS, Math.max(scenarioMaxVUs, Math.ceil(perSec * VU_HEADROOM_S)));
+}
+
 /** The step at `rate` (total iterations/s). Rates are given per 10 s, so a small share keeps 0.1/s. */
 export function stepScenario(
   base: LoadedScenario,
@@ -87,7 +92,7 @@ export function stepScenario(
 ): LoadedScenario {
   const executors = mix.map((m) => {
     const perSec = rate * m.share;
-    const maxVUs = Math.min(MAX_VUS, Math.max(m.maxVUs, Math.ceil(perSec * VU_HEADROOM_S)));
+    const maxVUs = stepMaxVUs(perSec, m.maxVUs);
     return executorOf(m.scenario, rate, {
       executor: "constant-arrival-rate",
       exec: m.op,

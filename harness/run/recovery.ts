@@ -30,7 +30,7 @@ import type {
   RunReport,
   TimelineSample,
 } from "../../reports/schema.ts";
-import { decodeHistogram, type Histogram } from "../metrics/histogram.ts";
+import { decodeHistogram, fractionAboveMs, type Histogram } from "../metrics/histogram.ts";
 
 /** The chance that a second of a healthy op is called out of band: over a minute's seconds, ~6%. */
 export const ALPHA = 0.001;
@@ -172,6 +172,33 @@ function windowEnd(actions: ActionRecord[], a: ActionRecord, runEndMs: number): 
   return Math.min(runEndMs, ...later);
 }
 
+/**
+ * P(at least k of a second's m requests are slower than every one of the baseline's n): under the baseline
+ * (all n + m exchangeable) the k slowest of them all are the second's with chance C(m, k) / C(n + m, k),
+ * whatever the distribution. A thin baseline cannot say how rare a value beyond its slowest is (its p95
+ * p-value bottoms out near (1/n)^(m/20)); this says how rare many of them are.
+ */
+export function beyondAllPValue(n: number, m: number, k: number): number {
+  if (k <= 0) return 1;
+  let log = 0;
+  for (let i = 0; i < k; i++) log += Math.log((m - i) / (n + m - i));
+  return Math.exp(log);
+}
+
+/** Each op's seconds as histograms on the report's clock, where report.json keeps them (after the baseline). */
+function secondHistograms(ops: OpReport[], op: string, loadStartMs: number): Map<number, string[]> {
+  const byAt = new Map<number, string[]>();
+  for (const o of ops.filter((x) => x.op === op && x.seconds)) {
+    const rec = o.seconds as NonNullable<OpReport["seconds"]>;
+    rec.latency.forEach((encoded, j) => {
+      if (!encoded || (rec.count[j] ?? 0) === 0) return;
+      const at = loadStartMs + (rec.fromS + j) * 1000;
+      byAt.set(at, [...(byAt.get(at) ?? []), encoded]);
+    });
+  }
+  return byAt;
+}
+
 /** The worst two-second stretch of a series: the largest (or smallest) of each adjacent pair's better second. */
 function worstStretch(values: number[], worseIsHigher: boolean): number | undefined {
   let worst: number | undefined;
@@ -207,6 +234,17 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
     const slowestSecond = Math.max(0, ...baselineP95s);
     // Two seconds in a row slower than any two the baseline had are not one stall: judged on their p-values.
     const slowestStretch = worstStretch(baselineP95s, true) ?? slowestSecond;
+    const baseHistogram = decodeHistogram(baseOp.histograms.latency);
+    const baseMaxMs = baseHistogram.maxValue / 1000;
+    const histograms = secondHistograms(input.ops, op, input.phases[0]?.startMs ?? perSecond.originMs);
+    /** How many of the second's requests were slower than the baseline's slowest: from its histogram, if kept. */
+    const beyondAll = (at: number, count: number): number | null => {
+      const encoded = histograms.get(at);
+      if (encoded?.length !== 1) return null; // none kept, or several phases in one second
+      const h = decodeHistogram(encoded[0] as string);
+      const k = Math.round(fractionAboveMs(h, baseMaxMs) * h.totalCount);
+      return beyondAllPValue(baseHistogram.totalCount, Math.max(count, h.totalCount), k);
+    };
     input.actions.forEach((a, actionIndex) => {
       const untilMs = windowEnd(input.actions, a, runEndMs);
       const seconds: Second[] = [];
@@ -218,7 +256,11 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
           continue;
         const errors = s.errors[i] ?? 0;
         const failing = errors > 0 ? binomialUpperTail(count, errorRate, errors) : 1;
-        const slow = p95PValue(distribution, count, p95);
+        // Where the second's own histogram is kept, two tests of it (its p95; how many of it were beyond the
+        // baseline's slowest), Bonferroni-corrected; else its p95 alone.
+        const byP95 = p95PValue(distribution, count, p95);
+        const beyond = p95 > slowestStretch ? beyondAll(at, count) : null;
+        const slow = beyond === null ? byP95 : Math.min(1, 2 * Math.min(byP95, beyond));
         seconds.push({
           atMs: at,
           pValue: Math.min(failing, p95 > slowestSecond ? slow : 1),

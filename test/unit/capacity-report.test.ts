@@ -337,4 +337,24 @@ describe("a step is judged unless its generator fell behind by more than its tol
     expect(run(720, 97, true, 0.98)).toBe("generator-bound");
     expect(run(720, 97, true, null)).toBe("host-bound");
   });
+  it("iterations dropped while the system held few VUs are rehearse's own (late to release them), not a breach", () => {
+    const dropped = (ours: boolean) =>
+      stepVerdict(
+        {
+          thresholds: [{ metric: "latency{op:noop,phase:steady}", expression: "p(95)<300", ok: true, actual: 19 }],
+          generator: {
+            targetRate: 300_000,
+            achievedRate: 299_000,
+            droppedIterations: 5_000,
+            lateIterations: 0,
+            lateShare: 0,
+          },
+        } as unknown as RunReport,
+        75,
+        0.95,
+        ours,
+      );
+    expect(dropped(false)).toBe("failed");
+    expect(dropped(true)).toBe("generator-bound");
+  });
 });

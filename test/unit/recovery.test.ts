@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { binomialUpperTail } from "../../core/stats.ts";
 import { encodeHistogram, newHistogram, percentilesMs, recordMs } from "../../harness/metrics/histogram.ts";
-import { ALPHA, computeRecoveries, pairPValue } from "../../harness/run/recovery.ts";
+import { ALPHA, beyondAllPValue, computeRecoveries, pairPValue } from "../../harness/run/recovery.ts";
 import type { ActionRecord, OpReport, OpSeconds, RunReport, TimelineSample } from "../../reports/schema.ts";
 
 const phases = [
@@ -106,6 +106,27 @@ describe("recovery from the fault, against what the baseline's distribution allo
     // One second like the baseline's own stall is still its own kind of second.
     const once = recover({ dashboard: seconds(withStall([8.3]), 150) }, [baselineOp("dashboard", 150)]);
     expect(once.recoveries[0]).toMatchObject({ state: "unaffected", recoveryMs: null });
+  });
+
+  it("a thin baseline (160 requests) still tells a 900 ms second from its own: most of it beyond its slowest", () => {
+    // With 160 baseline samples, a second of 40 requests' p95 alone bottoms out near p = 0.007 however slow it
+    // is; counting how many of them were slower than all 160 (30) is distribution-free and decisive.
+    expect(beyondAllPValue(160, 80, 4)).toBeCloseTo((80 * 79 * 78 * 77) / (240 * 239 * 238 * 237), 12);
+    expect(beyondAllPValue(160, 80, 60)).toBeLessThan(1e-30);
+    expect(beyondAllPValue(160, 80, 0)).toBe(1);
+    const base = baselineOp("search", 8); // 8 a second × 20 s = 160 samples
+    const slow = newHistogram();
+    for (let i = 0; i < 40; i++) recordMs(slow, i < 10 ? 5 : 900);
+    const stalled = seconds(series([900]), 40);
+    const fault: OpReport = {
+      ...base,
+      phase: "fault",
+      seconds: { fromS: 20, latency: [encodeHistogram(slow)], count: [40], failed: [0] },
+    } as OpReport;
+    const withHistograms = recover({ search: stalled }, [base, fault]);
+    expect(withHistograms.recoveries[0]).toMatchObject({ state: "recovered", recoveryMs: 1_000 });
+    // Without the second's histogram (an older report), the p95 alone cannot show it at α = 0.001.
+    expect(recover({ search: stalled }, [base]).recoveries[0]?.state).toBe("unaffected");
   });
 
   it("a blip that begins after the op stayed in band for stableFor past the fault is not the fault's", () => {

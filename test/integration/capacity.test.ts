@@ -1,0 +1,92 @@
+/**
+ * `rehearse capacity` against ground truth. The model (the fixture
+ * capacity-hold.ts): every request holds one of PgBouncer's P = 4 server
+ * connections for H = 20 ms, so the pool serves at most P / H = 200
+ * requests/s. Constant arrivals below that find a connection free; above it
+ * the queue at PgBouncer grows by (R − 200) a second, and so does every
+ * request's wait. The search must put the capacity within 10% of 200/s and
+ * name pool wait as what broke first. (A finite step sees an overload only
+ * once its queue has pushed p95 past the budget: with 6 s steps and a 300 ms
+ * budget that is a few percent above the true ceiling, inside the 10%.)
+ */
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { CapacityReport } from "../../reports/capacity/schema.ts";
+import { runRehearse, startRehearse } from "../helpers/rehearse-process.ts";
+import { newStateDir, providersUnderTest, registeredTempDirs, testEnv } from "../helpers/stack.ts";
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scenarios/${name}.ts`, import.meta.url));
+const CEILING = 4 / 0.02;
+const readCapacity = (out: string, name: string) =>
+  JSON.parse(readFileSync(join(out, name, "capacity.json"), "utf8")) as CapacityReport;
+/** Short steps keep CI short; the warm-up covers the client pool filling. */
+const STEPS = ["--start", "150", "--step-duration", "6s", "--warmup", "1.5s", "--no-progress"];
+
+describe.each(providersUnderTest())("rehearse capacity (%s)", (provider) => {
+  it("finds P/H = 200/s within 10% and names pool wait as what broke first", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = await runRehearse(
+      ["capacity", fixture("capacity-hold"), "--provider", provider, "--out", out, ...STEPS],
+      testEnv(newStateDir()),
+      240_000,
+    );
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const report = readCapacity(out, "capacity-hold");
+    console.log(`capacity-hold on ${provider}:\n${run.stdout}`);
+    expect(report.status).toBe("found");
+    expect(report.capacityRate).toBeGreaterThanOrEqual(CEILING * 0.9);
+    expect(report.capacityRate).toBeLessThanOrEqual(CEILING * 1.1);
+    expect(report.firstFailingRate).toBeGreaterThan(report.capacityRate as number);
+    expect(report.brokeFirst?.kind).toBe("pool_wait");
+    expect(report.brokeFirst?.evidence).toContain("PgBouncer's 4 server connections were all busy");
+    // Every breach the search believed was seen twice, unless it missed its budget twice over.
+    const marginal = report.steps.filter((s) => s.verdict === "failed" && !s.clearBreach && !s.repeat);
+    for (const s of marginal)
+      expect(
+        report.steps.some((t) => t.repeat && t.rate === s.rate),
+        `${s.rate}/s repeated`,
+      ).toBe(true);
+    for (const file of ["capacity.md", "capacity.html", "capacity-junit.xml"])
+      expect(existsSync(join(out, "capacity-hold", file))).toBe(true);
+  }, 300_000);
+});
+
+describe("rehearse capacity, stopped", () => {
+  const provider = providersUnderTest().includes("native") ? "native" : "testcontainers";
+
+  it("SIGINT mid-search: exit 105, the steps so far written, marked aborted, nothing left", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const stateDir = newStateDir();
+    const run = startRehearse(
+      [
+        "capacity",
+        fixture("capacity-hold"),
+        "--provider",
+        provider,
+        "--out",
+        out,
+        "--start",
+        "100",
+        "--step-duration",
+        "4s",
+        "--warmup",
+        "1s",
+      ],
+      testEnv(stateDir),
+    );
+    // The first step's line, then the signal during the second.
+    await run.firstLine(60_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    run.child.kill("SIGINT");
+    const t0 = performance.now();
+    expect(await run.exited).toBe(105);
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    const report = readCapacity(out, "capacity-hold");
+    expect(report.status).toBe("aborted");
+    expect(report.steps.length).toBeGreaterThanOrEqual(1);
+    expect(registeredTempDirs(stateDir)).toEqual([]);
+  }, 120_000);
+});
