@@ -91,10 +91,10 @@ describe.each(providersUnderTest())("open-loop accuracy against ground truth, re
   });
 
   it("reports the share of slow requests, p95/p99 and where the time went as predicted", async () => {
-    // Ground truth is compared with a run whose generator kept its schedule: when it says it was late
-    // (invalid: starved of CPU, as on a busy shared 2-core VM), the run is repeated once.
-    let run = await measureOnce(stack);
-    if (!run.outcome.generator.valid) run = await measureOnce(stack);
+    // Ground truth is compared with the one run made: its generator must have kept its schedule (200/s is
+    // far below what it holds on these machines; a late one fails the test, it is not run again).
+    const run = await measureOnce(stack);
+    expect(run.outcome.generator.reasons, "generator").toEqual([]);
     const { outcome, freezes } = run;
     const series = outcome.store.all()[0];
     if (!series) throw new Error("no series recorded");

@@ -170,3 +170,50 @@ describe("the first run on a new machine: auto checks every image before it star
     expect(reportOf("auto-native", "scenario").provider).toBe("native");
   }, 120_000);
 });
+
+describe("a CommonJS repository made by `npm init -y`, nothing else in it", () => {
+  const repo = mkdtempSync(join(tmpdir(), "rehearse-cjs-repo-"));
+  const inRepo = (args: string[]) =>
+    execa("npx", ["--no-install", "rehearse", ...args], { cwd: repo, env, reject: false, timeout: 90_000, all: true });
+
+  beforeAll(async () => {
+    await execa("npm", ["init", "-y"], { cwd: repo, env });
+    await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(project, packed.filename)], {
+      cwd: repo,
+      env,
+      timeout: 180_000,
+    });
+  }, 240_000);
+
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it("npx rehearse init, then the scenario it wrote runs; a TypeScript helper with an enum loads beside it", async () => {
+    expect(JSON.parse(readFileSync(join(repo, "package.json"), "utf8")).type).toBe("commonjs");
+    const init = await inRepo(["init", "--kind", "ops"]);
+    expect(init.exitCode, init.all).toBe(0);
+    const run = await inRepo(["run", "rehearse/cold-cache.ts", "--provider", "native", "--duration-scale", "0.2"]);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).not.toMatch(/Cannot use import statement|cannot be loaded/);
+    expect(JSON.parse(readFileSync(join(repo, "rehearse-out/cold-cache/report.json"), "utf8")).status).toBe("passed");
+    // The team's own helper: an enum and a parameter property, which Node's type stripping refuses.
+    writeFileSync(
+      join(repo, "rehearse/paths.ts"),
+      'export enum Key { Select = "select" }\nexport class Rate { constructor(readonly perSecond: number) {} }\n',
+    );
+    writeFileSync(
+      join(repo, "rehearse/helper.ts"),
+      `import { defineScenario } from "rehearse";
+import { Key, Rate } from "./paths";
+
+const rate = new Rate(20);
+export default defineScenario({
+  workload: { ops: { [Key.Select]: ({ db }) => db.query("SELECT 1") } },
+  scenarios: { reads: { executor: "constant-arrival-rate", rate: rate.perSecond, duration: "2s", exec: Key.Select, preAllocatedVUs: 2 } },
+});
+`,
+    );
+    const helper = await inRepo(["run", "rehearse/helper.ts", "--provider", "native"]);
+    expect(helper.exitCode, helper.all).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo, "rehearse-out/helper/report.json"), "utf8")).ops[0].count).toBe(40);
+  }, 180_000);
+});
