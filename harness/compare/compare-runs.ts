@@ -20,7 +20,7 @@ import {
 } from "../../reports/compare.ts";
 import type { OpReport, RunReport } from "../../reports/schema.ts";
 import { disturbedIn } from "../run/disturbed.ts";
-import { type Estimate, METRICS, OpEstimates } from "./estimates.ts";
+import { attemptsOf, type Estimate, failedOf, METRICS, OpEstimates, ratePct } from "./estimates.ts";
 
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 const key = (o: { op: string; phase: string }) => `${o.phase}\u0000${o.op}`;
@@ -91,17 +91,17 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
       const unit = metric.metric === "error rate" ? "%" : "ms";
       const be = b.estimate(metric);
       const ne = n.estimate(metric);
-      const spreads = [spread(b.pointValues(metric)), spread(n.pointValues(metric))].filter(
-        (x): x is number => x !== null,
-      );
+      const basePoints = b.pointValues(metric);
+      const newPoints = n.pointValues(metric);
+      const spreads = [spread(basePoints), spread(newPoints)].filter((x): x is number => x !== null);
       const noise = spreads.length > 0 ? r3(Math.max(...spreads)) : null;
       let { verdict, note } = judge(be, ne, noise, unit, options);
       if (why.length > 0 && (verdict === "regression" || verdict === "improvement")) {
         verdict = "disturbed";
         note = `not judged: ${why[0]}`;
       }
-      const baseValue = be?.value ?? baseValueOf(baseSide, metric.metric);
-      const newValue = ne?.value ?? baseValueOf(nextOps, metric.metric);
+      const baseValue = be?.value ?? reportedValueOf(baseSide, metric.metric);
+      const newValue = ne?.value ?? reportedValueOf(nextOps, metric.metric);
       const deltaPct = baseValue > 0 ? r3(((newValue - baseValue) / baseValue) * 100) : null;
       rows.push({
         phase: first.phase,
@@ -123,7 +123,7 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
         ...(note && { note }),
       });
       if (noise !== null) {
-        const lowest = Math.min(...[...b.pointValues(metric), ...n.pointValues(metric)]);
+        const lowest = Math.min(...basePoints, ...newPoints);
         const was = perOp.get(first.op);
         const pct = lowest > 0 ? r3((noise / lowest) * 100) : null;
         if (unit === "ms" && (!was || (pct ?? 0) > (was.spreadPct ?? 0)))
@@ -155,7 +155,7 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
 }
 
 /** The report's own point value where the interval could not be had (too few samples). */
-function baseValueOf(ops: OpReport[], metric: ComparisonRow["metric"]): number {
+function reportedValueOf(ops: OpReport[], metric: ComparisonRow["metric"]): number {
   const o = ops.at(-1) as OpReport;
   switch (metric) {
     case "latency p50":
@@ -166,10 +166,8 @@ function baseValueOf(ops: OpReport[], metric: ComparisonRow["metric"]): number {
       return o.latencyMs.p99;
     case "pool wait p95":
       return o.poolWaitMs.p95;
-    default: {
-      const total = o.count + o.interrupted;
-      return total > 0 ? Math.round(((o.errors + o.interrupted) / total) * 1e6) / 1e4 : 0;
-    }
+    default:
+      return attemptsOf(o) > 0 ? ratePct(failedOf(o) / attemptsOf(o)) : 0;
   }
 }
 

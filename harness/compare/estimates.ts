@@ -46,32 +46,47 @@ export function quantileEstimate(h: Histogram, q: number): Estimate | null {
 /** Below this many iterations an error rate is not judged. */
 const MIN_RATE_SAMPLES = 10;
 
-/** Failed (errors and interrupted) of completed plus interrupted, in percent. */
+/** A share in percent, as comparisons give rates (1 failure in 1400 is 0.0714, never 0). */
+export const ratePct = (share: number) => Math.round(share * 1e6) / 1e4;
+
+/** An op's failed iterations (errors and interrupted) and its attempts (completed plus interrupted). */
+export const failedOf = (o: OpReport) => o.errors + o.interrupted;
+export const attemptsOf = (o: OpReport) => o.count + o.interrupted;
+
+/** Failed of attempted, in percent. */
 export function rateEstimate(failures: number, n: number): Estimate | null {
   if (n < MIN_RATE_SAMPLES) return null;
   const w = wilsonInterval(failures, n);
   if (!w) return null;
-  const pct = (v: number) => Math.round(v * 1e6) / 1e4;
-  return { value: pct(failures / n), lo: pct(w.lo), hi: pct(w.hi), samples: n };
+  return { value: ratePct(failures / n), lo: ratePct(w.lo), hi: ratePct(w.hi), samples: n };
 }
 
-/** One op × phase over one or more runs: histograms merged, counts added. */
+/** One op × phase over one or more runs: each run's histograms decoded once, merged for the side. */
 export class OpEstimates {
+  private readonly perRun = new Map<Trend, Histogram[]>();
   private readonly merged = new Map<Trend, Histogram>();
   private readonly ops: OpReport[];
   constructor(ops: OpReport[]) {
     this.ops = ops;
   }
 
+  /** Each run's histogram of a trend (a run that kept none has none). */
+  private runs(trend: Trend): Histogram[] {
+    let hs = this.perRun.get(trend);
+    if (!hs) {
+      hs = this.ops.flatMap((o) => {
+        const encoded = o.histograms[trend];
+        return encoded ? [decodeHistogram(encoded)] : [];
+      });
+      this.perRun.set(trend, hs);
+    }
+    return hs;
+  }
+
   private histogram(trend: Trend): Histogram {
     let h = this.merged.get(trend);
     if (!h) {
-      h = mergeHistograms(
-        this.ops.flatMap((o) => {
-          const encoded = o.histograms[trend];
-          return encoded ? [decodeHistogram(encoded)] : [];
-        }),
-      );
+      h = mergeHistograms(this.runs(trend));
       this.merged.set(trend, h);
     }
     return h;
@@ -79,16 +94,19 @@ export class OpEstimates {
 
   estimate(metric: (typeof METRICS)[number]): Estimate | null {
     if (metric.trend && metric.q !== undefined) return quantileEstimate(this.histogram(metric.trend), metric.q);
-    const failed = this.ops.reduce((n, o) => n + o.errors + o.interrupted, 0);
-    const total = this.ops.reduce((n, o) => n + o.count + o.interrupted, 0);
-    return rateEstimate(failed, total);
+    return rateEstimate(
+      this.ops.reduce((n, o) => n + failedOf(o), 0),
+      this.ops.reduce((n, o) => n + attemptsOf(o), 0),
+    );
   }
 
   /** Each run's own point value, for the run-to-run spread. */
   pointValues(metric: (typeof METRICS)[number]): number[] {
-    return this.ops.flatMap((o) => {
-      const e = new OpEstimates([o]).estimate(metric);
-      return e ? [e.value] : [];
-    });
+    const { trend, q } = metric;
+    const estimates =
+      trend && q !== undefined
+        ? this.runs(trend).map((h) => quantileEstimate(h, q))
+        : this.ops.map((o) => rateEstimate(failedOf(o), attemptsOf(o)));
+    return estimates.flatMap((e) => (e ? [e.value] : []));
   }
 }

@@ -224,7 +224,8 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
   for (const [op, s] of Object.entries(perSecond.ops)) {
     const baseOp = input.ops.find((o) => o.op === op && o.phase === input.baseline);
     if (!baseOp || baseOp.count === 0 || !baseOp.histograms.latency) continue;
-    const distribution = distributionOf(decodeHistogram(baseOp.histograms.latency));
+    const baseHistogram = decodeHistogram(baseOp.histograms.latency);
+    const distribution = distributionOf(baseHistogram);
     const attempts = baseOp.count + baseOp.interrupted;
     const errorRate = (baseOp.errors + baseOp.interrupted + 0.5) / (attempts + 1);
     const inBaseline = (i: number) => secondAt(i) >= base.startMs && secondAt(i) + 1000 <= base.endMs;
@@ -234,7 +235,6 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
     const slowestSecond = Math.max(0, ...baselineP95s);
     // Two seconds in a row slower than any two the baseline had are not one stall: judged on their p-values.
     const slowestStretch = worstStretch(baselineP95s, true) ?? slowestSecond;
-    const baseHistogram = decodeHistogram(baseOp.histograms.latency);
     const baseMaxMs = baseHistogram.maxValue / 1000;
     const histograms = secondHistograms(input.ops, op, input.phases[0]?.startMs ?? perSecond.originMs);
     /** How many of the second's requests were slower than the baseline's slowest: from its histogram, if kept. */

@@ -6,20 +6,13 @@
  * Alone (their vitest group): each takes most of both cores, and a neighbour's CPU would make them
  * host-bound, an honest verdict about that machine but not the one these tests are about.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { CapacityReport } from "../../reports/capacity/schema.ts";
+import { fixture, readCapacity, STEPS } from "../helpers/capacity.ts";
 import { runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
-
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scenarios/${name}.ts`, import.meta.url));
-const readCapacity = (out: string, name: string) =>
-  JSON.parse(readFileSync(join(out, name, "capacity.json"), "utf8")) as CapacityReport;
-/** Short steps keep CI short; the warm-up covers the client pool filling. */
-const STEPS = ["--start", "150", "--step-duration", "6s", "--warmup", "1.5s", "--no-progress"];
 
 // The app's CPU is the limit here, not a server's: one provider shows it (native when it is under test).
 const APP_PROVIDERS = providersUnderTest().includes("native") ? ["native"] : providersUnderTest();

@@ -9,21 +9,15 @@
  * once its queue has pushed p95 past the budget: with 6 s steps and a 300 ms
  * budget that is a few percent above the true ceiling, inside the 10%.)
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { CapacityReport } from "../../reports/capacity/schema.ts";
+import { fixture, readCapacity, STEPS } from "../helpers/capacity.ts";
 import { runRehearse, startRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, registeredTempDirs, testEnv } from "../helpers/stack.ts";
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scenarios/${name}.ts`, import.meta.url));
 const CEILING = 4 / 0.02;
-const readCapacity = (out: string, name: string) =>
-  JSON.parse(readFileSync(join(out, name, "capacity.json"), "utf8")) as CapacityReport;
-/** Short steps keep CI short; the warm-up covers the client pool filling. */
-const STEPS = ["--start", "150", "--step-duration", "6s", "--warmup", "1.5s", "--no-progress"];
 
 describe.each(providersUnderTest())("rehearse capacity (%s)", (provider) => {
   it("finds P/H = 200/s within 10% and names pool wait as what broke first", async () => {
