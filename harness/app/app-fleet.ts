@@ -205,7 +205,13 @@ export class AppFleet {
     for (const i of leaving) this.rotation.delete(i);
     this.route();
     const drainMs = this.options.signal.aborted ? 0 : this.spec.drainMs;
-    if (drainMs > 0) await sleep(drainMs, undefined, { signal: this.options.signal }).catch(() => {});
+    // A timer may fire up to a millisecond early on the loop's cached clock: top it up, so the drain is at least
+    // what was asked (as a preStop sleep is). Twice at most.
+    for (let i = 0; i < 2 && !this.options.signal.aborted; i++) {
+      const left = drainMs - (performance.now() - drainedAt);
+      if (left <= 0) break;
+      await sleep(Math.ceil(left), undefined, { signal: this.options.signal }).catch(() => {});
+    }
     const timeoutMs = this.options.signal.aborted ? ABORT_STOP_MS : this.spec.stopTimeoutMs;
     await Promise.all(leaving.map((i) => i.stop(this.spec.stopSignal, timeoutMs)));
     await Promise.all(leaving.map((i) => this.targets.settled(i.origin)));
