@@ -47,13 +47,18 @@ function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, 
   const baseMax = Math.max(...baseSeconds);
   const baseStretch = Math.max(...baseSeconds.slice(1).map((p, i) => Math.min(p, baseSeconds[i] ?? p)));
   const beyond = (i: number) => (s.p95Ms[i] ?? 0) > baseStretch;
+  // Two yardsticks around rehearse's (which also wants each out-of-band second unlikely): `certain` seconds are
+  // slower than every baseline second, `high` ones also count two-second stretches. The rise certainly lasted
+  // through the certain ones; the excursion can have lasted no longer than the high ones.
+  const certain: number[] = [];
   const high: number[] = [];
   s.p95Ms.forEach((p95, i) => {
-    const isHigh = (p95 ?? 0) > baseMax || (beyond(i) && (beyond(i - 1) || beyond(i + 1)));
-    if (at(i) + 1000 > r.fromMs && at(i) < untilMs && isHigh) high.push(at(i));
+    if (at(i) + 1000 <= r.fromMs || at(i) >= untilMs) return;
+    if ((p95 ?? 0) > baseMax) certain.push(at(i));
+    if ((p95 ?? 0) > baseMax || (beyond(i) && (beyond(i - 1) || beyond(i + 1)))) high.push(at(i));
   });
   let riseEnd: number | undefined;
-  for (const t of high) if (t - (riseEnd ?? r.fromMs - 1000) <= 2_000) riseEnd = t;
+  for (const t of certain) if (t - (riseEnd ?? r.fromMs - 1000) <= 2_000) riseEnd = t;
   let lastHigh: number | undefined;
   let inBandSince = actionEndMs;
   for (const t of high) {
