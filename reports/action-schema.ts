@@ -50,8 +50,15 @@ export interface InstanceStop {
 
 export interface ActionResults {
   "flush-cache": { scope: "prefix" | "all"; prefix?: string; mode: "async" | "sync"; keysRemoved: number };
-  /** bytes: what a share ("90%") came to when the action started. */
-  maxmemory: { value: string; bytes?: number; previous: string; policy: string; evictedKeys?: number };
+  /** bytes: what a share ("90%") came to when the action started; keyBytes: what the keys used then. */
+  maxmemory: {
+    value: string;
+    bytes?: number;
+    keyBytes?: number;
+    previous: string;
+    policy: string;
+    evictedKeys?: number;
+  };
   "redis-client-pause": { mode: "all" | "write"; pausedMs: number };
   restart: { service: ServiceName; downMs: number };
   freeze: { service: ServiceName | "app"; instances?: number };

@@ -10,6 +10,8 @@
 //   SHUTDOWN=abrupt    drops every connection at once (in-flight requests fail), then exits
 //   IGNORE_SIGTERM=1   ignores the signal (a platform then kills it after its grace period)
 //   SEARCH_DELAY_MS=n  makes every search take n ms more (requests in flight at any moment)
+//   DASHBOARD_MISS_MS=n  holds every uncached dashboard's Postgres connection n ms more (pg_sleep): the report
+//                        query of an app with more data than this demo seeds, so a cold cache costs what it does
 import { createServer } from "node:http";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -19,6 +21,8 @@ pool.on("error", (error) => console.error("pg pool:", error.message));
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
 redis.on("error", (error) => console.error("redis:", error.message));
 const ttl = Number(process.env.CACHE_TTL ?? 60);
+
+const dashboardMissMs = Number(process.env.DASHBOARD_MISS_MS ?? 0);
 
 async function dashboard(account) {
   const key = `app:dashboard:${account}`;
@@ -30,6 +34,7 @@ async function dashboard(account) {
      GROUP BY kind, day ORDER BY day, kind`,
     [account],
   );
+  if (dashboardMissMs > 0) await pool.query("SELECT pg_sleep($1)", [dashboardMissMs / 1000]);
   const summary = { account, kinds: rows };
   await redis.set(key, JSON.stringify(summary), "EX", ttl);
   return { source: "db", ...summary };

