@@ -2,8 +2,11 @@
  * steady-state: the reference SaaS workload at a steady open-loop rate, no
  * faults. The warm baseline every other rehearsal is compared against, and a
  * quick check that the stack and generator are healthy. The first seconds
- * warm the cache (every dashboard misses: p95 ~1 s while the misses queue for
- * the pool) and are not judged: the thresholds look at the steady phase.
+ * warm the cache (the first dashboards miss and queue for the pool) and are
+ * not judged: the thresholds look at the steady phase, with the launch-readiness
+ * bar (p95 < 300 ms) the other shipped scenarios use. (A 100 ms budget makes the
+ * generator's dispatch-lag tolerance 10 ms, which a 2-core machine busy with
+ * anything else exceeds for 1–2% of iterations: an invalid first run.)
  *   npm run rehearse -- run scenarios/steady-state.ts
  */
 import { defineScenario } from "rehearse";
@@ -53,8 +56,8 @@ export default defineScenario({
     },
   },
   thresholds: {
-    "latency{op:dashboard,phase:steady}": ["p(95)<100"],
-    "latency{op:search,phase:steady}": ["p(95)<100"],
+    "latency{op:dashboard,phase:steady}": ["p(95)<300"],
+    "latency{op:search,phase:steady}": ["p(95)<300"],
     errors: ["rate<0.01"],
     "cache_hits{phase:steady}": ["rate>0.5"],
   },

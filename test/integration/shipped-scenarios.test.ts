@@ -65,6 +65,23 @@ function expectRecoveryMeasured(delta: Delta | undefined): void {
   expect(recovery === null || (Number.isInteger(recovery) && recovery >= 0)).toBe(true);
 }
 
+describe("the README's first command", () => {
+  it(
+    "run scenarios/steady-state.ts on the embedded default, full length, beside the rest of the suite: passes, exit 0",
+    async () => {
+      const { report, code, stdout } = await runShipped("steady-state", [], 120_000);
+      expect(stdout).toContain("steady-state on");
+      expect(report.generator.reasons).toEqual([]);
+      expect(report.thresholds.filter((t) => !t.ok)).toEqual([]);
+      expect(report.phases.map((p) => p.name)).toEqual(["warmup", "steady"]);
+      expect(report.baseline).toBe("steady");
+      expect(code).toBe(0);
+      expect(report.status).toBe("passed");
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
 /**
  * Each shipped scenario runs on one provider, the providers in turn: every action they use (backup with
  * restore, deploy burst, migration, maxmemory, pgbouncer-reload) also runs on both providers in

@@ -67,7 +67,7 @@ export const flushCache = actionKind<"flush-cache", { scope: "prefix" | "all"; m
  * size, or a share of what the keys use when the action starts ("90%": used_memory less a tenth of the keys'
  * bytes): a squeeze that evicts whatever the dataset's size on this run (a fixed size that evicts on one run's
  * cache may sit above a shorter run's). Neither used_memory nor used_memory_dataset will do as the base: Redis
- * and its clients use ~1.2 MB with no keys at all (a reference run's 140 keys were 250 KB of it), so 90% of
+ * and its clients use ~1.2 MB with no keys at all (used_memory_dataset stayed at 238 KB with none), so half of
  * either sits below what Redis needs empty, and every write fails with OOM instead of evicting.
  */
 export const maxmemory = actionKind<"maxmemory", { value: string; policy?: string }>({
