@@ -30,15 +30,16 @@ async function run(file: string, name: string, provider: string, scale: string) 
 }
 
 /**
- * From the series alone, with yardsticks of the test's own. `certain` seconds are at least twice as slow as the
- * slowest baseline second: a miss costs each shape 10–25 ms of Postgres against a page of ~5 ms, so the
- * refill's seconds sit far above it, and a neighbour's slow second seldom doubles the worst one the baseline
- * already had. `high` seconds top every baseline second, or they and a neighbour both top every two-second
- * stretch of the baseline (the slower of each pair's faster second: a one-second stall does not last two).
- * Rehearse's out-of-band seconds (unlikely under the baseline, and high) lie between the two. `riseEnd`: the
- * last certain second of the run of them that starts within 2 s of the fault, with gaps of at most a second
- * (the op was visibly slow until then). `lastHigh`: the last high second of the fault's excursion as the
- * definition reads, high seconds fewer than stableFor (5 s) apart from the action's end and from each other.
+ * From the series alone, with a yardstick of the test's own: a second is high when its p95 tops every baseline
+ * second's, or when it and a neighbour both top every two-second stretch of the baseline (the slower of each
+ * pair's faster second: a one-second stall does not last two). Rehearse's out-of-band seconds are high ones that
+ * are also unlikely under the baseline, so its excursion can end no later than the high seconds do. `firstHigh`:
+ * the first high second within 2 s of the fault (the rise is visible). `lastHigh`: the last high second of the
+ * fault's excursion as the definition reads, high seconds fewer than stableFor (5 s) apart from the action's end
+ * and from each other. No lower bound of the test's own on when the rise ended: any yardstick short of
+ * rehearse's p-values has seconds it calls high that those rightly do not (a second just over a loaded
+ * baseline's slowest), and one with a margin (twice the slowest) found no second at all when a busy host's
+ * baseline had a 38 ms second against 34–61 ms misses.
  */
 function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, untilMs: number) {
   const s = report.perSecond.ops[r.op];
@@ -50,15 +51,12 @@ function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, 
   const baseMax = Math.max(...baseSeconds);
   const baseStretch = Math.max(...baseSeconds.slice(1).map((p, i) => Math.min(p, baseSeconds[i] ?? p)));
   const beyond = (i: number) => (s.p95Ms[i] ?? 0) > baseStretch;
-  const certain: number[] = [];
   const high: number[] = [];
   s.p95Ms.forEach((p95, i) => {
     if (at(i) + 1000 <= r.fromMs || at(i) >= untilMs) return;
-    if ((p95 ?? 0) > 2 * baseMax) certain.push(at(i));
     if ((p95 ?? 0) > baseMax || (beyond(i) && (beyond(i - 1) || beyond(i + 1)))) high.push(at(i));
   });
-  let riseEnd: number | undefined;
-  for (const t of certain) if (t - (riseEnd ?? r.fromMs - 1000) <= 2_000) riseEnd = t;
+  const firstHigh = high.find((t) => t <= r.fromMs + 2_000);
   let lastHigh: number | undefined;
   let inBandSince = actionEndMs;
   for (const t of high) {
@@ -67,7 +65,7 @@ function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, 
     inBandSince = t + 1000;
   }
   const p95At = (ms: number) => s.p95Ms[Math.round((ms - report.perSecond.originMs) / 1000)] ?? null;
-  return { baseMax, baseStretch, riseEnd, lastHigh, p95At };
+  return { baseMax, baseStretch, firstHigh, lastHigh, p95At };
 }
 
 /** Redis' own hit ratio per sampler second, low by more than 3.1 standard deviations of its baseline (α ≈ 0.001). */
@@ -121,19 +119,19 @@ describe("a cold cache on the team's app, two app shapes, each on one provider i
         report.actions.find((a) => a.startMs > (flush?.endMs ?? 0))?.startMs ?? report.phases.at(-1)?.endMs ?? 0;
       // The cached op slowed visibly after the flush, and rehearse timed its recovery within ~1 s of the series.
       const recovery = report.recoveries?.find((r) => r.actionIndex === flushIndex && r.op === shape.cached);
-      const { baseStretch, riseEnd, lastHigh, p95At } = highSeconds(
+      const { baseStretch, firstHigh, lastHigh, p95At } = highSeconds(
         report,
         recovery as RecoveryRecord,
         flush?.endMs ?? 0,
         untilMs,
       );
-      expect(riseEnd).toBeDefined();
+      expect(firstHigh).toBeDefined();
       if (recovery?.state === "recovered") {
         const at = recovery.recoveredAtMs ?? 0;
         expect(recovery.recoveryMs).toBeGreaterThan(0);
-        // Recovered no sooner than the visible rise ended, no later than the second after its last high one,
-        // and the second before it was still slower than any two-second stretch of the baseline.
-        expect(at).toBeGreaterThanOrEqual(riseEnd ?? Number.POSITIVE_INFINITY);
+        // Recovered after the rise began, no later than the second after its last high one, and the second
+        // before it was still slower than any two-second stretch of the baseline.
+        expect(at).toBeGreaterThan(firstHigh ?? Number.POSITIVE_INFINITY);
         expect(at).toBeLessThanOrEqual((lastHigh ?? 0) + 1_000);
         expect(p95At(at - 1_000)).toBeGreaterThan(baseStretch);
       } else {
