@@ -5,7 +5,7 @@
  * effect on what users felt (which ops left their baseline band, how far, for
  * how long) — or, when nothing moved, that it had no measurable effect.
  */
-import type { ActionRecord, RecoveryRecord, RefillRecord, RunReport } from "../schema.ts";
+import type { ActionRecord, ActionResults, RecoveryRecord, RefillRecord, RunReport } from "../schema.ts";
 import { actionFailure, isBackgroundOp } from "../schema.ts";
 import { rank, TIER } from "./finding-rank.ts";
 import { fmtMs, fmtPct } from "./format.ts";
@@ -80,6 +80,16 @@ function refillText(refill: RefillRecord | undefined): string {
 }
 
 /** What the action itself did, in words (the cause half of the finding). */
+
+const kB = (bytes: unknown) => `${Math.round(Number(bytes) / 1024)} kB`;
+
+/** "1302 kB, room for 50% of its keys' 427 kB" for a share (the keys' bytes measured then), else the size given. */
+function squeezedTo(r: Partial<ActionResults["maxmemory"]>): string {
+  if (r.bytes === undefined) return r.value ?? "?";
+  if (r.keyBytes === undefined) return `${r.value ?? "?"} of what it used (${kB(r.bytes)})`;
+  return `${kB(r.bytes)}, room for ${r.value ?? "?"} of its keys' ${kB(r.keyBytes)}`;
+}
+
 function causeOf(a: ActionRecord): string {
   const at = `${a.name} at ${s(a.startMs)}`;
   switch (a.name) {
@@ -88,7 +98,7 @@ function causeOf(a: ActionRecord): string {
       return `${at} emptied ${r.keysRemoved ?? "?"} keys${r.scope === "all" ? " (all of Redis)" : r.prefix ? ` (prefix ${r.prefix})` : ""}`;
     }
     case "maxmemory":
-      return `${at} squeezed Redis to ${a.result.value ?? "?"}${a.result.bytes !== undefined ? ` of what it used (${Math.round(Number(a.result.bytes) / 1024)} kB)` : ""} (${a.result.policy ?? "?"}) for ${s(a.endMs - a.startMs)}${a.result.evictedKeys !== undefined ? `: ${a.result.evictedKeys} keys evicted` : ""}`;
+      return `${at} squeezed Redis to ${squeezedTo(a.result)} (${a.result.policy ?? "?"}) for ${s(a.endMs - a.startMs)}${a.result.evictedKeys !== undefined ? `: ${a.result.evictedKeys} keys evicted` : ""}`;
     case "restart":
       return `${at}: ${a.result.service ?? "the service"} was down ${fmtMs(a.result.downMs ?? 0)}`;
     case "kill":

@@ -44,6 +44,17 @@ describe("findings", () => {
       /^dashboard failed 3% of requests \(baseline 0%\) in fault \(while flush-cache ran\);/,
     );
   });
+
+  it("a maxmemory share says the limit it set and the keys' bytes it was a share of", () => {
+    const report = sampleReport();
+    const result = { value: "50%", bytes: 1_333_248, keyBytes: 437_248, previous: "0", policy: "allkeys-lru" };
+    report.actions = [{ name: "maxmemory", startMs: 12_000, endMs: 24_500, result: { ...result, evictedKeys: 611 } }];
+    expect(findings(report).map((f) => f.text)).toContainEqual(
+      expect.stringMatching(
+        /^maxmemory at 12\.0 s squeezed Redis to 1302 kB, room for 50% of its keys' 427 kB \(allkeys-lru\) for 12\.5 s: 611 keys evicted/,
+      ),
+    );
+  });
 });
 
 describe("findings: services that stopped answering", () => {
