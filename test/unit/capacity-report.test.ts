@@ -185,6 +185,19 @@ describe("what broke first", () => {
     const waiting = failingAt(2400, quiet);
     waiting.ops = waiting.ops.map((o) => ({ ...o, poolWaitP95Ms: o.p95Ms * 0.8 }));
     expect(brokeFirst(waiting, step(1200), app)?.kind).toBe("http_connections");
+    // Under steal a saturated instance gets 1 − steal of a core (CI: 0.88 with 27% steal): still the app.
+    const stolen = failingAt(196.9, {
+      ...quiet,
+      hostCpu: { busyPct: 56, stealPct: 27.5 },
+      cpu: { rehearse: 0.33, app: 0.88, appMax: 0.88, postgres: 0, pgbouncer: 0, redis: 0, other: 0 },
+    });
+    stolen.ops = stolen.ops.map((o) => ({ ...o, poolWaitP95Ms: o.p95Ms * 0.6 }));
+    const s = brokeFirst(stolen, step(187.5), app);
+    expect(s?.kind).toBe("app");
+    expect(s?.evidence).toContain("used 0.88 of a core, of the 0.72 the hypervisor left it (steal 28%)");
+    // Without the steal, 0.88 of a core is not saturation: the connections were the limit.
+    const unstolen = { ...stolen, hostCpu: { busyPct: 56, stealPct: 0 } };
+    expect(brokeFirst(unstolen, step(187.5), app)?.kind).toBe("http_connections");
   });
 
   it("the host, for a host-bound step: every core busy, a finding about the set-up", () => {
