@@ -2,9 +2,9 @@
  * backup-overlap: a nightly pg_dump that once ran in a quiet window now
  * overlaps customers. A real `pg_dump -Fc` of the whole database
  * starts at 25 s under load, followed by a restore drill into a scratch database.
- * Expect in the backup phase, against the baseline: writes slow (the median
- * about doubles: commits wait behind the dump's reads and the restore's
- * writes) and p95 of reads and writes rises 5–12 ms on a 2-core box while the
+ * Expect in the backup phase, against the baseline, on a quiet machine: writes
+ * slow (the median about doubles: commits wait behind the dump's reads and the
+ * restore's writes; on a loaded one it may not) and p95 of reads and writes rises 5–12 ms on a 2-core box while the
  * dump (a full scan, compressed on the same cores) competes with them. On a
  * shared VM, CPU steal can move a baseline's p95 as much: the report's host
  * CPU line says when. The report records the dump's duration and size, whether

@@ -13,7 +13,7 @@ const provider = providersUnderTest().includes("native") ? "native" : "testconta
 
 describe("the shipped backup-overlap, scaled down (run alone)", () => {
   it(
-    `backup-overlap on ${provider}: the dump succeeds and restores with matching row counts; writes slow while it runs`,
+    `backup-overlap on ${provider}: the dump succeeds and restores with matching row counts; the verdict holds`,
     async () => {
       const { report, code } = await runScaled("backup-overlap", provider, "0.6", 150_000);
       expectVerdict(report, code, "passed");
@@ -28,12 +28,9 @@ describe("the shipped backup-overlap, scaled down (run alone)", () => {
       const during = report.deltas.filter((d) => d.phase === "backup");
       expect(during.map((d) => d.op).sort()).toEqual(["export", "search", "write"]);
       for (const d of during) expectRecoveryMeasured(d);
-      // Commits wait behind the dump's reads and the restore's writes: the median write slows (1.5–3.2 ms
-      // → 2.9–4.9 ms in 18 of 18 runs here). Not p95: the backup adds 5–12 ms to it, the same size as what
-      // CPU steal from other guests adds to a short baseline on a noisy day (seen: baseline write p95 26 ms
-      // with 12% steal, backup 15 ms) — the report's host-CPU line shows when that happened.
-      const writeP50 = (phase: string) => report.ops.find((o) => o.op === "write" && o.phase === phase)?.latencyMs.p50;
-      expect(writeP50("backup")).toBeGreaterThan(writeP50("baseline") ?? Number.POSITIVE_INFINITY);
+      // Not asserted: that writes slow. Their median did in 18 of 18 runs on a quiet machine (1.5–3.2 ms → 2.9–4.9
+      // ms), and not on a loaded one (CI, 22.7k tps: 3.6 → 3.2 ms); their p95 moves as much with CPU steal. The
+      // report carries the deltas either way; the verdict above is what the scenario promises.
     },
     TEST_TIMEOUT_MS,
   );

@@ -116,7 +116,9 @@ describe.each(providersUnderTest())("deploying the app under test (%s)", (provid
       expect(findings).toMatch(
         /its migration held its lock 1(\.\d)? s \(taken after \d+ ms\) while up to \d+ backends waited on Lock/,
       );
-      expect(findings).toMatch(/(search|event) p95 peaked at [\d.]+ ms/);
+      // The ops the lock slowed, named: by their recovery (peaked at) or, when a loaded host's baseline had seconds
+      // as slow (seen: baseline p95 105 ms), by the phase's rise.
+      expect(findings).toMatch(/(search|event) p95 (peaked at|rose from [\d.]+ ms to) [\d.]+ ms/);
       expect(appProcesses(stateDir)).toEqual([]);
     }
     // The same verdict whatever the phase's length: at ×1 only the rolling window sees the 1 s stall.
@@ -145,11 +147,12 @@ describe.each(providersUnderTest().slice(0, 1))("the app under test, its process
   }, 180_000);
 
   it("an app that stops accepting at once, with no drain: the failed requests are on record, on the stopping instances", async () => {
-    // Searches take 150 ms: about five are in flight on each instance at any moment, as on a busy app.
+    // Searches take 500 ms, so requests are in flight on every instance at any moment, as on a busy app. (With
+    // 150 ms, 0–2 failed in all on a slow, loaded machine: too few to be sure of one.)
     const { report } = await deploy(provider, ["--duration-scale", "0.5"], {
       SHUTDOWN: "abrupt",
       DRAIN: "0s",
-      SEARCH_DELAY_MS: "150",
+      SEARCH_DELAY_MS: "500",
     });
     const restart = resultOf(report, "app-restart");
     expect(restart?.failedOnStopping).toBeGreaterThan(0);
