@@ -389,6 +389,10 @@ export function actionFailure(record: Pick<ActionRecord, "result">): string | un
 }
 
 /** Ops whose names say they run in the background: judged on errors, not on what a user waits for. */
+/** An op's failed iterations (errors and interrupted) and its attempts (completed plus interrupted). */
+export const failedOf = (o: OpReport) => o.errors + o.interrupted;
+export const attemptsOf = (o: OpReport) => o.count + o.interrupted;
+
 export function isBackgroundOp(op: string): boolean {
   return /job|worker|cron|queue|batch/i.test(op);
 }

@@ -18,9 +18,9 @@ import {
   RATE_FLOOR_PCT,
   summaryOf,
 } from "../../reports/compare.ts";
-import type { OpReport, RunReport } from "../../reports/schema.ts";
+import { attemptsOf, failedOf, type OpReport, type RunReport } from "../../reports/schema.ts";
 import { disturbedIn } from "../run/disturbed.ts";
-import { attemptsOf, type Estimate, failedOf, METRICS, OpEstimates, ratePct } from "./estimates.ts";
+import { type Estimate, METRICS, OpEstimates, ratePct } from "./estimates.ts";
 
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 const key = (o: { op: string; phase: string }) => `${o.phase}\u0000${o.op}`;

@@ -6,7 +6,7 @@
  */
 import { quantileRankInterval, wilsonInterval } from "../../core/stats.ts";
 import type { CompareMetric } from "../../reports/compare.ts";
-import type { OpReport, Trend } from "../../reports/schema.ts";
+import { attemptsOf, failedOf, type OpReport, type Trend } from "../../reports/schema.ts";
 import { decodeHistogram, type Histogram, mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
 
 export interface Estimate {
@@ -48,10 +48,6 @@ const MIN_RATE_SAMPLES = 10;
 
 /** A share in percent, as comparisons give rates (1 failure in 1400 is 0.0714, never 0). */
 export const ratePct = (share: number) => Math.round(share * 1e6) / 1e4;
-
-/** An op's failed iterations (errors and interrupted) and its attempts (completed plus interrupted). */
-export const failedOf = (o: OpReport) => o.errors + o.interrupted;
-export const attemptsOf = (o: OpReport) => o.count + o.interrupted;
 
 /** Failed of attempted, in percent. */
 export function rateEstimate(failures: number, n: number): Estimate | null {

@@ -10,7 +10,15 @@
  * because report.json's contract has them there.
  * A pure function of the report's pieces (the engine computes them; report.json carries them).
  */
-import type { Delta, OpReport, PhaseSignals, RecoveryRecord, TimelineSample } from "../../reports/schema.ts";
+import {
+  attemptsOf,
+  type Delta,
+  failedOf,
+  type OpReport,
+  type PhaseSignals,
+  type RecoveryRecord,
+  type TimelineSample,
+} from "../../reports/schema.ts";
 
 export interface Phase {
   name: string;
@@ -22,8 +30,7 @@ export interface Phase {
 export const DEFAULT_STABLE_FOR_S = 5;
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
-const errorRate = (o: OpReport) =>
-  o.count + o.interrupted === 0 ? 0 : (o.errors + o.interrupted) / (o.count + o.interrupted);
+const errorRate = (o: OpReport) => (attemptsOf(o) === 0 ? 0 : failedOf(o) / attemptsOf(o));
 const hitRatio = (o: OpReport) => {
   const lookups = o.cacheHits + o.cacheMisses;
   return lookups === 0 ? null : o.cacheHits / lookups;

@@ -22,13 +22,15 @@
  */
 
 import { binomialLowerTail, binomialUpperTail } from "../../core/stats.ts";
-import type {
-  ActionRecord,
-  OpReport,
-  RecoveryRecord,
-  RefillRecord,
-  RunReport,
-  TimelineSample,
+import {
+  type ActionRecord,
+  attemptsOf,
+  failedOf,
+  type OpReport,
+  type RecoveryRecord,
+  type RefillRecord,
+  type RunReport,
+  type TimelineSample,
 } from "../../reports/schema.ts";
 import { decodeHistogram, fractionAboveMs, type Histogram } from "../metrics/histogram.ts";
 
@@ -226,8 +228,7 @@ export function computeRecoveries(input: RecoveryInput): { recoveries: RecoveryR
     if (!baseOp || baseOp.count === 0 || !baseOp.histograms.latency) continue;
     const baseHistogram = decodeHistogram(baseOp.histograms.latency);
     const distribution = distributionOf(baseHistogram);
-    const attempts = baseOp.count + baseOp.interrupted;
-    const errorRate = (baseOp.errors + baseOp.interrupted + 0.5) / (attempts + 1);
+    const errorRate = (failedOf(baseOp) + 0.5) / (attemptsOf(baseOp) + 1);
     const inBaseline = (i: number) => secondAt(i) >= base.startMs && secondAt(i) + 1000 <= base.endMs;
     const m = Math.max(1, typical(s.count.filter((_, i) => inBaseline(i))));
     // The slowest second the baseline itself had: stalls it already showed (a GC pause, autovacuum) are its own.

@@ -9,7 +9,15 @@
 
 import { hostCpuByPhase, NOISY_STEAL_PCT } from "../host-cpu.ts";
 import type { Delta } from "../schema.ts";
-import { actionFailure, isBackgroundOp, measuredPhases, type OutageRecord, type RunReport } from "../schema.ts";
+import {
+  actionFailure,
+  attemptsOf,
+  failedOf,
+  isBackgroundOp,
+  measuredPhases,
+  type OutageRecord,
+  type RunReport,
+} from "../schema.ts";
 import { actionFindings, saturationFindings } from "./action-findings.ts";
 import { baselineFindings } from "./baseline-findings.ts";
 import { rank, TIER } from "./finding-rank.ts";
@@ -135,8 +143,8 @@ const ERROR_BUDGET = 0.01;
 function failureFindings(report: RunReport, covered: Set<string>): Finding[] {
   const measured = measuredPhases(report);
   return report.ops.flatMap((o) => {
-    const attempted = o.count + o.interrupted;
-    const failed = o.errors + o.interrupted;
+    const attempted = attemptsOf(o);
+    const failed = failedOf(o);
     if (!measured.has(o.phase) || attempted === 0 || failed / attempted < ERROR_BUDGET) return [];
     if (covered.has(`${o.op}\u0000${o.phase}`)) return [];
     const classes = Object.entries(o.errorsByClass)

@@ -65,7 +65,7 @@ function highSeconds(report: RunReport, r: RecoveryRecord, actionEndMs: number, 
     inBandSince = t + 1000;
   }
   const p95At = (ms: number) => s.p95Ms[Math.round((ms - report.perSecond.originMs) / 1000)] ?? null;
-  return { baseMax, baseStretch, firstHigh, lastHigh, p95At };
+  return { baseStretch, firstHigh, lastHigh, p95At };
 }
 
 /** Redis' own hit ratio per sampler second, low by more than 3.1 standard deviations of its baseline (α ≈ 0.001). */
