@@ -206,6 +206,10 @@ export interface OpSeconds {
   /** rehearse's own cache client's lookups that second (absent in older reports). */
   cacheHits?: number[];
   cacheMisses?: number[];
+  /** A segment's part only (`rehearse run --segment`): each second's latency and pool wait, encoded ("" for a
+   * second without completions), so `rehearse merge` computes the merged p95s from histograms. */
+  latency?: string[];
+  poolWait?: string[];
 }
 
 /** How long an op took to be back within its baseline band after a fault (times on the report's clock). */
@@ -379,6 +383,40 @@ export interface RunReport {
   outages?: OutageRecord[];
   thresholds: ThresholdRow[];
   generator: GeneratorReport;
+  /** A part of a run split into segments (`rehearse run --segment i/N`): judged alone it says little. */
+  segment?: SegmentReport;
+  /** A run merged from its segments' parts (`rehearse merge`). */
+  merged?: MergedReport;
+}
+
+export interface SegmentReport {
+  index: number;
+  count: number;
+  /** The shared start instant every part's load began at (ISO 8601, UTC). */
+  startAt: string;
+  /** How much later than `startAt` this part's load began, by its own system clock. */
+  startLagMs: number;
+  /** The clock that lag is measured on (the kernel's clocksource; a part's clock is only as good as its sync). */
+  clockSource: string;
+  /** Ran no actions and no sampler: another segment conducted them. */
+  loadOnly: boolean;
+  durationScale: number;
+  /** The scenario's generator tolerance (a part's start lag beyond it is a late part). */
+  lagToleranceMs: number;
+}
+
+export interface MergedReport {
+  count: number;
+  startAt: string;
+  /** The segment that ran the actions and the sampler, if any did. */
+  conductor: number | null;
+  parts: { index: number; file: string; status: RunStatus; startLagMs: number; loadOnly: boolean }[];
+  /** Segments of 1..count with no part given: the merged load is short of the schedule. */
+  missing: number[];
+  /** Segments given more than once: only the first was merged. */
+  overlapping: number[];
+  /** Parts whose load began later than the scenario's lag tolerance after startAt. */
+  late: number[];
 }
 
 /** Why an action did not do its work (it threw, its revert threw, or it was refused); undefined when it did. */

@@ -1,6 +1,7 @@
 /** The short console summary of a run: a pure function of report.json. */
 import { hostCpuLine } from "./host-cpu.ts";
 import { DEFAULTS_HELD, fmtPct, signed, thresholdEvidence, thresholdsToList } from "./render/format.ts";
+import { segmentsLine } from "./render/segments.ts";
 import { recoveryCell } from "./render/tables.ts";
 import type { RunReport } from "./schema.ts";
 
@@ -12,6 +13,9 @@ export function renderSummary(report: RunReport): string {
     `rehearse: ${report.scenario} on ${report.provider}: ${report.status.toUpperCase()} (${(report.durationMs / 1000).toFixed(1)} s)`,
   );
   for (const reason of report.statusReasons) lines.push(`  ${reason}`);
+  const segments = segmentsLine(report);
+  if (segments) lines.push(`  ${segments}`);
+  if (report.segment) lines.push(`  its load began ${report.segment.startLagMs} ms after the shared start`);
   const width = Math.max(4, ...report.ops.map((o) => o.op.length));
   const phaseWidth = Math.max(5, ...report.ops.map((o) => o.phase.length));
   lines.push(

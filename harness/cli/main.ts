@@ -8,6 +8,7 @@ import { CAPACITY_HELP, capacityCommand } from "./commands/capacity.ts";
 import { CLEAN_HELP, cleanCommand } from "./commands/clean.ts";
 import { COMPARE_HELP, compareCommand } from "./commands/compare.ts";
 import { INIT_HELP, initCommand } from "./commands/init.ts";
+import { MERGE_HELP, mergeCommand } from "./commands/merge.ts";
 import { REPORT_HELP, reportCommand } from "./commands/report.ts";
 import { RUN_HELP, runCommand } from "./commands/run.ts";
 import { UP_HELP, upCommand } from "./commands/up.ts";
@@ -27,6 +28,7 @@ Commands:
   clean     remove leftovers of earlier runs
   report    render a report.json again: html, md, junit, findings
   compare   compare two runs (or directories of runs); exit 99 on a regression
+  merge     merge the parts of a run split into segments (run --segment) into one report
   init      write a scenario, a staging target and a nightly CI workflow into this repo
   help      show help for a command: rehearse help up
 
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, { run: (args: string[], world: World) => Promise<
   clean: { run: cleanCommand, help: CLEAN_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
   compare: { run: compareCommand, help: COMPARE_HELP },
+  merge: { run: mergeCommand, help: MERGE_HELP },
   init: { run: initCommand, help: INIT_HELP },
 };
 

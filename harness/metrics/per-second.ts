@@ -4,7 +4,7 @@
  * op for the current second; each tick keeps only the second's numbers, so
  * memory grows by a few bytes a second, not a histogram.
  */
-import { type Histogram, newHistogram, recordMs, valueAtPercentileMs } from "./histogram.ts";
+import { encodeHistogram, type Histogram, newHistogram, recordMs, valueAtPercentileMs } from "./histogram.ts";
 
 const MAX_SECONDS = 86_400;
 
@@ -16,6 +16,10 @@ export interface OpSeconds {
   errors: number[];
   cacheHits: number[];
   cacheMisses: number[];
+  /** Kept for a segment's part only: each second's latency and pool wait encoded ("" for none), so that
+   * `rehearse merge` computes the merged seconds' p95 from the histograms, not from the parts' p95s. */
+  latency?: string[];
+  poolWait?: string[];
 }
 
 interface Current {
@@ -30,6 +34,11 @@ export class PerSecondLatency {
   private readonly current = new Map<string, Current>();
   readonly ops: Map<string, OpSeconds> = new Map();
   private seconds = 0;
+  private readonly keepHistograms: boolean;
+
+  constructor(options: { keepHistograms?: boolean } = {}) {
+    this.keepHistograms = options.keepHistograms ?? false;
+  }
 
   /** op → p95 (ms) of each second; null for a second without completions. */
   get p95(): Map<string, (number | null)[]> {
@@ -54,6 +63,7 @@ export class PerSecondLatency {
         errors: Array(this.seconds).fill(0),
         cacheHits: Array(this.seconds).fill(0),
         cacheMisses: Array(this.seconds).fill(0),
+        ...(this.keepHistograms && { latency: Array(this.seconds).fill(""), poolWait: Array(this.seconds).fill("") }),
       });
     }
     recordMs(now.latency, latencyMs);
@@ -78,6 +88,8 @@ export class PerSecondLatency {
       seconds.errors.push(now.errors);
       seconds.cacheHits.push(now.cacheHits);
       seconds.cacheMisses.push(now.cacheMisses);
+      seconds.latency?.push(any ? encodeHistogram(now.latency) : "");
+      seconds.poolWait?.push(any ? encodeHistogram(now.poolWait) : "");
       now.latency.reset();
       now.poolWait.reset();
       now.errors = 0;

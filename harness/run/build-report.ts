@@ -17,6 +17,7 @@ import {
   type RunStatus,
   SCHEMA_VERSION,
   type SecondsRecord,
+  type SegmentReport,
   type ThresholdRow,
 } from "../../reports/schema.ts";
 import type { ActionRecord } from "../actions/timeline.ts";
@@ -196,6 +197,8 @@ export interface ReportInput {
   app?: AppFleet | undefined;
   /** Where report.json goes: paths in it are relative to it (a report is shared and committed). */
   reportDir?: string;
+  /** A segment's part: which one, and how its start went. */
+  segment?: SegmentReport;
 }
 
 /** The app's instances on the report's clock; one that exited on its own carries its log's last lines. */
@@ -220,24 +223,49 @@ function appReport(app: AppFleet, originMs: number, reportDir: string | undefine
   };
 }
 
+/** What a report's ops, timeline and actions say: budgets, recoveries, deltas, the servers' signals. One
+ * function for a run's report and a merged one (rehearse merge), so both are judged the same way. */
+export function judgeOps(input: {
+  scenario: Pick<LoadedScenario, "thresholds" | "baseline" | "recoveryStableForS">;
+  ops: OpReport[];
+  durationMs: number;
+  /** The load's start on the report's clock. */
+  loadStartMs: number;
+  phases: RunReport["phases"];
+  perSecond: RunReport["perSecond"];
+  timeline: RunReport["timeline"];
+  actions: ActionRecord[];
+}) {
+  const { scenario, ops, phases, timeline } = input;
+  const thresholds = thresholdRows(
+    evaluateThresholds(scenario.thresholds, ops.map(measuredOfReport), input.durationMs),
+    input.loadStartMs,
+  );
+  const { recoveries, refills } = computeRecoveries({
+    phases,
+    baseline: scenario.baseline,
+    ops,
+    actions: input.actions,
+    perSecond: input.perSecond,
+    timeline,
+    stableForS: scenario.recoveryStableForS,
+  });
+  const deltas = computeDeltas({ phases, baseline: scenario.baseline, ops, timeline, recoveries });
+  return {
+    thresholds,
+    deltas,
+    phaseSignals: phaseSignals({ phases, baseline: scenario.baseline, timeline }),
+    recoveries,
+    refills,
+    disturbed: disturbedWindows(timeline),
+  };
+}
+
 /** report.json from what a run produced: phases and actions on the run's clock, ops, deltas, verdict. */
 export function buildRunReport(input: ReportInput): RunReport {
   const { scenario, rehearsal } = input;
   const { clock, outcome } = rehearsal;
   const ops = opReports(outcome.store.all());
-  // Judged on what the report holds, so a merged report (rehearse merge) is judged the same way.
-  const thresholds = thresholdRows(
-    evaluateThresholds(scenario.thresholds, ops.map(measuredOfReport), outcome.durationMs),
-    clock.loadStartMs,
-  );
-  // A threshold that aborted the run fails it (exit 99); only a signal makes it aborted (exit 105).
-  const { status, reasons } = statusOf({
-    aborted: input.aborted,
-    stoppedByThreshold: outcome.abortedBy.length > 0,
-    generator: outcome.generator,
-    thresholds,
-    actions: rehearsal.actions,
-  });
   // The open-ended default phase ends with the load.
   const phases = scenario.phases.map((p) => ({
     name: p.name,
@@ -245,16 +273,24 @@ export function buildRunReport(input: ReportInput): RunReport {
     endMs: clock.atLoadOffset(Math.min(p.endMs, outcome.durationMs)),
   }));
   const perSecond = { originMs: clock.loadStartMs, intervalMs: 1000, ops: Object.fromEntries(outcome.perSecond.ops) };
-  const { recoveries, refills } = computeRecoveries({
-    phases,
-    baseline: scenario.baseline,
+  const judged = judgeOps({
+    scenario,
     ops,
-    actions: rehearsal.actions,
+    durationMs: outcome.durationMs,
+    loadStartMs: clock.loadStartMs,
+    phases,
     perSecond,
     timeline: rehearsal.timeline,
-    stableForS: scenario.recoveryStableForS,
+    actions: rehearsal.actions,
   });
-  const deltas = computeDeltas({ phases, baseline: scenario.baseline, ops, timeline: rehearsal.timeline, recoveries });
+  // A threshold that aborted the run fails it (exit 99); only a signal makes it aborted (exit 105).
+  const { status, reasons } = statusOf({
+    aborted: input.aborted,
+    stoppedByThreshold: outcome.abortedBy.length > 0,
+    generator: outcome.generator,
+    thresholds: judged.thresholds,
+    actions: rehearsal.actions,
+  });
   return {
     schemaVersion: SCHEMA_VERSION,
     status,
@@ -282,17 +318,18 @@ export function buildRunReport(input: ReportInput): RunReport {
     seed: input.seed,
     phases,
     ops,
-    deltas,
-    phaseSignals: phaseSignals({ phases, baseline: scenario.baseline, timeline: rehearsal.timeline }),
+    deltas: judged.deltas,
+    phaseSignals: judged.phaseSignals,
     timeline: rehearsal.timeline,
     perSecond,
     actions: rehearsal.actions,
-    recoveries,
-    refills,
-    disturbed: disturbedWindows(rehearsal.timeline),
+    recoveries: judged.recoveries,
+    refills: judged.refills,
+    disturbed: judged.disturbed,
     outages: rehearsal.outages,
     ...(input.app && { app: appReport(input.app, clock.originMs, input.reportDir) }),
-    thresholds,
+    thresholds: judged.thresholds,
     generator: outcome.generator,
+    ...(input.segment && { segment: input.segment }),
   };
 }

@@ -15,6 +15,7 @@ import type { AppFleet } from "../app/app-fleet.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
 import type { HttpTargets } from "../clients/http.ts";
 import { PoolGuard } from "../clients/pool-guard.ts";
+import { executorShare, shareOf, WHOLE } from "../executors/segment.ts";
 import type { MetricsStore } from "../metrics/store.ts";
 import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
@@ -23,6 +24,7 @@ import { type GeneratorSample, Sampler, type TimelineSample } from "../sampler/s
 import type { LoadedScenario } from "../scenario/load.ts";
 import { type ProgressState, progressState } from "./progress-state.ts";
 import { RunClock } from "./run-clock.ts";
+import { type SegmentRun, startLagMs, waitForStart } from "./segment-run.ts";
 
 /** The cache client's settings; they change what cache latency means, so the report records them.
  * No commandTimeout: ioredis arms a timer for any number, 0 included (it would fail every command). */
@@ -37,6 +39,8 @@ export interface Rehearsal {
   actions: ActionRecord[];
   timeline: TimelineSample[];
   outages: Outage[];
+  /** A segment's part: how late its load began after the shared start. */
+  startLagMs?: number;
 }
 
 export interface RehearsalOptions {
@@ -49,6 +53,8 @@ export interface RehearsalOptions {
   /** After the load, let what is in flight finish for up to this long before cancelling it (capacity
    * steps: the next one runs on the same PgBouncer); never after a signal. */
   drainMs?: number;
+  /** Run one segment's share of the load, from a shared start (`--segment`, `--start-at`). */
+  part?: SegmentRun | undefined;
 }
 
 export async function rehearse(
@@ -56,37 +62,45 @@ export async function rehearse(
   stack: StartedStack,
   options: RehearsalOptions,
 ): Promise<Rehearsal> {
-  const pool = createDbPool(stack.urls.pgbouncer, scenario.client);
+  const part = options.part;
+  const segment = part?.segment ?? WHOLE;
+  // The scenario's pool is the total across segments (each needs one connection at least).
+  const poolSize = Math.max(1, shareOf(segment, scenario.client.poolSize));
+  const pool = createDbPool(stack.urls.pgbouncer, { ...scenario.client, poolSize });
   // However the load ends, what is still in flight is cancelled and the pool ends within a bound.
   const guard = new PoolGuard(pool, stack.urls.pgbouncer);
   // A cold pool would show its SCRAM handshakes as pool wait in the first second of every run.
-  await warmPool(pool, scenario.client.poolSize);
+  await warmPool(pool, poolSize);
   const redis = new Redis(stack.urls.redis, REDIS_CLIENT);
   redis.on("error", () => {});
   const actionRedis = new Redis(stack.urls.redis, REDIS_CLIENT);
   actionRedis.on("error", () => {});
+  if (part) await waitForStart(part, LOAD_LEAD_MS, options.signal);
   const clock = new RunClock(LOAD_LEAD_MS);
   let totals: GeneratorSample = { iterations: 0, errors: 0, dropped: 0 };
-  const sampler = new Sampler({
-    urls: stack.urls,
-    originMs: clock.originMs,
-    generator: () => totals,
-    processes: async () => ({
-      appGroups: (options.app?.live ?? []).flatMap((i) => (i.pgid === undefined ? [] : [i.pgid])),
-      services: Object.fromEntries(
-        await Promise.all(SERVICE_NAMES.map(async (s) => [s, await stack.hostPids(s)] as const)),
-      ),
-    }),
-    warn: options.warn,
-  });
+  // A load-only part neither samples the servers nor acts on them: the conducting part does.
+  const sampler = part?.loadOnly
+    ? undefined
+    : new Sampler({
+        urls: stack.urls,
+        originMs: clock.originMs,
+        generator: () => totals,
+        processes: async () => ({
+          appGroups: (options.app?.live ?? []).flatMap((i) => (i.pgid === undefined ? [] : [i.pgid])),
+          services: Object.fromEntries(
+            await Promise.all(SERVICE_NAMES.map(async (s) => [s, await stack.hostPids(s)] as const)),
+          ),
+        }),
+        warn: options.warn,
+      });
   const actionsStop = new AbortController();
   const stopActions = () => actionsStop.abort();
   const unsubscribe = onAbort(options.signal, stopActions);
   try {
-    sampler.start();
+    sampler?.start();
     const running = new Map<number, string>();
     const actionsDone = runActions(
-      scenario.actions,
+      part?.loadOnly ? [] : scenario.actions,
       {
         stack,
         redis: actionRedis,
@@ -102,7 +116,7 @@ export async function rehearse(
     let outcome: LoadOutcome;
     try {
       outcome = await runLoad(
-        scenario.executors,
+        scenario.executors.map((e) => executorShare(e, segment)),
         scenario.ops,
         { pool, redis, cachePrefix: scenario.cachePrefix, ...(options.http && { http: options.http }) },
         {
@@ -113,6 +127,7 @@ export async function rehearse(
           // Phases before the baseline are warm-up: the generator is judged on what is measured.
           measuredPhases: [...measuredPhases(scenario)],
           windowedPhases: windowedPhases(scenario),
+          keepSecondHistograms: part !== undefined,
           tolerance: { ...DEFAULT_TOLERANCE, dispatchLagMs: scenario.lagToleranceMs },
           onTick: (store, perSecond) => {
             totals = totalsOf(store);
@@ -135,11 +150,18 @@ export async function rehearse(
       stopActions();
     }
     const actions = await actionsDone;
-    const timeline = await sampler.stop();
-    return { clock, outcome, actions, timeline, outages: sampler.outages.outages };
+    const timeline = (await sampler?.stop()) ?? [];
+    return {
+      clock,
+      outcome,
+      actions,
+      timeline,
+      outages: sampler?.outages.outages ?? [],
+      ...(part && { startLagMs: startLagMs(part, clock.loadStartAt) }),
+    };
   } finally {
     unsubscribe();
-    await sampler.stop();
+    await sampler?.stop();
     redis.disconnect();
     actionRedis.disconnect();
     await guard.abandon(2_000, options.signal.aborted ? 0 : (options.drainMs ?? 0));

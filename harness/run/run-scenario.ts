@@ -18,6 +18,7 @@ import { seed, seedPool } from "../workloads/saas/schema.ts";
 import { buildRunReport } from "./build-report.ts";
 import type { ProgressState } from "./progress-state.ts";
 import { rehearse } from "./rehearsal.ts";
+import { clockSource, type SegmentRun } from "./segment-run.ts";
 
 export interface RunOptions {
   /** The stack to start: provider, settings (defaults < scenario < flags), the run's signal. */
@@ -32,6 +33,10 @@ export interface RunOptions {
   logDir: string;
   /** The environment the app under test inherits (PATH, HOME...). */
   env: Record<string, string | undefined>;
+  /** One segment of a run split across processes (`--segment`, `--start-at`). */
+  part?: SegmentRun | undefined;
+  /** The scenario's --duration-scale, recorded in a part's report so merge reads the scenario the same way. */
+  durationScale?: number;
 }
 
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
@@ -49,6 +54,18 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
       aborted: options.signal.aborted,
       app,
       reportDir: options.logDir,
+      ...(options.part && {
+        segment: {
+          index: options.part.segment.index,
+          count: options.part.segment.count,
+          startAt: new Date(options.part.startAtEpochMs).toISOString(),
+          startLagMs: rehearsal.startLagMs ?? 0,
+          clockSource: clockSource(),
+          loadOnly: options.part.loadOnly,
+          durationScale: options.durationScale ?? 1,
+          lagToleranceMs: scenario.lagToleranceMs,
+        },
+      }),
     });
   });
 }

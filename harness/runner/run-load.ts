@@ -90,12 +90,14 @@ export async function runLoad(
     measuredPhases?: string[];
     /** Phases whose budgets are judged on rolling windows too: their series are kept second by second. */
     windowedPhases?: string[];
+    /** Keep each second's histograms in the per-second figures (a segment's part: merged later). */
+    keepSecondHistograms?: boolean;
   } = {},
 ): Promise<LoadOutcome> {
   const store = options.store ?? new MetricsStore();
   const monitor = new GeneratorMonitor();
   const startedAtMs = options.startAtMs ?? performance.now() + 5; // a moment to set every scenario up
-  const perSecond = new PerSecondLatency();
+  const perSecond = new PerSecondLatency({ keepHistograms: options.keepSecondHistograms ?? false });
   const phases = options.phases ?? [{ name: "run", startMs: 0, endMs: Number.POSITIVE_INFINITY }];
   // Stops on the caller's signal, or when an abortOnFail threshold fails.
   const stop = new AbortController();

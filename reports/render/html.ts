@@ -4,6 +4,7 @@
  * action windows, findings, the delta table coloured by how bad each change
  * is, thresholds, generator health, actions and the run's settings.
  */
+
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Comparison } from "../compare.ts";
@@ -14,6 +15,7 @@ import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";
 import { appInstanceText, thresholdCell } from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
+import { segmentsLine } from "./segments.ts";
 import { ACTION_COLUMNS, actionRows, type Column, DELTA_COLUMNS, PHASE_SIGNAL_COLUMNS } from "./tables.ts";
 
 const require = createRequire(import.meta.url);
@@ -81,6 +83,7 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
   sections.push(
     `<h1>rehearse: ${h(report.scenario)} <span class="status ${report.status}">${h(report.status.toUpperCase())}</span></h1>`,
     `<div class="muted">${h(report.provider)} · ${(report.durationMs / 1000).toFixed(1)} s · started ${h(report.startedAt)} · ${h(report.scenarioFile ?? "")}</div>`,
+    ...(segmentsLine(report) ? [`<div class="muted">${h(segmentsLine(report) ?? "")}</div>`] : []),
     report.statusReasons.length ? `<ul>${report.statusReasons.map((r) => `<li>${h(r)}</li>`).join("")}</ul>` : "",
   );
   sections.push(

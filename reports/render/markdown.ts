@@ -1,4 +1,5 @@
 /** report.md: a compact summary for CI (status, thresholds, deltas, recovery, findings, comparison). */
+
 import type { Comparison } from "../compare.ts";
 import { hostCpuLine } from "../host-cpu.ts";
 import { measuredPhases, type RunReport } from "../schema.ts";
@@ -6,6 +7,7 @@ import { comparisonCells, comparisonHeadline, noiseLine } from "./comparison.ts"
 import { escapeMdCell as cell } from "./escape.ts";
 import { findings } from "./findings.ts";
 import { appInstanceText, DEFAULTS_HELD, thresholdCell, thresholdsToList } from "./format.ts";
+import { segmentsLine } from "./segments.ts";
 import { ACTION_COLUMNS, actionRows, type Column, DELTA_COLUMNS, PHASE_SIGNAL_COLUMNS } from "./tables.ts";
 
 const ICON: Record<RunReport["status"], string> = { passed: "✅", failed: "❌", invalid: "⚠️", aborted: "⏹️" };
@@ -17,6 +19,8 @@ export function renderMarkdown(report: RunReport, comparison?: Comparison): stri
   lines.push(
     `${cell(report.provider)} · ${(report.durationMs / 1000).toFixed(1)} s · started ${report.startedAt} · generator ${report.generator.valid ? "valid" : "**INVALID**"} (${Number(report.generator.achievedRate.toFixed(1))}/${Number(report.generator.targetRate.toFixed(1))} it/s, dispatch lag p99 ${report.generator.dispatchLagP99Ms} ms)`,
   );
+  const segments = segmentsLine(report);
+  if (segments) lines.push("", segments);
   const host = hostCpuLine(report);
   if (host) lines.push("", host);
   for (const reason of report.statusReasons) lines.push(`- ${cell(reason)}`);

@@ -96,5 +96,42 @@ describe("rehearse compare on repeated runs of one scenario (one stack, run alon
     expect(slow.stdout).toMatch(/baseline\s+detail\s+latency p95 \(ms\).*regression/);
     expect(slow.stdout).not.toMatch(/lookup .*regression/);
     expect(existsSync(join(dir, "same", "compare-lookup", "report.json"))).toBe(true);
+
+    // The same load from three processes (rehearse run --segment k/3 from one start), merged: the gate
+    // finds it within the noise of the accepted one-process runs, regression-free.
+    const startAt = new Date(Date.now() + PART_LEAD_MS).toISOString();
+    const parts = await Promise.all(
+      [1, 2, 3].map((k) =>
+        runRehearse(
+          [
+            "run",
+            SCENARIO,
+            "--target",
+            targetFile,
+            "--segment",
+            `${k}/3`,
+            "--start-at",
+            startAt,
+            "--out",
+            join(dir, `part-${k}`),
+            "--no-progress",
+          ],
+          testEnv(stateDir),
+        ),
+      ),
+    );
+    for (const p of parts) expect(p.code, `${p.stdout}\n${p.stderr}`).toBe(0);
+    const partFiles = [1, 2, 3].map((k) => join(dir, `part-${k}`, "compare-lookup", "report.json"));
+    const merged = await runRehearse(["merge", ...partFiles, "--out", join(dir, "merged")], testEnv(stateDir));
+    expect(merged.code, `${merged.stdout}\n${merged.stderr}`).toBe(0);
+    const mergedReport = readReportFile(join(dir, "merged", "compare-lookup", "report.json"));
+    expect(mergedReport.disturbed ?? [], "disturbed").toEqual([]);
+    const gate = await runRehearse(["compare", baselines, join(dir, "merged")], testEnv(stateDir));
+    expect(gate.code, gate.stdout).toBe(0);
+    expect(gate.stdout).toMatch(/0 regression\(s\), 0 improvement\(s\)/);
+    expect(gate.stdout).toMatch(/within noise/);
   }, 600_000);
 });
+
+/** Time for three processes to load the scenario and connect before their shared start. */
+const PART_LEAD_MS = 6_000;

@@ -37,6 +37,11 @@ export default defineScenario({
 });
 `;
 
+/** Dependencies' install scripts are not run: rehearse has none of its own, and the one a dependency has
+ * (ssh2's optional cpu-features, a native build) took a core for 20 s beside the scenario tests, making
+ * their generators late. What is tested is rehearse's package, not a C++ compiler. */
+const INSTALL_FLAGS = ["--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"];
+
 beforeAll(async () => {
   // prepack builds dist/ first (tsc -p tsconfig.build.json).
   const pack = await execa("npm", ["pack", "--json", "--pack-destination", project], {
@@ -46,7 +51,7 @@ beforeAll(async () => {
   });
   packed = JSON.parse(pack.stdout)[0];
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "team-app", private: true, type: "module" }));
-  await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(project, packed.filename)], {
+  await execa("npm", ["install", ...INSTALL_FLAGS, join(project, packed.filename)], {
     cwd: project,
     env,
     timeout: 180_000,
@@ -178,7 +183,7 @@ describe("a CommonJS repository made by `npm init -y`, nothing else in it", () =
 
   beforeAll(async () => {
     await execa("npm", ["init", "-y"], { cwd: repo, env });
-    await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(project, packed.filename)], {
+    await execa("npm", ["install", ...INSTALL_FLAGS, join(project, packed.filename)], {
       cwd: repo,
       env,
       timeout: 180_000,

@@ -603,6 +603,41 @@ const CASES: Case[] = [
     says: ["--repeat: '0' is not a whole number from 1 to 20"],
   },
   {
+    what: "a --segment that is not i/N",
+    argv: () => runCase(scenario(""), "--segment", "4/3"),
+    says: ["--segment: '4/3': i must be 1 to 3"],
+  },
+  {
+    what: "segments of a run without a shared start",
+    argv: () => runCase(scenario(""), "--segment", "2/3"),
+    says: ["--segment: needs --start-at"],
+  },
+  {
+    what: "a --start-at in the past or without its zone",
+    argv: () => runCase(scenario(""), "--segment", "1/2", "--start-at", "2020-01-01T00:00:00"),
+    says: ["--start-at: '2020-01-01T00:00:00' is not an ISO 8601 time"],
+  },
+  {
+    what: "a --start-at already past",
+    argv: () => runCase(scenario(""), "--segment", "1/2", "--start-at", "2020-01-01T00:00:00Z"),
+    says: ["--start-at: '2020-01-01T00:00:00Z' is ", "s in the past (a part may start at most 1 s late)"],
+  },
+  {
+    what: "--load-only without --segment",
+    argv: () => runCase(scenario(""), "--load-only"),
+    says: ["--load-only: only with --segment"],
+  },
+  {
+    what: "segments of a run without a target they all drive",
+    argv: () => runCase(scenario(""), "--segment", "1/2", "--start-at", new Date(Date.now() + 60_000).toISOString()),
+    says: ["the parts of one run drive one system: give every part the same --target"],
+  },
+  {
+    what: "merge of reports that are not parts",
+    argv: () => ["merge", json(sampleReport()), "--out", join(dir, "merged-never")],
+    says: ["not a segment's part"],
+  },
+  {
     what: "run --compare with a run of another scenario",
     argv: () => runCase(scenario(""), "--compare", json(sampleReport())),
     says: ["--compare", "it is a run of 'sample'"],

@@ -7,6 +7,7 @@ import { renderJunit } from "../../reports/render/junit.ts";
 import { renderMarkdown } from "../../reports/render/markdown.ts";
 import { FORMAT_NAMES, RENDERERS } from "../../reports/render/registry.ts";
 import { severity } from "../../reports/render/tables.ts";
+import { renderSummary } from "../../reports/summary.ts";
 import { ODD_OP, sampleReport } from "../fixtures/reports/sample-report.ts";
 
 describe("renderers registry", () => {
@@ -177,5 +178,43 @@ describe("html", () => {
       { kind: "action", label: "backup", startS: 10, endS: 18 },
       { kind: "action", label: "flush-cache", startS: 12, endS: 12.01 },
     ]);
+  });
+});
+
+describe("a merged run and a part say so in every rendering", () => {
+  const merged = {
+    ...sampleReport(),
+    merged: {
+      count: 3,
+      startAt: "2026-12-02T10:00:00.000Z",
+      conductor: 1,
+      parts: [],
+      missing: [3],
+      overlapping: [],
+      late: [2],
+    },
+  };
+  it("names the missing and late segments in the Markdown, the HTML and the console summary", () => {
+    const line = "merged from 0 of 3 segments started at 2026-12-02T10:00:00.000Z (missing 3; late 2)";
+    expect(renderMarkdown(merged)).toContain(line);
+    expect(renderHtml(merged)).toContain(line);
+    expect(renderSummary(merged)).toContain(line);
+  });
+  it("tells a part's reader that the verdict is the merged report's", () => {
+    const part = {
+      ...sampleReport(),
+      segment: {
+        index: 2,
+        count: 3,
+        startAt: "2026-12-02T10:00:00.000Z",
+        startLagMs: 3.2,
+        clockSource: "system clock (tsc)",
+        loadOnly: true,
+        durationScale: 1,
+        lagToleranceMs: 30,
+      },
+    };
+    expect(renderSummary(part)).toContain("segment 2/3 (load only) of a run from 2026-12-02T10:00:00.000Z");
+    expect(renderSummary(part)).toContain("its load began 3.2 ms after the shared start");
   });
 });

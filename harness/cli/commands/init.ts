@@ -6,12 +6,22 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { stringify } from "yaml";
 import { BadInputError } from "../../../core/errors.ts";
+import {
+  DEFAULT_SEGMENTS,
+  type DistributedPlan,
+  githubWorkflow,
+  k8sObjects,
+  k8sReadme,
+} from "../../init/distributed-templates.ts";
 import { initReadme, nightlyWorkflow, stagingTarget } from "../../init/repo-templates.ts";
 import { appScenario, opsScenario } from "../../init/scenario-templates.ts";
 import type { Outcome } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { type World, writeLine } from "../world.ts";
+
+const MAX_INIT_SEGMENTS = 64;
 
 export const INIT_HELP = `Usage: rehearse init [options]
 
@@ -21,6 +31,8 @@ Writes, in the current directory (never overwriting a file):
   rehearse/baselines/.gitkeep              where accepted runs go, for rehearse compare
   rehearse/README.md                       what each file is for
   .github/workflows/rehearse-nightly.yml   the nightly regression job
+  with --distributed github: .github/workflows/rehearse-distributed.yml (a segment matrix and a merge job)
+  with --distributed k8s:    rehearse/k8s/job.yaml, configmap.yaml, README.md (an Indexed Job and its steps)
 
 Options:
   --kind <app|ops>        app: start your app and drive HTTP at it (default);
@@ -35,6 +47,9 @@ Options:
   --name <name>           the scenario's name (default "cold-cache")
   --dir <dir>             where the scenario goes (default "rehearse")
   --root <dir>            the repository root (default: the current directory)
+  --distributed <k8s|github>  also write a run from several machines: a Kubernetes Indexed Job or a
+                          GitHub Actions matrix, one segment each (run --segment), merged by rehearse merge
+  --segments <n>          with --distributed: how many parts (2–${MAX_INIT_SEGMENTS}, default ${DEFAULT_SEGMENTS})
 
 Exit codes: 0 written (or every file already there), 2 bad input.`;
 
@@ -82,6 +97,8 @@ export async function initCommand(args: string[], world: World): Promise<Outcome
       name: { type: "string" },
       dir: { type: "string" },
       root: { type: "string" },
+      distributed: { type: "string" },
+      segments: { type: "string" },
     },
     strict: true,
   });
@@ -100,6 +117,13 @@ export async function initCommand(args: string[], world: World): Promise<Outcome
       if (values[flag] !== undefined) problems.push(`--${flag}: only with --kind app`);
   }
   const env = readEnvFlags(values.env ?? [], values["port-env"], problems);
+  const distributed = values.distributed;
+  if (distributed !== undefined && distributed !== "k8s" && distributed !== "github")
+    problems.push(`--distributed: '${distributed}' is not one of k8s, github`);
+  const segments = Number(values.segments ?? DEFAULT_SEGMENTS);
+  if (values.segments !== undefined && distributed === undefined) problems.push("--segments: only with --distributed");
+  if (!Number.isInteger(segments) || segments < 2 || segments > MAX_INIT_SEGMENTS)
+    problems.push(`--segments: '${values.segments}' is not a whole number from 2 to ${MAX_INIT_SEGMENTS}`);
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
 
   const root = resolve(values.root ?? process.cwd());
@@ -121,6 +145,18 @@ export async function initCommand(args: string[], world: World): Promise<Outcome
     [join(dir, "README.md"), initReadme(dir, name)],
     [join(".github", "workflows", "rehearse-nightly.yml"), nightlyWorkflow(dir)],
   ];
+  const plan: DistributedPlan = { scenario: `${dir}/${name}.ts`, target: `${dir}/staging.target.json`, segments };
+  if (distributed === "github")
+    files.push([join(".github", "workflows", "rehearse-distributed.yml"), githubWorkflow(plan)]);
+  if (distributed === "k8s") {
+    const k8sDir = `${dir}/k8s`;
+    const { configMap, job } = k8sObjects(plan, { scenario, target: stagingTarget() }, "REPLACE-WITH-YOUR-IMAGE");
+    files.push(
+      [join(dir, "k8s", "job.yaml"), stringify(job)],
+      [join(dir, "k8s", "configmap.yaml"), stringify(configMap)],
+      [join(dir, "k8s", "README.md"), k8sReadme(plan, k8sDir)],
+    );
+  }
   for (const [path, text] of files) {
     const target = join(root, path);
     if (existsSync(target)) {

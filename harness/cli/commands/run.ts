@@ -14,15 +14,18 @@ import type { RunReport } from "../../../reports/schema.ts";
 import { renderSummary } from "../../../reports/summary.ts";
 import { reportDir, writeReports } from "../../../reports/write-reports.ts";
 import { compareRuns } from "../../compare/compare-runs.ts";
+import { segmentLabel } from "../../executors/segment.ts";
 import { abortedBeforeLoad } from "../../run/build-report.ts";
 import { externalPlan, externalPlanLines } from "../../run/external-plan.ts";
 import { runScenario } from "../../run/run-scenario.ts";
+import type { SegmentRun } from "../../run/segment-run.ts";
 import { type LoadedScenario, loadScenario } from "../../scenario/load.ts";
 import { reachProblems } from "../../scenario/reach.ts";
 import { type Outcome, outcomeOfRun, worstOf } from "../exit-codes.ts";
 import { parseCliArgs } from "../parse-args.ts";
 import { Progress } from "../progress.ts";
 import { openRunSession } from "../run-session.ts";
+import { readSegmentFlags, SEGMENT_FLAGS_HELP, SEGMENT_OPTIONS, segmentScenarioProblems } from "../segment-flags.ts";
 import {
   logLevelHelp,
   readStackFlags,
@@ -52,6 +55,7 @@ Options:
   --tolerance <pct>        with --compare: relative tolerance (default 20)
   --floor <ms>             with --compare: absolute noise floor (default 5)
   --no-progress            no live progress (a line redrawn on a TTY, else one every 5 s)
+${SEGMENT_FLAGS_HELP}
 ${STACK_FLAGS_HELP}
 ${logLevelHelp("default: info, to <out>/rehearse.log, not stderr")}
   (Stack flags and $REHEARSE_* override the scenario's stack block, which overrides the defaults.)`;
@@ -68,16 +72,22 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT)
     problems.push(`--repeat: '${values.repeat}' is not a whole number from 1 to ${MAX_REPEAT}`);
   const compareOptions = readCompareFlags(values, problems);
+  const part = readSegmentFlags(values, positionals, problems);
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
   const base = values.compare ? readReportFile(values.compare) : undefined;
 
   // Every scenario is validated before anything starts.
   const scenarios: LoadedScenario[] = [];
-  for (const file of positionals) scenarios.push(await loadScenario(file, scale));
+  for (const file of positionals) {
+    const loaded = await loadScenario(file, scale);
+    // Only the conducting part seeds and acts: N parts seeding one database would race each other.
+    scenarios.push(part?.loadOnly ? { ...loaded, seedScale: 0, seedFn: undefined, actions: [] } : loaded);
+  }
   for (const s of scenarios) {
     const problems = [
       ...reachProblems(s, flags.target),
       ...(flags.target ? externalPlan(s, flags.target).problems : []),
+      ...(part ? segmentScenarioProblems(s, part, flags) : []),
     ];
     if (problems.length > 0)
       throw new BadInputError(
@@ -111,6 +121,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
       for (let k = 1; k <= repeat && !signal.aborted; k++) {
         if (flags.target) for (const line of externalPlanLines(scenario, flags.target)) writeLine(world.stdout, line);
         if (repeat > 1) writeLine(world.stdout, `rehearse run: ${scenario.name}: run ${k} of ${repeat}`);
+        if (part) writeLine(world.stdout, partLine(scenario.name, part));
         const startedAt = new Date().toISOString();
         const report = await runScenario(scenario, {
           stack: stackRequest(flags, settings.get(scenario) as StackSettings, world, signal),
@@ -120,6 +131,8 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
           env: world.env,
           onProgress: progress ? (state) => progress.update(state) : undefined,
           onStage: progress ? (text) => progress.stage(scenario.name, text) : undefined,
+          part,
+          durationScale: scale,
         }).catch((error: unknown) => {
           // Stopped during start-up or seeding: there are no numbers, but there is a report.
           if (error instanceof AbortedError) {
@@ -134,7 +147,8 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
         log.info({ scenario: report.scenario, status: report.status, file }, "report written");
         writeLine(world.stdout, renderSummary(report));
         writeLine(world.stdout, `  report: ${file} (and report.html, report.md, junit.xml, findings.txt)`);
-        outcome = worstOf(outcome, outcomeOfRun(report.status));
+        // A part's verdict is the merged run's: it exits 0 once it ran (its status is in its report).
+        outcome = worstOf(outcome, part && report.status !== "aborted" ? "ok" : outcomeOfRun(report.status));
       }
       const first = reports[0];
       if (base && first && base.scenario === first.scenario && !signal.aborted) {
@@ -157,11 +171,17 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   return outcome;
 }
 
+function partLine(name: string, part: SegmentRun): string {
+  const role = part.loadOnly ? "load only" : "conducts the actions and the sampler";
+  return `rehearse run: ${name}: segment ${segmentLabel(part.segment)} (${role}); its load starts at ${new Date(part.startAtEpochMs).toISOString()}`;
+}
+
 function parseOrThrow(args: string[]) {
   return parseCliArgs({
     args,
     options: {
       ...STACK_OPTIONS,
+      ...SEGMENT_OPTIONS,
       out: { type: "string" },
       "duration-scale": { type: "string" },
       compare: { type: "string" },

@@ -1,0 +1,121 @@
+/**
+ * A run split into three segments (three `rehearse run --segment k/3 --start-at <time>` processes against
+ * one stack, as three machines or Job pods would be) and merged by `rehearse merge` is the run one process
+ * makes: the schedule's iteration count exactly, p95/p99 of a PgBouncer pause as the open-loop prediction
+ * says (within the one-process accuracy test's 10%). That compare finds a merged run and one process's
+ * within noise is test/integration-alone/compare.test.ts's (it needs a quiet host).
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StartedStack } from "../../containers/index.ts";
+import { mergeCommand, partCommand } from "../../harness/init/distributed-templates.ts";
+import type { RunReport } from "../../reports/schema.ts";
+import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
+import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../helpers/stack.ts";
+
+const FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/segments.ts", import.meta.url));
+const SCHEDULED = 200 * 8; // rate × duration
+/** Long enough for three processes to load the scenario and connect on a busy 2-core machine. */
+const START_LEAD_MS = 8_000;
+const provider = providersUnderTest().includes("native") ? "native" : "testcontainers";
+
+/** The fault phase's p95 and p99 as the open-loop model predicts them for a pause of S at its start. */
+function predicted(report: RunReport) {
+  const pause = report.actions[0];
+  const fault = report.phases.find((p) => p.name === "fault");
+  const baseline = report.ops.find((o) => o.phase === "baseline");
+  if (!pause || pause.endMs === null || !fault || !baseline) throw new Error("the run has no pause, fault or baseline");
+  const S = pause.endMs - pause.startMs;
+  const F = fault.endMs - fault.startMs;
+  const L0 = baseline.latencyMs.p50;
+  return { p95: L0 + S - 0.05 * F, p99: L0 + S - 0.01 * F };
+}
+
+const off = (measured: number, expected: number) => Math.abs(measured - expected) / expected;
+
+describe(`a run split into segments and merged (${provider})`, () => {
+  const stateDir = newStateDir();
+  const dir = mkdtempSync(join(tmpdir(), "rehearse-segments-"));
+  const env = testEnv(stateDir);
+  const target = join(dir, "target.json");
+  let stack: StartedStack;
+  const partFile = (k: number) => join(dir, `part${k}`, "segments", "report.json");
+
+  beforeAll(async () => {
+    stack = await startTestStack(provider, stateDir);
+    writeFileSync(target, JSON.stringify({ name: "test-stack", ...stack.urls }));
+  });
+  afterAll(async () => {
+    await stack?.teardown();
+  });
+
+  it("three parts from one start merge into the run one process makes", async () => {
+    const startAt = new Date(Date.now() + START_LEAD_MS).toISOString();
+    // The parts run the command `rehearse init --distributed` writes for each copy, with this machine's paths.
+    const plan = { scenario: FIXTURE, target, segments: 3 };
+    const parts = await Promise.all(
+      [1, 2, 3].map((k) => runRehearse(cliArgs(partCommand(plan, String(k), startAt, join(dir, `part${k}`))), env)),
+    );
+    for (const p of parts) expect(p.code, p.stdout + p.stderr).toBe(0);
+    expect(parts[1]?.stdout).toMatch(/segment 2\/3 \(load only\)/);
+
+    const merge = await runRehearse(
+      cliArgs(mergeCommand(plan, [1, 2, 3].map(partFile).join(" "), join(dir, "merged"))),
+      env,
+    );
+    expect(merge.code, merge.stdout + merge.stderr).toBe(0);
+    const merged = readReport(join(dir, "merged"), "segments");
+    console.log(
+      JSON.stringify({
+        merged: merged.ops.map((o) => [o.phase, o.count, o.latencyMs]),
+        parts: merged.merged,
+        generator: merged.generator,
+      }),
+    );
+
+    // The union of the segments is the schedule, each iteration once.
+    expect(merged.ops.reduce((n, o) => n + o.count + o.dropped + o.interrupted, 0)).toBe(SCHEDULED);
+    expect(merged.merged).toMatchObject({ count: 3, conductor: 1, missing: [], overlapping: [], late: [] });
+    expect(merged.generator.reasons).toEqual([]);
+    expect(merged.status).toBe("passed");
+    // Only the conducting part paused PgBouncer and sampled the servers.
+    expect(merged.actions.map((a) => a.name)).toEqual(["pgbouncer-pause"]);
+    expect(readReport(join(dir, "part2"), "segments")).toMatchObject({ actions: [], timeline: [] });
+
+    // The pause decides the fault phase's tail, within the bounds the one-process accuracy test holds.
+    const fault = merged.ops.find((o) => o.phase === "fault");
+    const expected = predicted(merged);
+    expect(off(fault?.latencyMs.p95 ?? 0, expected.p95), `p95 ${fault?.latencyMs.p95} vs ${expected.p95}`).toBeLessThan(
+      0.1,
+    );
+    expect(off(fault?.latencyMs.p99 ?? 0, expected.p99), `p99 ${fault?.latencyMs.p99} vs ${expected.p99}`).toBeLessThan(
+      0.1,
+    );
+
+    // A missing part is named, and the merged run is invalid: its load is short of the schedule.
+    const short = await runRehearse(["merge", partFile(1), partFile(2), "--out", join(dir, "short")], env);
+    expect(short.code, short.stderr).toBe(99);
+    const partial = readReport(join(dir, "short"), "segments");
+    expect(partial.status).toBe("invalid");
+    expect(partial.merged?.missing).toEqual([3]);
+    expect(partial.statusReasons.join("\n")).toMatch(/segment 3\/3 is missing/);
+
+    // A merged report is not a part: refused before anything is written.
+    const refused = await runRehearse(
+      ["merge", partFile(1), join(dir, "merged", "segments", "report.json"), "--out", join(dir, "refused")],
+      env,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not a segment's part/);
+  });
+});
+
+/** `npx rehearse <args>` as the CLI's arguments (the paths here have no spaces). */
+function cliArgs(command: string): string[] {
+  const words = command.split(" ");
+  if (words[0] !== "npx" || words[1] !== "rehearse") throw new Error(`not an npx rehearse command: ${command}`);
+  return words.slice(2);
+}
