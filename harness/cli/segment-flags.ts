@@ -43,7 +43,7 @@ export function readSegmentFlags(values: SegmentValues, files: string[], problem
   }
   const before = problems.length;
   const startAt = values["start-at"];
-  let startAtEpochMs = Date.now();
+  let startAtEpochMs: number | undefined;
   if (startAt === undefined) {
     if (segment.count > 1) problems.push("--segment: needs --start-at <ISO time>: the parts' loads start together");
   } else {

@@ -39,8 +39,8 @@ export interface Rehearsal {
   actions: ActionRecord[];
   timeline: TimelineSample[];
   outages: Outage[];
-  /** A segment's part: how late its load began after the shared start. */
-  startLagMs?: number;
+  /** A segment's part: the shared start, and how late its load began after it. */
+  start?: { atEpochMs: number; lagMs: number };
 }
 
 export interface RehearsalOptions {
@@ -75,7 +75,15 @@ export async function rehearse(
   redis.on("error", () => {});
   const actionRedis = new Redis(stack.urls.redis, REDIS_CLIENT);
   actionRedis.on("error", () => {});
-  if (part) await waitForStart(part, LOAD_LEAD_MS, options.signal);
+  // A part that is too late to join the others stops here, its clients closed.
+  const startAt = part
+    ? await waitForStart(part, LOAD_LEAD_MS, options.signal).catch(async (error: unknown) => {
+        redis.disconnect();
+        actionRedis.disconnect();
+        await guard.abandon(2_000, 0);
+        throw error;
+      })
+    : undefined;
   const clock = new RunClock(LOAD_LEAD_MS);
   let totals: GeneratorSample = { iterations: 0, errors: 0, dropped: 0 };
   // A load-only part neither samples the servers nor acts on them: the conducting part does.
@@ -157,7 +165,7 @@ export async function rehearse(
       actions,
       timeline,
       outages: sampler?.outages.outages ?? [],
-      ...(part && { startLagMs: startLagMs(part, clock.loadStartAt) }),
+      ...(startAt !== undefined && { start: { atEpochMs: startAt, lagMs: startLagMs(startAt, clock.loadStartAt) } }),
     };
   } finally {
     unsubscribe();

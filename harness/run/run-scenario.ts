@@ -58,8 +58,8 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
         segment: {
           index: options.part.segment.index,
           count: options.part.segment.count,
-          startAt: new Date(options.part.startAtEpochMs).toISOString(),
-          startLagMs: rehearsal.startLagMs ?? 0,
+          startAt: new Date(rehearsal.start?.atEpochMs ?? Date.now()).toISOString(),
+          startLagMs: rehearsal.start?.lagMs ?? 0,
           clockSource: clockSource(),
           loadOnly: options.part.loadOnly,
           durationScale: options.durationScale ?? 1,

@@ -10,8 +10,9 @@ import type { Segment } from "../executors/segment.ts";
 
 export interface SegmentRun {
   segment: Segment;
-  /** Wall-clock ms (epoch) at which every part's load starts. */
-  startAtEpochMs: number;
+  /** Wall-clock ms (epoch) at which every part's load starts; undefined (one segment, no --start-at): as soon
+   * as the part is ready. */
+  startAtEpochMs: number | undefined;
   /** No actions, no sampler (another part conducts them). */
   loadOnly: boolean;
 }
@@ -32,7 +33,8 @@ export function startAtProblem(epochMs: number, nowMs = Date.now()): string | un
 
 /** Waits until `leadMs` before the shared start (by the system clock); refuses (exit 2) when the stack and
  * the app took so long that the start has passed by more than the bound. */
-export async function waitForStart(part: SegmentRun, leadMs: number, signal: AbortSignal): Promise<void> {
+export async function waitForStart(part: SegmentRun, leadMs: number, signal: AbortSignal): Promise<number> {
+  if (part.startAtEpochMs === undefined) return Date.now() + leadMs;
   const late = Date.now() - part.startAtEpochMs;
   if (late > START_LATE_BOUND_MS) {
     throw new BadInputError("--start-at", [
@@ -42,12 +44,13 @@ export async function waitForStart(part: SegmentRun, leadMs: number, signal: Abo
   // The system clock read once, then the monotonic clock for the wait: a clock step during it cannot stretch it.
   const waitMs = part.startAtEpochMs - leadMs - Date.now();
   if (waitMs > 0) await sleep(waitMs, undefined, { signal }).catch(() => {});
+  return part.startAtEpochMs;
 }
 
 /** How late the load began, by the system clock, given its performance.now() instant. */
-export function startLagMs(part: SegmentRun, loadStartAt: number): number {
+export function startLagMs(startAtEpochMs: number, loadStartAt: number): number {
   const wallAt = Date.now() - performance.now() + loadStartAt;
-  return Math.round((wallAt - part.startAtEpochMs) * 1000) / 1000;
+  return Math.round((wallAt - startAtEpochMs) * 1000) / 1000;
 }
 
 /** The kernel's clocksource (Linux), for the report: a part's start is only as good as its clock. */

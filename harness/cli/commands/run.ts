@@ -173,7 +173,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
 
 function partLine(name: string, part: SegmentRun): string {
   const role = part.loadOnly ? "load only" : "conducts the actions and the sampler";
-  return `rehearse run: ${name}: segment ${segmentLabel(part.segment)} (${role}); its load starts at ${new Date(part.startAtEpochMs).toISOString()}`;
+  return `rehearse run: ${name}: segment ${segmentLabel(part.segment)} (${role}); its load starts ${part.startAtEpochMs === undefined ? "once it is ready" : `at ${new Date(part.startAtEpochMs).toISOString()}`}`;
 }
 
 function parseOrThrow(args: string[]) {
