@@ -3,8 +3,7 @@
  * several processes (machines, Job pods, matrix jobs) drive together from one start instant.
  */
 import { parseSegment, segmentLabel, segmentProblems } from "../executors/segment.ts";
-import type { SegmentRun } from "../run/segment-run.ts";
-import { startAtProblem } from "../run/segment-run.ts";
+import { type SegmentRun, startAtProblem } from "../run/segment-run.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import type { StackFlags } from "./stack-flags.ts";
 

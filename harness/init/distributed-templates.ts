@@ -5,7 +5,9 @@
  * JOB_COMPLETION_INDEX (0-based) to the segment; a GitHub Actions matrix does it with `matrix.segment`.
  */
 
-/** Parts written by default: three copies is where one machine's generator stops being the limit for most. */
+import { checkoutAndInstall } from "./repo-templates.ts";
+
+/** Parts written by default (--segments changes it). */
 export const DEFAULT_SEGMENTS = 3;
 
 export interface DistributedPlan {
@@ -73,14 +75,7 @@ jobs:
       matrix:
         segment: [${matrix}]
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 22
-          cache: npm
-      - name: Install
-        run: npm ci
-      - name: Rehearse one segment
+${checkoutAndInstall("npm ci")}      - name: Rehearse one segment
         run: ${partCommand(plan, GITHUB_SEGMENT, GITHUB_START, "rehearse-part")}
         env:
 ${secrets}
@@ -97,14 +92,7 @@ ${secrets}
     if: \${{ !cancelled() }}
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 22
-          cache: npm
-      - name: Install
-        run: npm ci
-      - uses: actions/download-artifact@v4
+${checkoutAndInstall("npm ci")}      - uses: actions/download-artifact@v4
         with:
           pattern: rehearse-part-*
           path: rehearse-parts

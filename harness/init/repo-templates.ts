@@ -19,6 +19,18 @@ export function nightlyCommands(dir: string): { install: string; rehearse: strin
   };
 }
 
+/** A job's first steps in every workflow init writes: the repository, Node 22 with npm's cache, the install. */
+export function checkoutAndInstall(install: string): string {
+  return `      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 22
+          cache: npm
+      - name: Install
+        run: ${install}
+`;
+}
+
 export function nightlyWorkflow(dir: string): string {
   const c = nightlyCommands(dir);
   return `# Nightly rehearsal, written by \`rehearse init\`. Runs every scenario in ${dir}/ on a fresh
@@ -46,14 +58,7 @@ jobs:
     runs-on: ubuntu-latest
     timeout-minutes: 45
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 22
-          cache: npm
-      - name: Install
-        run: ${c.install}
-      - name: Rehearse
+${checkoutAndInstall(c.install)}      - name: Rehearse
         run: ${c.rehearse}
       - name: Compare with the accepted baselines
         if: \${{ !cancelled() }}

@@ -17,7 +17,7 @@ export interface Part {
   report: RunReport;
 }
 
-type Segmented = Part & { segment: NonNullable<RunReport["segment"]> };
+export type Segmented = Part & { segment: NonNullable<RunReport["segment"]> };
 
 /** The run a part belongs to: scenario, number of segments and shared start. */
 const runOf = (p: Segmented) => `${p.report.scenario}, ${p.segment.count} segments from ${p.segment.startAt}`;
@@ -123,9 +123,9 @@ function mergedGenerator(layout: MergeLayout, ops: RunReport["ops"], measured: S
   return { ...health, valid: reasons.length === 0, reasons };
 }
 
-/** One report from the parts, judged with the scenario's budgets. */
-export function mergeParts(given: Part[], scenario: LoadedScenario): RunReport {
-  const layout = layoutOf(checkParts(given));
+/** One report from the parts (checked by checkParts), judged with the scenario's budgets. */
+export function mergeParts(given: Segmented[], scenario: LoadedScenario): RunReport {
+  const layout = layoutOf(given);
   const { parts, merged } = layout;
   const base = (parts.find((p) => p.segment.index === merged.conductor) ?? parts[0]) as Segmented;
   if (base.report.scenario !== scenario.name) {

@@ -108,7 +108,7 @@ export async function rehearse(
     sampler?.start();
     const running = new Map<number, string>();
     const actionsDone = runActions(
-      part?.loadOnly ? [] : scenario.actions,
+      scenario.actions, // a load-only part's scenario has none (run.ts gives it none, nor a seed)
       {
         stack,
         redis: actionRedis,

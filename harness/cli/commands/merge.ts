@@ -58,7 +58,8 @@ export async function mergeCommand(args: string[], world: World): Promise<Outcom
   const files = positionals.flatMap(reportFiles);
   if (files.length === 0) throw new BadInputError("rehearse merge", [`no report.json under ${positionals.join(", ")}`]);
   const parts = files.map((file) => ({ file, report: readReportFile(file) }));
-  const [first] = checkParts(parts);
+  const checked = checkParts(parts);
+  const [first] = checked;
   const scenarioFile = values.scenario ?? first?.report.scenarioFile ?? "";
   if (!existsSync(resolve(scenarioFile))) {
     throw new BadInputError("rehearse merge", [
@@ -66,7 +67,7 @@ export async function mergeCommand(args: string[], world: World): Promise<Outcom
     ]);
   }
   const scenario = await loadScenario(scenarioFile, first?.segment.durationScale ?? 1);
-  const report = mergeParts(parts, scenario);
+  const report = mergeParts(checked, scenario);
   const file = writeReports(values.out as string, report, undefined, world.env);
   writeLine(world.stdout, renderSummary(report));
   writeLine(world.stdout, `  report: ${file} (and report.html, report.md, junit.xml, findings.txt)`);
