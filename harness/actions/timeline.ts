@@ -129,7 +129,8 @@ export async function runActions(
         const run = await action.action.run({ ...context, signal, clock }, { durationMs: action.durationMs });
         result = { ...run.result };
         if (run.revert) {
-          const until = clock.atLoadOffset(action.atMs + (action.durationMs ?? 0));
+          // Held for its duration from when it took effect (a burst's instances are ready only now).
+          const until = clock.elapsed() + (action.durationMs ?? 0);
           onChange(index, `${action.name} (held until ${(until / 1000).toFixed(1)} s)`);
           // The fault lasts its duration, or until the run is aborted; it is undone either way.
           await sleep(action.durationMs ?? 0, undefined, { signal }).catch(() => {});

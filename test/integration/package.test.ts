@@ -32,7 +32,7 @@ const select: Op = ({ db }) => db.query("SELECT 1");
 
 export default defineScenario({
   workload: { ops: { select } },
-  scenarios: { reads: { executor: "constant-arrival-rate", rate: 50, duration: "2s", exec: "select", preAllocatedVUs: 5 } },
+  scenarios: { reads: { executor: "constant-arrival-rate", rate: 50, duration: "2s", exec: "select", preAllocatedVUs: 5, maxVUs: 100 } },
   thresholds: { "latency{op:select}": ["p(95)<500"], errors: ["rate<0.01"] },
 });
 `;
@@ -213,7 +213,7 @@ import { Key, Rate } from "./paths";
 const rate = new Rate(20);
 export default defineScenario({
   workload: { ops: { [Key.Select]: ({ db }) => db.query("SELECT 1") } },
-  scenarios: { reads: { executor: "constant-arrival-rate", rate: rate.perSecond, duration: "2s", exec: Key.Select, preAllocatedVUs: 2 } },
+  scenarios: { reads: { executor: "constant-arrival-rate", rate: rate.perSecond, duration: "2s", exec: Key.Select, preAllocatedVUs: 2, maxVUs: 50 } },
 });
 `,
     );
