@@ -66,6 +66,8 @@ export interface SecondsRecord {
   latency: string[];
   count: number[];
   failed: number[];
+  /** Of `count`, iterations that started later than the generator's tolerance (reports before 2026-12). */
+  late?: number[];
 }
 
 export interface NamedRequestReport {
@@ -286,6 +288,8 @@ export interface GeneratorReport {
   cpuPercent: number;
   valid: boolean;
   reasons: string[];
+  /** What the generator did that no verdict depends on (late starts under budgets that held anyway). */
+  notes?: string[];
 }
 
 export interface ClientReport {
@@ -317,6 +321,8 @@ export interface ThresholdOpRow {
   events?: number;
   window?: ThresholdWindow;
   note?: string;
+  /** Failed by no more than the generator's late starts could have added. */
+  lagMayDecide?: true;
 }
 
 export interface ThresholdRow {
@@ -338,6 +344,8 @@ export interface ThresholdRow {
   note?: string;
   /** "default": rehearse's launch-readiness budget, added because the scenario stated none. */
   source?: "default";
+  /** A failing op failed by no more than the generator's late starts could have added: the run is invalid. */
+  lagMayDecide?: true;
 }
 
 export interface RunReport {

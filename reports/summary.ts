@@ -52,6 +52,7 @@ export function renderSummary(report: RunReport): string {
   lines.push(
     `  generator: ${g.achievedRate.toFixed(1)}/${g.targetRate.toFixed(1)} it/s, dispatch lag p99 ${g.dispatchLagP99Ms} ms, dropped ${g.droppedIterations}, ${g.valid ? "valid" : "INVALID"}`,
   );
+  for (const note of g.notes ?? []) lines.push(`  generator note: ${note}`);
   const host = hostCpuLine(report);
   if (host) lines.push(`  ${host}`);
   return lines.join("\n");

@@ -109,8 +109,9 @@ export function stepOf(
     },
     cpu,
     generator: {
-      valid: report.generator.valid,
-      reasons: report.generator.reasons,
+      valid: report.generator.valid && !startedLate(report.generator),
+      // Late starts are the step's own verdict (stepVerdict), whatever the run's budgets said of them.
+      reasons: [...report.generator.reasons, ...(report.generator.notes ?? [])],
       dispatchLagP99Ms: report.generator.dispatchLagP99Ms,
     },
   };

@@ -55,7 +55,13 @@ function mergeNamed(lists: NamedRequestReport[][]): NamedRequestReport[] {
 }
 
 const closedOf = (r: SecondsRecord): ClosedSecond[] =>
-  r.count.map((count, i) => ({ second: r.fromS + i, latency: r.latency[i] ?? "", count, failed: r.failed[i] ?? 0 }));
+  r.count.map((count, i) => ({
+    second: r.fromS + i,
+    latency: r.latency[i] ?? "",
+    count,
+    failed: r.failed[i] ?? 0,
+    ...(r.late && { late: r.late[i] ?? 0 }),
+  }));
 
 function mergeOne(list: OpReport[]): OpReport {
   const first = list[0] as OpReport;

@@ -8,7 +8,13 @@ import { BadInputError } from "../../core/errors.ts";
 import { type MergedReport, measuredPhases, type RunReport, SCHEMA_VERSION } from "../../reports/schema.ts";
 import { decodeHistogram, fractionAboveMs, mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
 import { judgeOps, statusOf } from "../run/build-report.ts";
-import { assessGenerator, DEFAULT_TOLERANCE, type GeneratorHealth } from "../runner/generator-health.ts";
+import {
+  assessGenerator,
+  DEFAULT_TOLERANCE,
+  type GeneratorHealth,
+  LATE_VERDICT,
+  settleLateness,
+} from "../runner/generator-health.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { mergeOpReports, mergePerSecond } from "./merge-ops.ts";
 
@@ -117,7 +123,11 @@ function mergedGenerator(layout: MergeLayout, ops: RunReport["ops"], measured: S
         (p) =>
           `segment ${p.segment.index}/${merged.count} began ${p.segment.startLagMs} ms after ${merged.startAt} (tolerance ${p.segment.lagToleranceMs} ms)`,
       ),
-    ...parts.flatMap((p) => p.report.generator.reasons.map((r) => `segment ${p.segment.index}/${merged.count}: ${r}`)),
+    ...parts.flatMap((p) =>
+      p.report.generator.reasons
+        .filter((r) => !r.endsWith(LATE_VERDICT))
+        .map((r) => `segment ${p.segment.index}/${merged.count}: ${r}`),
+    ),
     ...health.reasons,
   ];
   return { ...health, valid: reasons.length === 0, reasons };
@@ -149,7 +159,7 @@ export function mergeParts(given: Segmented[], scenario: LoadedScenario): RunRep
     timeline,
     actions,
   });
-  const generator = mergedGenerator(layout, ops, measuredPhases(base.report));
+  const generator = settleLateness(mergedGenerator(layout, ops, measuredPhases(base.report)), judged.thresholds);
   const stoppedEarly = parts.flatMap((p) => p.report.statusReasons.filter((r) => r.startsWith("stopped early:")));
   const { status, reasons } = statusOf({
     aborted: parts.some((p) => p.report.status === "aborted"),

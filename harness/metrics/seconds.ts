@@ -1,7 +1,7 @@
 /**
  * One series' iterations second by second (by the second they completed in,
- * on the load's clock): a latency histogram, completions and failures per
- * second, so a budget can be judged on its worst rolling window. A second is
+ * on the load's clock): a latency histogram, completions, failures and late
+ * starts per second, so a budget can be judged on its worst rolling window. A second is
  * encoded (a few hundred bytes) as soon as the next one begins, so only one
  * histogram per series is live, however long the phase.
  */
@@ -14,11 +14,13 @@ export interface ClosedSecond {
   latency: string;
   count: number;
   failed: number;
+  /** Of `count`, iterations that started later than the generator's tolerance (unknown in older parts). */
+  late?: number;
 }
 
 export class SecondBuckets {
   private readonly originMs: number;
-  private current: { second: number; latency: Histogram; count: number; failed: number } | undefined;
+  private current: { second: number; latency: Histogram; count: number; failed: number; late: number } | undefined;
   private readonly closedSeconds: ClosedSecond[] = [];
 
   /** `originMs`: performance.now() of the load's start (second 0). */
@@ -26,11 +28,12 @@ export class SecondBuckets {
     this.originMs = originMs;
   }
 
-  record(endMs: number, latencyMs: number, failed: boolean): void {
+  record(endMs: number, latencyMs: number, failed: boolean, late: boolean): void {
     const now = this.open(endMs);
     recordMs(now.latency, latencyMs);
     now.count++;
     if (failed) now.failed++;
+    if (late) now.late++;
   }
 
   /** Iterations that never completed (cut off at gracefulStop) fail in the second they were given up. */
@@ -61,7 +64,7 @@ export class SecondBuckets {
       this.closedSeconds.push({ ...live, latency: live.latency.totalCount > 0 ? encodeHistogram(live.latency) : "" });
     const reused = live?.latency;
     reused?.reset();
-    this.current = { second, latency: reused ?? newHistogram(), count: 0, failed: 0 };
+    this.current = { second, latency: reused ?? newHistogram(), count: 0, failed: 0, late: 0 };
     return this.current;
   }
 }
@@ -78,12 +81,15 @@ export function mergeSeconds(lists: ClosedSecond[][]): SecondsRecord | undefined
     latency: Array(length).fill(""),
     count: Array(length).fill(0),
     failed: Array(length).fill(0),
+    // Late starts only where every second knows them: a window check without them assumes the worst.
+    ...(all.every((s) => s.late !== undefined) && { late: Array(length).fill(0) }),
   };
   const histograms = new Map<number, Histogram>();
   for (const s of all) {
     const i = s.second - fromS;
     record.count[i] = (record.count[i] ?? 0) + s.count;
     record.failed[i] = (record.failed[i] ?? 0) + s.failed;
+    if (record.late) record.late[i] = (record.late[i] ?? 0) + (s.late ?? 0);
     if (s.latency === "") continue;
     const h = histograms.get(i) ?? newHistogram();
     h.add(decodeHistogram(s.latency));

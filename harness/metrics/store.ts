@@ -59,9 +59,13 @@ export class Series {
   /** Second by second, for budgets judged on rolling windows (kept only where some are: fault phases). */
   readonly seconds: SecondBuckets | undefined;
 
-  constructor(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number) {
+  /** An iteration starting later than this is late (counted per second, for the verdict's lateness check). */
+  private readonly lateMs: number;
+
+  constructor(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number, lateMs = 10) {
     this.op = op;
     this.tags = tags;
+    this.lateMs = lateMs;
     this.seconds = secondsFromMs === undefined ? undefined : new SecondBuckets(secondsFromMs);
   }
 
@@ -72,13 +76,19 @@ export class Series {
   add(sample: IterationSample): void {
     this.iterations++;
     recordMs(this.trends.latency, sample.endMs - sample.intendedMs);
-    recordMs(this.trends.dispatch_lag, sample.startMs - sample.intendedMs);
+    const lagMs = sample.startMs - sample.intendedMs;
+    recordMs(this.trends.dispatch_lag, lagMs);
     recordMs(this.trends.pool_wait, sample.timer.poolWaitMs);
     recordMs(this.trends.service_time, sample.timer.serviceMs);
     this.cacheHits += sample.timer.cacheHits;
     this.cacheMisses += sample.timer.cacheMisses;
     if (sample.error) this.errors[sample.error]++;
-    this.seconds?.record(sample.endMs, sample.endMs - sample.intendedMs, sample.error !== undefined);
+    this.seconds?.record(
+      sample.endMs,
+      sample.endMs - sample.intendedMs,
+      sample.error !== undefined,
+      lagMs > this.lateMs,
+    );
     this.checksPassed += sample.timer.checksPassed;
     this.checksFailed += sample.timer.checksFailed;
     for (const request of sample.timer.http ?? []) {
@@ -141,13 +151,19 @@ export function seriesKey(op: string, tags: Readonly<Record<string, string>>): s
 
 export class MetricsStore {
   private readonly byKey = new Map<string, Series>();
+  /** The generator's lag tolerance: a later start is late. */
+  readonly lateMs: number;
+
+  constructor(lateMs = 10) {
+    this.lateMs = lateMs;
+  }
 
   /** `secondsFromMs`: keep the series second by second, from this monotonic instant (the load's start). */
   series(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number): Series {
     const key = seriesKey(op, tags);
     let series = this.byKey.get(key);
     if (!series) {
-      series = new Series(op, tags, secondsFromMs);
+      series = new Series(op, tags, secondsFromMs, this.lateMs);
       this.byKey.set(key, series);
     }
     return series;

@@ -27,7 +27,7 @@ import { DEFAULT_HTTP_SETTINGS } from "../clients/http.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
 import { mergeSeconds } from "../metrics/seconds.ts";
 import { mergeCounts, mergeNamed, type Series, TRENDS, type Trend } from "../metrics/store.ts";
-import type { GeneratorHealth } from "../runner/generator-health.ts";
+import { type GeneratorHealth, settleLateness } from "../runner/generator-health.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { measuredOfReport } from "../thresholds/measured.ts";
@@ -226,7 +226,7 @@ function appReport(app: AppFleet, originMs: number, reportDir: string | undefine
 /** What a report's ops, timeline and actions say: budgets, recoveries, deltas, the servers' signals. One
  * function for a run's report and a merged one (rehearse merge), so both are judged the same way. */
 export function judgeOps(input: {
-  scenario: Pick<LoadedScenario, "thresholds" | "baseline" | "recoveryStableForS">;
+  scenario: Pick<LoadedScenario, "thresholds" | "baseline" | "recoveryStableForS" | "lagToleranceMs">;
   ops: OpReport[];
   durationMs: number;
   /** The load's start on the report's clock. */
@@ -238,7 +238,7 @@ export function judgeOps(input: {
 }) {
   const { scenario, ops, phases, timeline } = input;
   const thresholds = thresholdRows(
-    evaluateThresholds(scenario.thresholds, ops.map(measuredOfReport), input.durationMs),
+    evaluateThresholds(scenario.thresholds, ops.map(measuredOfReport), input.durationMs, scenario.lagToleranceMs),
     input.loadStartMs,
   );
   const { recoveries, refills } = computeRecoveries({
@@ -283,11 +283,12 @@ export function buildRunReport(input: ReportInput): RunReport {
     timeline: rehearsal.timeline,
     actions: rehearsal.actions,
   });
+  const generator = settleLateness(outcome.generator, judged.thresholds);
   // A threshold that aborted the run fails it (exit 99); only a signal makes it aborted (exit 105).
   const { status, reasons } = statusOf({
     aborted: input.aborted,
     stoppedByThreshold: outcome.abortedBy.length > 0,
-    generator: outcome.generator,
+    generator,
     thresholds: judged.thresholds,
     actions: rehearsal.actions,
   });
@@ -329,7 +330,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     outages: rehearsal.outages,
     ...(input.app && { app: appReport(input.app, clock.originMs, input.reportDir) }),
     thresholds: judged.thresholds,
-    generator: outcome.generator,
+    generator,
     ...(input.segment && { segment: input.segment }),
   };
 }

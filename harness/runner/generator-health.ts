@@ -1,7 +1,9 @@
 /**
- * The generator watches itself: if it could not keep the schedule (dispatch
- * lag beyond tolerance, iterations dropped while the system was healthy,
- * a blocked event loop), the run is invalid rather than wrong.
+ * The generator watches itself: if it could not keep the schedule (iterations
+ * dropped, fewer started than planned, or starts so late that a failed budget
+ * may be their doing), the run is invalid rather than wrong. Late starts under
+ * budgets that held anyway are noted: latency counts from the intended start,
+ * so they only made the measured latency worse (see thresholds/lateness.ts).
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 
@@ -21,6 +23,8 @@ export interface HealthInput {
 export interface GeneratorHealth extends HealthInput {
   valid: boolean;
   reasons: string[];
+  /** Late starts no verdict depends on (settleLateness decides, once the budgets are judged). */
+  notes?: string[];
 }
 
 export interface HealthTolerance {
@@ -50,9 +54,10 @@ export function fellShort(input: Schedule, tolerance: HealthTolerance = DEFAULT_
 
 export function assessGenerator(input: HealthInput, tolerance: HealthTolerance = DEFAULT_TOLERANCE): GeneratorHealth {
   const reasons: string[] = [];
+  const notes: string[] = [];
   if (startedLate(input, tolerance)) {
     const percent = (input.lateShare * 100).toFixed(1);
-    reasons.push(
+    notes.push(
       `${input.lateIterations} iterations (${percent}%) started more than ${tolerance.dispatchLagMs} ms late (dispatch lag p99 ${input.dispatchLagP99Ms} ms)`,
     );
   }
@@ -60,7 +65,38 @@ export function assessGenerator(input: HealthInput, tolerance: HealthTolerance =
   if (fellShort(input, tolerance)) {
     reasons.push(`achieved ${input.achievedRate.toFixed(1)}/s of ${input.targetRate.toFixed(1)}/s`);
   }
-  return { ...input, valid: reasons.length === 0, reasons };
+  return { ...input, valid: reasons.length === 0, reasons, ...(notes.length > 0 && { notes }) };
+}
+
+/**
+ * Once the budgets are judged: a failed one whose failure the late starts could explain (lagMayDecide) makes
+ * the run invalid, since its FAILED may be the generator's; otherwise late starts stay a note, said with
+ * the verdict they did not change.
+ */
+/** How a lateness reason ends: a merge re-judges lateness on the merged data, not on each part's. */
+export const LATE_VERDICT = "the failure may be rehearse's, not the system's";
+
+export function settleLateness(
+  health: GeneratorHealth,
+  thresholds: { metric: string; expression: string; ok: boolean; lagMayDecide?: true }[],
+): GeneratorHealth {
+  const atRisk = thresholds.filter((t) => !t.ok && t.lagMayDecide);
+  const late = health.notes?.[0] ?? `dispatch lag p99 ${health.dispatchLagP99Ms} ms`;
+  if (atRisk.length === 0) {
+    return health.notes
+      ? { ...health, notes: [`${late}; no verdict depends on it (no failed budget is within what it adds)`] }
+      : health;
+  }
+  const budgets = atRisk.map((t) => `${t.metric} ${t.expression}`).join(", ");
+  const { notes: _notes, ...rest } = health;
+  return {
+    ...rest,
+    valid: false,
+    reasons: [
+      ...health.reasons,
+      `${budgets} failed by no more than the generator's late starts add (${late}): ${LATE_VERDICT}`,
+    ],
+  };
 }
 
 const LOOP_RESOLUTION_MS = 10;

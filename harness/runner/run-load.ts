@@ -94,7 +94,7 @@ export async function runLoad(
     keepSecondHistograms?: boolean;
   } = {},
 ): Promise<LoadOutcome> {
-  const store = options.store ?? new MetricsStore();
+  const store = options.store ?? new MetricsStore((options.tolerance ?? DEFAULT_TOLERANCE).dispatchLagMs);
   const monitor = new GeneratorMonitor();
   const startedAtMs = options.startAtMs ?? performance.now() + 5; // a moment to set every scenario up
   const perSecond = new PerSecondLatency({ keepHistograms: options.keepSecondHistograms ?? false });

@@ -6,8 +6,9 @@
  * the verdict was decided on: the worst op's, and its worst window's when that
  * was worse than the phase as a whole.
  */
-import { mergeHistograms, percentilesMs, valueAtPercentileMs } from "../metrics/histogram.ts";
+import { type Histogram, mergeHistograms, percentilesMs, valueAtPercentileMs } from "../metrics/histogram.ts";
 import type { Trend } from "../metrics/store.ts";
+import { failureStands, lagBoundOf } from "./lateness.ts";
 import type { Measured } from "./measured.ts";
 import type { MetricName, Operator, ParsedThreshold } from "./parse.ts";
 import { judgeWindows, type WindowVerdict, windowable } from "./windows.ts";
@@ -23,6 +24,8 @@ export interface OpVerdict {
   events?: number;
   window?: WindowVerdict;
   note?: string;
+  /** It failed by no more than the generator's late starts could have added: the failure may be theirs. */
+  lagMayDecide?: true;
 }
 
 export interface ThresholdResult {
@@ -43,6 +46,8 @@ export interface ThresholdResult {
   note?: string;
   /** Added by rehearse (the launch-readiness bar), not written in the scenario. */
   source?: "default";
+  /** A failing op's failure may be the generator's late starts, not the system's (see lateness.ts). */
+  lagMayDecide?: true;
 }
 
 const TREND_OF: Partial<Record<MetricName, Trend>> = {
@@ -144,7 +149,13 @@ function kept(t: ParsedThreshold, value: number): number {
   return TREND_OF[t.metric] || t.metric === "http_req_duration" ? Math.round(value * 1000) / 1000 : value;
 }
 
-function judgeOp(t: ParsedThreshold, selected: Measured[], op: string | undefined, elapsedMs: number): OpVerdict {
+function judgeOp(
+  t: ParsedThreshold,
+  selected: Measured[],
+  op: string | undefined,
+  elapsedMs: number,
+  lagToleranceMs: number | undefined,
+): OpVerdict {
   const whole = observe(t, selected, elapsedMs);
   const holds = (v: number) => COMPARE[t.operator](v, t.value);
   const verdict: OpVerdict = {
@@ -155,10 +166,23 @@ function judgeOp(t: ParsedThreshold, selected: Measured[], op: string | undefine
     ...(whole.events !== undefined && { events: whole.events }),
     ...(whole.empty && { note: "no completed iteration" }),
   };
+  // Latency from the intended start carries the generator's lag: is a failure more than the lag can explain?
+  const lagged = lagToleranceMs !== undefined && t.metric === "latency" && t.tags.name === undefined;
+  const bound = lagged
+    ? lagBoundOf(mergeHistograms(selected.map((m) => m.trend("dispatch_lag"))), lagToleranceMs)
+    : undefined;
+  // Does some failure (the phase's, or a window's below) survive taking the lag out?
+  let stands = bound === undefined || whole.empty;
+  if (bound && !whole.empty && !holds(whole.actual)) {
+    stands = failureStands(t, mergeHistograms(selected.map((m) => m.trend("latency"))), bound);
+  }
   const windowMs = t.judgeWindowMs ?? 0;
   if (windowMs > 0 && windowable(t) && !whole.empty) {
     const records = selected.flatMap((m) => m.seconds() ?? []);
-    const window = judgeWindows(t, records, Math.round(windowMs / 1000), holds);
+    const inWindow =
+      bound &&
+      ((h: Histogram, late: number | undefined) => failureStands(t, h, { ...bound, late: late ?? bound.late }));
+    const window = judgeWindows(t, records, Math.round(windowMs / 1000), holds, inWindow || undefined);
     if (window) {
       verdict.window = window;
       const w = window.worst;
@@ -168,15 +192,19 @@ function judgeOp(t: ParsedThreshold, selected: Measured[], op: string | undefine
         verdict.samples = w.samples;
         if (t.metric === "errors") verdict.events = Math.round(w.actual * w.samples);
       }
+      if (window.failureStands) stands = true;
     }
   }
+  if (!verdict.ok && !stands) verdict.lagMayDecide = true;
   return verdict;
 }
 
+/** `lagToleranceMs`: the generator's; given, a failed latency budget says whether late starts could explain it. */
 export function evaluateThresholds(
   thresholds: ParsedThreshold[],
   measured: Measured[],
   elapsedMs: number,
+  lagToleranceMs?: number,
 ): ThresholdResult[] {
   return thresholds.map((t) => {
     const base = {
@@ -191,6 +219,7 @@ export function evaluateThresholds(
         measured.filter((m) => matches(m, t.tags, undefined)),
         undefined,
         elapsedMs,
+        lagToleranceMs,
       );
       const { op: _op, ...rest } = v;
       return { ...base, ...rest };
@@ -200,7 +229,7 @@ export function evaluateThresholds(
     const verdicts = t.perOp.flatMap((op) => {
       const selected = measured.filter((m) => matches(m, t.tags, op));
       const attempted = selected.reduce((n, m) => n + m.count + m.interrupted + m.dropped, 0);
-      return attempted > 0 ? [judgeOp(t, selected, op, elapsedMs)] : [];
+      return attempted > 0 ? [judgeOp(t, selected, op, elapsedMs, lagToleranceMs)] : [];
     });
     if (verdicts.length === 0) {
       return { ...base, ok: false, actual: 0, samples: 0, note: "no completed iteration", ops: [] };
@@ -208,8 +237,15 @@ export function evaluateThresholds(
     const failing = verdicts.filter((v) => !v.ok);
     const pool = failing.length > 0 ? failing : verdicts;
     const decider = pool.reduce((a, b) => (worse(t, b.actual, a.actual) ? b : a));
-    const { op, ok: _ok, ...rest } = decider;
-    return { ...base, ...rest, ok: failing.length === 0, op, ops: verdicts };
+    const { op, ok: _ok, lagMayDecide: _lag, ...rest } = decider;
+    return {
+      ...base,
+      ...rest,
+      ok: failing.length === 0,
+      op,
+      ops: verdicts,
+      ...(failing.some((v) => v.lagMayDecide) && { lagMayDecide: true as const }),
+    };
   });
 }
 

@@ -30,6 +30,7 @@ function opRow(v: OpVerdict, loadStartMs: number): ThresholdOpRow {
     ...(v.events !== undefined && { events: v.events }),
     ...(v.window && { window: windowRow(v.window, loadStartMs) }),
     ...(v.note && { note: v.note }),
+    ...(v.lagMayDecide && { lagMayDecide: true as const }),
   };
 }
 
@@ -46,5 +47,6 @@ export function thresholdRows(results: ThresholdResult[], loadStartMs: number): 
     ...(t.window && { window: windowRow(t.window, loadStartMs) }),
     ...(t.note && { note: t.note }),
     ...(t.source && { source: t.source }),
+    ...(t.lagMayDecide && { lagMayDecide: true as const }),
   }));
 }

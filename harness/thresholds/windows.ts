@@ -19,7 +19,13 @@ export interface WindowVerdict {
   notJudged: number;
   /** The worst judged window, in the failing direction (seconds since the load's start). */
   worst?: { fromS: number; toS: number; actual: number; samples: number; ok: boolean };
+  /** Some window failed by more than the generator's late starts could explain (see lateness.ts). */
+  failureStands?: boolean;
 }
+
+/** Whether a failed window's failure survives taking the lag out: its latencies and late starts (undefined
+ * when the seconds do not count them). */
+export type WindowFailureStands = (latency: Histogram, late: number | undefined) => boolean;
 
 /** Which budgets have windows: latency and errors, by the aggregations a window can change. */
 export function windowable(t: Pick<ParsedThreshold, "metric" | "aggregation" | "operator">): boolean {
@@ -56,6 +62,7 @@ interface Second {
   latency: Histogram | undefined;
   count: number;
   failed: number;
+  late: number;
 }
 
 /** The selection's seconds added together (several scenarios ran the op), by second since the load's start. */
@@ -64,9 +71,10 @@ function secondsOf(records: SecondsRecord[]): Map<number, Second> {
   for (const r of records) {
     r.count.forEach((count, i) => {
       const at = r.fromS + i;
-      const s = seconds.get(at) ?? { latency: undefined, count: 0, failed: 0 };
+      const s = seconds.get(at) ?? { latency: undefined, count: 0, failed: 0, late: 0 };
       s.count += count;
       s.failed += r.failed[i] ?? 0;
+      s.late += r.late?.[i] ?? 0;
       const encoded = r.latency[i];
       if (encoded) {
         s.latency ??= newHistogram();
@@ -94,8 +102,10 @@ export function judgeWindows(
   records: SecondsRecord[],
   sizeS: number,
   holds: (actual: number) => boolean,
+  stands?: WindowFailureStands,
 ): WindowVerdict | undefined {
   const seconds = secondsOf(records);
+  const lateKnown = records.every((r) => r.late !== undefined);
   if (seconds.size === 0) return undefined;
   const from = Math.min(...seconds.keys());
   const to = Math.max(...seconds.keys());
@@ -105,10 +115,12 @@ export function judgeWindows(
   const running = newHistogram();
   let count = 0;
   let failed = 0;
+  let late = 0;
   const enter = (s: Second | undefined, sign: 1 | -1) => {
     if (!s) return;
     count += sign * s.count;
     failed += sign * s.failed;
+    late += sign * s.late;
     if (s.latency) sign === 1 ? running.add(s.latency) : running.subtract(s.latency);
   };
   for (let at = from; at < from + sizeS; at++) enter(seconds.get(at), 1);
@@ -124,6 +136,9 @@ export function judgeWindows(
     }
     verdict.judged++;
     const actual = windowValue(t, running, count, failed);
+    if (stands && !verdict.failureStands && !holds(actual) && stands(running, lateKnown ? late : undefined)) {
+      verdict.failureStands = true;
+    }
     if (!verdict.worst || WORSE[t.operator](actual, verdict.worst.actual)) {
       verdict.worst = { fromS: start, toS: start + sizeS, actual, samples, ok: holds(actual) };
     }

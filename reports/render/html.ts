@@ -138,6 +138,7 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
       ["", "value"],
       [
         `<tr>${td("valid")}${td(g.valid ? "yes" : `no: ${g.reasons.join("; ")}`, g.valid ? "good" : "bad")}</tr>`,
+        ...(g.notes ?? []).map((n) => `<tr>${td("note")}${td(n)}</tr>`),
         `<tr>${td("target / achieved rate")}${td(`${g.targetRate} / ${g.achievedRate} it/s`)}</tr>`,
         `<tr>${td("dropped iterations")}${td(g.droppedIterations)}</tr>`,
         `<tr>${td("dispatch lag p99")}${td(`${g.dispatchLagP99Ms} ms`)}</tr>`,

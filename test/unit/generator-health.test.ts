@@ -17,12 +17,15 @@ describe("assessGenerator", () => {
     expect(assessGenerator(healthy)).toMatchObject({ valid: true, reasons: [] });
   });
 
-  it("forgives a few late starts but not a lost schedule", () => {
+  it("notes late starts, and leaves it to the verdict whether they matter (lateness.test.ts)", () => {
     // Two GC pauses in a 100-iteration run: p99 is high, the schedule was kept.
-    expect(assessGenerator({ ...healthy, dispatchLagP99Ms: 40, lateIterations: 2, lateShare: 0.02 }).valid).toBe(true);
+    expect(assessGenerator({ ...healthy, dispatchLagP99Ms: 40, lateIterations: 2, lateShare: 0.02 })).toMatchObject({
+      valid: true,
+      reasons: [],
+    });
     const behind = assessGenerator({ ...healthy, dispatchLagP99Ms: 40, lateIterations: 300, lateShare: 0.05 });
-    expect(behind.valid).toBe(false);
-    expect(behind.reasons[0]).toMatch(/300 iterations \(5\.0%\) started more than 10 ms late/);
+    expect(behind.valid).toBe(true);
+    expect(behind.notes?.[0]).toMatch(/300 iterations \(5\.0%\) started more than 10 ms late/);
   });
 
   it("fails on drops and on a rate it could not reach", () => {
