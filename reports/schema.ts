@@ -288,7 +288,8 @@ export interface GeneratorReport {
   cpuPercent: number;
   valid: boolean;
   reasons: string[];
-  /** What the generator did that no verdict depends on (late starts under budgets that held anyway). */
+  /** What the generator did that no verdict depends on (late starts under budgets that held anyway); absent
+   * in reports before 2026-12. */
   notes?: string[];
 }
 

@@ -181,6 +181,7 @@ export function abortedBeforeLoad(
       cpuPercent: 0,
       valid: false,
       reasons: ["no load was run"],
+      notes: [],
     },
   };
 }

@@ -24,7 +24,7 @@ export interface GeneratorHealth extends HealthInput {
   valid: boolean;
   reasons: string[];
   /** Late starts no verdict depends on (settleLateness decides, once the budgets are judged). */
-  notes?: string[];
+  notes: string[];
 }
 
 export interface HealthTolerance {
@@ -65,7 +65,7 @@ export function assessGenerator(input: HealthInput, tolerance: HealthTolerance =
   if (fellShort(input, tolerance)) {
     reasons.push(`achieved ${input.achievedRate.toFixed(1)}/s of ${input.targetRate.toFixed(1)}/s`);
   }
-  return { ...input, valid: reasons.length === 0, reasons, ...(notes.length > 0 && { notes }) };
+  return { ...input, valid: reasons.length === 0, reasons, notes };
 }
 
 /**
@@ -81,16 +81,16 @@ export function settleLateness(
   thresholds: { metric: string; expression: string; ok: boolean; lagMayDecide?: true }[],
 ): GeneratorHealth {
   const atRisk = thresholds.filter((t) => !t.ok && t.lagMayDecide);
-  const late = health.notes?.[0] ?? `dispatch lag p99 ${health.dispatchLagP99Ms} ms`;
+  const late = health.notes[0] ?? `dispatch lag p99 ${health.dispatchLagP99Ms} ms`;
   if (atRisk.length === 0) {
-    return health.notes
+    return health.notes.length > 0
       ? { ...health, notes: [`${late}; no verdict depends on it (no failed budget is within what it adds)`] }
       : health;
   }
   const budgets = atRisk.map((t) => `${t.metric} ${t.expression}`).join(", ");
-  const { notes: _notes, ...rest } = health;
   return {
-    ...rest,
+    ...health,
+    notes: [],
     valid: false,
     reasons: [
       ...health.reasons,

@@ -152,6 +152,6 @@ describe("settleLateness", () => {
     expect(settled.reasons).toEqual([
       "latency{op:search,phase:fault} p(95)<300 failed by no more than the generator's late starts add (300 iterations (5.0%) started more than 10 ms late (dispatch lag p99 40 ms)): the failure may be rehearse's, not the system's",
     ]);
-    expect(settled.notes).toBeUndefined();
+    expect(settled.notes).toEqual([]);
   });
 });
