@@ -62,7 +62,7 @@ export class Series {
   /** An iteration starting later than this is late (counted per second, for the verdict's lateness check). */
   private readonly lateMs: number;
 
-  constructor(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number, lateMs = 10) {
+  constructor(op: string, tags: Readonly<Record<string, string>>, secondsFromMs: number | undefined, lateMs: number) {
     this.op = op;
     this.tags = tags;
     this.lateMs = lateMs;
@@ -151,7 +151,7 @@ export function seriesKey(op: string, tags: Readonly<Record<string, string>>): s
 
 export class MetricsStore {
   private readonly byKey = new Map<string, Series>();
-  /** The generator's lag tolerance: a later start is late. */
+  /** The generator's lag tolerance: a later start is late (default: DEFAULT_TOLERANCE's 10 ms). */
   readonly lateMs: number;
 
   constructor(lateMs = 10) {

@@ -68,14 +68,14 @@ export function assessGenerator(input: HealthInput, tolerance: HealthTolerance =
   return { ...input, valid: reasons.length === 0, reasons, notes };
 }
 
+/** How a lateness reason ends: a merge re-judges lateness on the merged data, not on each part's. */
+export const LATE_VERDICT = "the failure may be rehearse's, not the system's";
+
 /**
  * Once the budgets are judged: a failed one whose failure the late starts could explain (lagMayDecide) makes
  * the run invalid, since its FAILED may be the generator's; otherwise late starts stay a note, said with
  * the verdict they did not change.
  */
-/** How a lateness reason ends: a merge re-judges lateness on the merged data, not on each part's. */
-export const LATE_VERDICT = "the failure may be rehearse's, not the system's";
-
 export function settleLateness(
   health: GeneratorHealth,
   thresholds: { metric: string; expression: string; ok: boolean; lagMayDecide?: true }[],

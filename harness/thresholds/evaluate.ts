@@ -8,7 +8,7 @@
  */
 import { type Histogram, mergeHistograms, percentilesMs, valueAtPercentileMs } from "../metrics/histogram.ts";
 import type { Trend } from "../metrics/store.ts";
-import { failureStands, lagBoundOf } from "./lateness.ts";
+import { failureStands, type LagBound, lagBoundOf } from "./lateness.ts";
 import type { Measured } from "./measured.ts";
 import type { MetricName, Operator, ParsedThreshold } from "./parse.ts";
 import { judgeWindows, type WindowVerdict, windowable } from "./windows.ts";
@@ -167,22 +167,28 @@ function judgeOp(
     ...(whole.empty && { note: "no completed iteration" }),
   };
   // Latency from the intended start carries the generator's lag: is a failure more than the lag can explain?
+  // The bound is computed only once something failed (most budgets hold).
   const lagged = lagToleranceMs !== undefined && t.metric === "latency" && t.tags.name === undefined;
-  const bound = lagged
-    ? lagBoundOf(mergeHistograms(selected.map((m) => m.trend("dispatch_lag"))), lagToleranceMs)
-    : undefined;
+  let bound: LagBound | undefined;
+  const boundOf = (toleranceMs: number) => {
+    bound ??= lagBoundOf(mergeHistograms(selected.map((m) => m.trend("dispatch_lag"))), toleranceMs);
+    return bound;
+  };
   // Does some failure (the phase's, or a window's below) survive taking the lag out?
-  let stands = bound === undefined || whole.empty;
-  if (bound && !whole.empty && !holds(whole.actual)) {
-    stands = failureStands(t, mergeHistograms(selected.map((m) => m.trend("latency"))), bound);
+  let stands = !lagged || whole.empty;
+  if (lagged && !whole.empty && !holds(whole.actual)) {
+    stands = failureStands(t, mergeHistograms(selected.map((m) => m.trend("latency"))), boundOf(lagToleranceMs));
   }
   const windowMs = t.judgeWindowMs ?? 0;
   if (windowMs > 0 && windowable(t) && !whole.empty) {
     const records = selected.flatMap((m) => m.seconds() ?? []);
-    const inWindow =
-      bound &&
-      ((h: Histogram, late: number | undefined) => failureStands(t, h, { ...bound, late: late ?? bound.late }));
-    const window = judgeWindows(t, records, Math.round(windowMs / 1000), holds, inWindow || undefined);
+    const inWindow = lagged
+      ? (h: Histogram, late: number | undefined) => {
+          const phase = boundOf(lagToleranceMs);
+          return failureStands(t, h, { ...phase, late: late ?? phase.late });
+        }
+      : undefined;
+    const window = judgeWindows(t, records, Math.round(windowMs / 1000), holds, inWindow);
     if (window) {
       verdict.window = window;
       const w = window.worst;
