@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import { type Estimate, quantileEstimate } from "../../harness/compare/estimates.ts";
+import { decodeHistogram } from "../../harness/metrics/histogram.ts";
 import { hostCpuLine } from "../../reports/host-cpu.ts";
 import type { Delta, RunReport } from "../../reports/schema.ts";
 import { readReport, runRehearse } from "./rehearse-process.ts";
@@ -60,4 +62,13 @@ export function expectRecoveryMeasured(delta: Delta | undefined): void {
   expect(delta).toHaveProperty("recoveryMs");
   const recovery = delta?.recoveryMs ?? null;
   expect(recovery === null || (Number.isInteger(recovery) && recovery >= 0)).toBe(true);
+}
+
+/** An op's latency quantile in a phase with its 95% interval, from the report's own histogram. */
+export function latencyAt(report: RunReport, op: string, phase: string, q: number): Estimate {
+  const encoded = report.ops.find((o) => o.op === op && o.phase === phase)?.histograms.latency;
+  expect(encoded, `${op} in ${phase} kept a latency histogram`).toBeDefined();
+  const estimate = quantileEstimate(decodeHistogram(encoded as string), q);
+  expect(estimate, `${op} in ${phase}: enough samples for p${q * 100}`).not.toBeNull();
+  return estimate as Estimate;
 }
