@@ -72,22 +72,31 @@ export function assessGenerator(input: HealthInput, tolerance: HealthTolerance =
 export const LATE_VERDICT = "the failure may be rehearse's, not the system's";
 
 /**
- * Once the budgets are judged: a failed one whose failure the late starts could explain (lagMayDecide) makes
- * the run invalid, since its FAILED may be the generator's; otherwise late starts stay a note, said with
- * the verdict they did not change.
+ * Once the budgets are judged: when every failed budget's failure the late starts could explain
+ * (lagMayDecide), the run is invalid, since its FAILED may be the generator's. A budget that failed beyond
+ * them decides the verdict (FAILED) whatever the others; the late starts then stay a note, which names any
+ * failed budget they may have decided, and otherwise says no verdict depends on them.
  */
 export function settleLateness(
   health: GeneratorHealth,
   thresholds: { metric: string; expression: string; ok: boolean; lagMayDecide?: true }[],
 ): GeneratorHealth {
-  const atRisk = thresholds.filter((t) => !t.ok && t.lagMayDecide);
+  const failed = thresholds.filter((t) => !t.ok);
+  const atRisk = failed.filter((t) => t.lagMayDecide);
   const late = health.notes[0] ?? `dispatch lag p99 ${health.dispatchLagP99Ms} ms`;
+  const budgets = atRisk.map((t) => `${t.metric} ${t.expression}`).join(", ");
   if (atRisk.length === 0) {
     return health.notes.length > 0
       ? { ...health, notes: [`${late}; no verdict depends on it (no failed budget is within what it adds)`] }
       : health;
   }
-  const budgets = atRisk.map((t) => `${t.metric} ${t.expression}`).join(", ");
+  if (atRisk.length < failed.length) {
+    const stands = failed.filter((t) => !t.lagMayDecide).map((t) => `${t.metric} ${t.expression}`);
+    return {
+      ...health,
+      notes: [`${late}; ${budgets} failed by no more than it adds, but ${stands.join(", ")} failed beyond it`],
+    };
+  }
   return {
     ...health,
     notes: [],

@@ -250,7 +250,8 @@ export function evaluateThresholds(
       ok: failing.length === 0,
       op,
       ops: verdicts,
-      ...(failing.some((v) => v.lagMayDecide) && { lagMayDecide: true as const }),
+      // At risk only when every failing op is: one op that failed beyond the lag fails the budget by itself.
+      ...(failing.length > 0 && failing.every((v) => v.lagMayDecide) && { lagMayDecide: true as const }),
     };
   });
 }

@@ -66,29 +66,33 @@ describe("failureStands", () => {
   });
 });
 
-/** A fault phase of `seconds` at 50/s, 5 ms each; in second 4 every iteration takes `stallMs` from its
- * intended start, `lagMs` of which the generator was late. */
-function faultWithLag(stallMs: number, lagMs: number, seconds = 10) {
+/** A fault phase of `seconds` at 50/s per op, 5 ms each; in second 4 every iteration takes `stallMs` from its
+ * intended start, `lagMs` of which the generator was late (per op: its own [stallMs, lagMs]). */
+function faultWithLag(stallMs: number, lagMs: number, seconds = 10, ops: Record<string, [number, number]> = {}) {
+  const stalls: Record<string, [number, number]> = { search: [stallMs, lagMs], ...ops };
   const store = new MetricsStore(30);
-  const fault = store.series("search", { phase: "fault" }, 0);
-  for (let s = 0; s < seconds; s++)
-    for (let i = 0; i < 50; i++) {
-      const intendedMs = s * 1000 + i * 20;
-      const stalled = s === 4;
-      const startMs = intendedMs + (stalled ? lagMs : 0);
-      const endMs = intendedMs + (stalled ? stallMs : 5);
-      fault.add({ intendedMs, startMs, endMs, timer: new IterationTimer(), error: undefined });
-    }
+  for (const [op, [stall, lag]] of Object.entries(stalls)) {
+    const fault = store.series(op, { phase: "fault" }, 0);
+    for (let s = 0; s < seconds; s++)
+      for (let i = 0; i < 50; i++) {
+        const intendedMs = s * 1000 + i * 20;
+        const stalled = s === 4;
+        const startMs = intendedMs + (stalled ? lag : 0);
+        const endMs = intendedMs + (stalled ? stall : 5);
+        fault.add({ intendedMs, startMs, endMs, timer: new IterationTimer(), error: undefined });
+      }
+  }
   const phases = [
     { name: "baseline", startMs: -1000, endMs: 0 },
     { name: "fault", startMs: 0, endMs: seconds * 1000 },
   ];
+  const names = Object.keys(stalls);
   const parsed = parseThresholds(
     { "latency{phase:fault}": "p(95)<300" },
-    { ops: ["search"], phases: ["baseline", "fault"] },
+    { ops: names, phases: ["baseline", "fault"] },
   );
   const planned = judgedThresholds(
-    { thresholds: parsed.thresholds, phases, baseline: "baseline", ops: ["search"] },
+    { thresholds: parsed.thresholds, phases, baseline: "baseline", ops: names },
     { defaults: false },
   );
   return evaluateThresholds(planned, store.all().map(measuredOfSeries), seconds * 1000, 30)[0];
@@ -114,6 +118,20 @@ describe("a failed budget judged with the generator's late starts", () => {
     const lagged = faultWithLag(800, 700, 30);
     expect(lagged?.window?.worst?.ok).toBe(false);
     expect(lagged?.lagMayDecide).toBe(true);
+  });
+});
+
+describe("a budget judged per op, with late starts", () => {
+  it("is at risk only when every failing op is: an op that failed beyond the lag fails it by itself", () => {
+    const mixed = faultWithLag(800, 700, 10, { write: [800, 0] });
+    expect(mixed?.ops?.filter((o) => !o.ok).map((o) => [o.op, o.lagMayDecide ?? false])).toEqual([
+      ["search", true],
+      ["write", false],
+    ]);
+    expect(mixed?.ok).toBe(false);
+    expect(mixed?.lagMayDecide).toBeUndefined();
+    const bothLagged = faultWithLag(800, 700, 10, { write: [800, 700] });
+    expect(bothLagged?.lagMayDecide).toBe(true);
   });
 });
 
@@ -153,5 +171,16 @@ describe("settleLateness", () => {
       "latency{op:search,phase:fault} p(95)<300 failed by no more than the generator's late starts add (300 iterations (5.0%) started more than 10 ms late (dispatch lag p99 40 ms)): the failure may be rehearse's, not the system's",
     ]);
     expect(settled.notes).toEqual([]);
+  });
+
+  it("a budget that failed beyond the lag decides the verdict: valid, and the note names the one at risk", () => {
+    const settled = settleLateness(late, [
+      { metric: "latency{op:search,phase:fault}", expression: "p(95)<300", ok: false, lagMayDecide: true },
+      { metric: "latency{op:write,phase:fault}", expression: "p(95)<300", ok: false },
+    ]);
+    expect(settled).toMatchObject({ valid: true, reasons: [] });
+    expect(settled.notes).toEqual([
+      "300 iterations (5.0%) started more than 10 ms late (dispatch lag p99 40 ms); latency{op:search,phase:fault} p(95)<300 failed by no more than it adds, but latency{op:write,phase:fault} p(95)<300 failed beyond it",
+    ]);
   });
 });
