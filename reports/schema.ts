@@ -183,7 +183,8 @@ export interface TimelineSample {
     pgbouncer: number;
     redis: number;
     other: number;
-    topOther?: { name: string; cores: number }[];
+    /** Always there (empty on a quiet host), so report.json's key paths do not depend on the host. */
+    topOther: { name: string; cores: number }[];
   };
 }
 

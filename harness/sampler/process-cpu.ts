@@ -29,8 +29,8 @@ export interface ProcessCpuSample {
   redis: number;
   /** The host's busy time not accounted for by the above: other programs on the machine. */
   other: number;
-  /** The busiest other processes by name (comm), cores, when they used a tenth of a core or more. */
-  topOther?: { name: string; cores: number }[];
+  /** The busiest other processes by name (comm), cores, when they used a tenth of a core or more; empty on a quiet host. */
+  topOther: { name: string; cores: number }[];
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -91,7 +91,7 @@ export class ProcessCpu {
       pgbouncer,
       redis,
       other,
-      ...topOthers(processes, used, claimed, seconds, other),
+      topOther: topOthers(processes, used, claimed, seconds, other),
     };
   }
 }
@@ -103,8 +103,8 @@ function topOthers(
   claimed: Set<number>,
   seconds: number,
   other: number,
-): Pick<ProcessCpuSample, "topOther"> {
-  if (other < 0.1) return {};
+): ProcessCpuSample["topOther"] {
+  if (other < 0.1) return [];
   const byName = new Map<string, number>();
   for (const p of processes) {
     if (claimed.has(p.pid)) continue;
@@ -116,5 +116,5 @@ function topOthers(
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([name, cores]) => ({ name, cores: round2(cores) }));
-  return top.length > 0 ? { topOther: top } : {};
+  return top;
 }

@@ -13,7 +13,7 @@ const RUN_DEPENDENT_MAPS = new Set([
 ]);
 
 /** Arrays that are empty on a quiet run and not on a busy one (their items' shape is pinned by the type). */
-const OCCASIONAL_ARRAYS = new Set(["disturbed"]);
+const OCCASIONAL_ARRAYS = new Set(["disturbed", "timeline[].cpu.topOther"]);
 
 export function keyPaths(value: unknown, path = ""): string[] {
   const paths = new Set<string>();
