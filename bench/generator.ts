@@ -5,41 +5,19 @@
  *   2. open-loop dispatch lag p99 at 1k/s and 5k/s (constant-arrival-rate).
  * Usage: node bench/generator.ts [seconds per measurement, default 10] [provider, default native]
  */
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { execLocal } from "../containers/exec-local.ts";
 import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
 import type { Op } from "../harness/clients/op-context.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
 import { planLoad, runLoad } from "../harness/runner/run-load.ts";
 import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
+import { pgbenchSelect1 } from "./lib/pgbench.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const PROVIDER = (process.argv[3] ?? "native") as "native" | "testcontainers";
 const CLIENTS = 16;
 
 const stack = await startTestStack(PROVIDER, newStateDir());
-const url = new URL(stack.urls.pgbouncer);
 const noRedis = {} as never; // these ops never touch the cache
-
-async function pgbenchTps(): Promise<number> {
-  const script = join(tmpdir(), `rehearse-bench-select1-${process.pid}.sql`);
-  writeFileSync(script, "SELECT 1;\n");
-  const env = {
-    PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ""}`,
-    PGHOST: url.hostname,
-    PGPORT: url.port,
-    PGUSER: decodeURIComponent(url.username),
-    PGPASSWORD: decodeURIComponent(url.password),
-    PGDATABASE: url.pathname.slice(1),
-  };
-  const args = ["-n", "-M", "simple", "-f", script, "-c", String(CLIENTS), "-j", "2", "-T", String(SECONDS)];
-  const result = await execLocal(["pgbench", ...args], env, { timeoutMs: (SECONDS + 30) * 1000 });
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1];
-  if (!tps) throw new Error(`pgbench failed (${result.exitCode}): ${result.stderr}`);
-  return Number(tps);
-}
 
 async function bareLoopRate(): Promise<number> {
   const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: CLIENTS });
@@ -104,7 +82,7 @@ async function openLoopLag(rate: number) {
 }
 
 try {
-  const pgbench = await pgbenchTps();
+  const { tps: pgbench } = await pgbenchSelect1(stack.urls.pgbouncer, { seconds: SECONDS, clients: CLIENTS });
   const bare = await bareLoopRate();
   const rehearse = await rehearseClosedRate();
   const open1k = await openLoopLag(1_000);

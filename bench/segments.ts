@@ -13,9 +13,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execLocal } from "../containers/exec-local.ts";
 import type { RunReport } from "../reports/schema.ts";
 import { newStateDir, startTestStack, testEnv } from "../test/helpers/stack.ts";
+import { pgbenchSelect1 } from "./lib/pgbench.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const RATE = Number(process.argv[3] ?? 5000);
@@ -65,33 +65,10 @@ async function rehearse(mode: "closed" | "open", parts: number, tag: string) {
   return { report: report(merged), cpuUs };
 }
 
-async function pgbench() {
-  const url = new URL(stack.urls.pgbouncer);
-  const script = join(dir, "select1.sql");
-  writeFileSync(script, "SELECT 1;\n");
-  const env = {
-    PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ""}`,
-    PGHOST: url.hostname,
-    PGPORT: url.port,
-    PGUSER: decodeURIComponent(url.username),
-    PGPASSWORD: decodeURIComponent(url.password),
-    PGDATABASE: url.pathname.slice(1),
-    TIMEFORMAT: "%U %S",
-  };
-  const args = `-n -M simple -f ${script} -c 16 -j 2 -T ${SECONDS}`;
-  // bash's `time` gives pgbench's own CPU (user, system) on stderr.
-  const result = await execLocal(["bash", "-c", `time pgbench ${args}`], env, { timeoutMs: (SECONDS + 30) * 1000 });
-  const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1]);
-  const [user, sys] = (result.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
-  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(result.stdout)?.[1]);
-  if (!tps) throw new Error(`pgbench failed (${result.exitCode}): ${result.stderr}`);
-  return { tps, cpuUsPerXact: (((user ?? 0) + (sys ?? 0)) * 1e6) / transactions };
-}
-
 const iterations = (r: RunReport) => r.ops.reduce((n, o) => n + o.count, 0);
 
 try {
-  const peer = await pgbench();
+  const peer = await pgbenchSelect1(stack.urls.pgbouncer, { seconds: SECONDS });
   const closedOne = await rehearse("closed", 1, "closed");
   const closedTwo = await rehearse("closed", 2, "closed");
   const openOne = await rehearse("open", 1, "open");
