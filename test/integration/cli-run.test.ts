@@ -79,18 +79,7 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(run.stdout).toMatch(/host CPU: run \d+(\.\d)?% busy, steal ≤ \d+(\.\d)?%/);
   });
 
-  it("a failed threshold: exit 99, status failed, the actual value reported", async () => {
-    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-    const env = { ...testEnv(newStateDir()), TINY_THRESHOLD: "p(95)<0.001" };
-    const run = await runRehearse(["run", TINY, "--provider", provider, "--out", out], env, 90_000);
-    expect(run.code).toBe(99);
-    expect(run.stdout).toContain("✗ latency{op:select} p(95)<0.001");
-    const report = readReport(out);
-    expect(report.status).toBe("failed");
-    expect(report.thresholds.find((t) => !t.ok)?.actual).toBeGreaterThan(0.001);
-  });
-
-  it("an action that fails at run time fails the run (exit 99, named in every format), unless optional", async () => {
+  it("an action that fails at run time fails the run (exit 99, named in every format)", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const run = await runRehearse(
       ["run", FAILING_ACTION, "--provider", provider, "--out", out],
@@ -108,19 +97,6 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     );
     for (const text of files) expect(text).toMatch(/flush-cache/);
     expect(files[2]).toMatch(/name="flush-cache at [\d.]+ s" time="0">\s*<failure/);
-
-    const optional = await runRehearse(
-      ["run", FAILING_ACTION, "--provider", provider, "--out", out],
-      { ...testEnv(newStateDir()), FLUSH_OPTIONAL: "1" },
-      90_000,
-    );
-    expect(optional.code, optional.stdout).toBe(0);
-    const again = readReport(out, "failing-action");
-    expect(again.status).toBe("passed");
-    expect(again.actions.find((a) => a.name === "flush-cache")).toMatchObject({ optional: true });
-    expect(readFileSync(join(out, "failing-action", "findings.txt"), "utf8")).toContain(
-      "action flush-cache failed (optional: the verdict does not count it)",
-    );
   });
 
   it("a query that never returns: the run ends at gracefulStop, its iterations interrupted and failed, nothing left", async () => {
@@ -152,40 +128,6 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(report.status).toBe("aborted");
     expect(report.ops).toEqual([]); // the load never ran
     expect(await leftoversOf({ id: "-", ports: [], tempDirs })).toEqual(NOTHING_LEFT);
-  });
-
-  it("run --compare: a second run of a seeded scenario is compared with the first, not refused", async () => {
-    const first = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-    const second = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
-    await runRehearse(["run", SEEDED, "--provider", provider, "--out", first], testEnv(newStateDir()), 90_000);
-    const base = readReport(first, "seeded");
-    expect(base.seed).toMatchObject({ events: 20_000, checkpointed: true });
-    const run = await runRehearse(
-      ["run", SEEDED, "--provider", provider, "--out", second, "--compare", join(first, "seeded", "report.json")],
-      testEnv(newStateDir()),
-      90_000,
-    );
-    // Seeding took a different time; that does not make the runs incomparable (it once did).
-    expect(run.stderr).not.toContain("cannot be compared");
-    expect([0, 99]).toContain(run.code);
-    expect(run.stdout).toMatch(
-      // A neighbour busy during either run adds ", N disturbed" (said, never judged).
-      /rehearse compare: seeded: \d+ regression\(s\), \d+ improvement\(s\), \d+ within noise, \d+ not judged(, \d+ disturbed)? in 5 checks/,
-    );
-    const comparison = JSON.parse(readFileSync(join(second, "seeded", "comparison.json"), "utf8"));
-    expect(comparison).toMatchObject({ baseRuns: 1, newRuns: 1, noise: null });
-    expect(comparison.rows.map((r: { metric: string }) => r.metric)).toEqual([
-      "latency p50",
-      "latency p95",
-      "latency p99",
-      "pool wait p95",
-      "error rate",
-    ]);
-    expect(comparison.rows[1]).toMatchObject({
-      phase: "run",
-      op: "search",
-      baseInterval: [expect.any(Number), expect.any(Number)],
-    });
   });
 
   it("SIGINT during start-up: exit 105, an aborted report with no numbers, nothing left", async () => {
@@ -319,5 +261,69 @@ describe.each(providersUnderTest())("rehearse run, real processes (%s)", (provid
     expect(await leftoversOf({ id: "-", ports: [], tempDirs: [...tempDirs, ...registeredTempDirs(stateDir)] })).toEqual(
       NOTHING_LEFT,
     );
+  });
+});
+
+/** What does not depend on the provider (verdicts, the optional flag, the compare), on the first one. */
+describe.each(providersUnderTest().slice(0, 1))("rehearse run, its verdict's logic (%s)", (provider) => {
+  it("a failed threshold: exit 99, status failed, the actual value reported", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const env = { ...testEnv(newStateDir()), TINY_THRESHOLD: "p(95)<0.001" };
+    const run = await runRehearse(["run", TINY, "--provider", provider, "--out", out], env, 90_000);
+    expect(run.code).toBe(99);
+    expect(run.stdout).toContain("✗ latency{op:select} p(95)<0.001");
+    const report = readReport(out);
+    expect(report.status).toBe("failed");
+    expect(report.thresholds.find((t) => !t.ok)?.actual).toBeGreaterThan(0.001);
+  });
+
+  it("an optional action that fails at run time: the run passes, and says the verdict does not count it", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const optional = await runRehearse(
+      ["run", FAILING_ACTION, "--provider", provider, "--out", out],
+      { ...testEnv(newStateDir()), FLUSH_OPTIONAL: "1" },
+      90_000,
+    );
+    expect(optional.code, optional.stdout).toBe(0);
+    const again = readReport(out, "failing-action");
+    expect(again.status).toBe("passed");
+    expect(again.actions.find((a) => a.name === "flush-cache")).toMatchObject({ optional: true });
+    expect(readFileSync(join(out, "failing-action", "findings.txt"), "utf8")).toContain(
+      "action flush-cache failed (optional: the verdict does not count it)",
+    );
+  });
+
+  it("run --compare: a second run of a seeded scenario is compared with the first, not refused", async () => {
+    const first = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const second = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    await runRehearse(["run", SEEDED, "--provider", provider, "--out", first], testEnv(newStateDir()), 90_000);
+    const base = readReport(first, "seeded");
+    expect(base.seed).toMatchObject({ events: 20_000, checkpointed: true });
+    const run = await runRehearse(
+      ["run", SEEDED, "--provider", provider, "--out", second, "--compare", join(first, "seeded", "report.json")],
+      testEnv(newStateDir()),
+      90_000,
+    );
+    // Seeding took a different time; that does not make the runs incomparable (it once did).
+    expect(run.stderr).not.toContain("cannot be compared");
+    expect([0, 99]).toContain(run.code);
+    expect(run.stdout).toMatch(
+      // A neighbour busy during either run adds ", N disturbed" (said, never judged).
+      /rehearse compare: seeded: \d+ regression\(s\), \d+ improvement\(s\), \d+ within noise, \d+ not judged(, \d+ disturbed)? in 5 checks/,
+    );
+    const comparison = JSON.parse(readFileSync(join(second, "seeded", "comparison.json"), "utf8"));
+    expect(comparison).toMatchObject({ baseRuns: 1, newRuns: 1, noise: null });
+    expect(comparison.rows.map((r: { metric: string }) => r.metric)).toEqual([
+      "latency p50",
+      "latency p95",
+      "latency p99",
+      "pool wait p95",
+      "error rate",
+    ]);
+    expect(comparison.rows[1]).toMatchObject({
+      phase: "run",
+      op: "search",
+      baseInterval: [expect.any(Number), expect.any(Number)],
+    });
   });
 });

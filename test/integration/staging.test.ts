@@ -2,8 +2,8 @@
  * Staging cannot be harmed by a rehearsal it did not opt into. A stack stands in for staging, started by
  * `rehearse up --json` on each provider, its line the target file as it is. A scenario whose app block would
  * start the app against it and run setup that writes (a marker file, the shop's migration) is refused before
- * anything runs, every part named, nothing written; with the target's opt-ins it runs, and its first lines
- * say what it changes there.
+ * anything runs, every part named, nothing written; with the target's opt-ins it runs (on the first provider:
+ * once the stack is up, which one started it makes no difference), and its first lines say what it changes.
  */
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -65,6 +65,9 @@ describe.each(providersUnderTest())("a rehearsal against staging (the `up --json
     expect(appOnly.stderr).toContain("app.setup[1]: 'npm run migrate' would run against");
     expect(existsSync(marker)).toBe(false);
   }, 150_000);
+
+  // Once the stack is up, running on it is the same whichever provider started it: on the first one only.
+  if (provider !== providersUnderTest()[0]) return;
 
   it("with allowApp and allowSetup it runs, and its first lines say what it changes there", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
