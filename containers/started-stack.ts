@@ -5,6 +5,7 @@
  * them until teardown.
  */
 import { AbortedError, messageOf, StackStartError } from "../core/errors.ts";
+import type { ProcStat } from "../core/procfs.ts";
 import { scrub } from "../core/redact.ts";
 import { probePgBouncer, probePostgres, probeRedis, queryOnce, waitUntilReady } from "./probes.ts";
 import type {
@@ -146,8 +147,8 @@ class RunningStack implements StartedStack {
     return this.handles[service].exec(argv, options);
   }
 
-  hostPids(service: ServiceName): Promise<number[]> {
-    return this.handles[service].hostPids().catch(() => []);
+  hostPids(service: ServiceName, processes?: ProcStat[]): Promise<number[]> {
+    return this.handles[service].hostPids(processes).catch(() => []);
   }
 
   pgbouncerAdmin(command: string): Promise<Record<string, unknown>[]> {

@@ -1,5 +1,7 @@
 /** The public contract every stack provider implements. */
 
+import type { ProcStat } from "../core/procfs.ts";
+
 export const SERVICE_NAMES = ["postgres", "pgbouncer", "redis"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -50,7 +52,7 @@ export interface ServiceHandle {
   logTail(lines: number): Promise<string>;
   /** Its processes as this machine sees them (their CPU is sampled); empty when they are not visible here
    * (an external server, a Docker engine in a VM). */
-  hostPids(): Promise<number[]>;
+  hostPids(processes?: ProcStat[]): Promise<number[]>;
   /** Stop and remove everything the service owns (container, process group, data). Idempotent. */
   remove(): Promise<void>;
 }
@@ -71,7 +73,7 @@ export interface StartedStack extends AsyncDisposable {
   restart(service: ServiceName): Promise<void>;
   exec(service: ServiceName, argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** The service's processes as this machine sees them; empty when not visible (external, a remote engine). */
-  hostPids(service: ServiceName): Promise<number[]>;
+  hostPids(service: ServiceName, processes?: ProcStat[]): Promise<number[]>;
   /** Run a PgBouncer admin console command (SHOW POOLS, RELOAD, PAUSE...) and return its rows. */
   pgbouncerAdmin(command: string): Promise<Record<string, unknown>[]>;
   /** Stop and remove everything. Idempotent; never throws for an already-gone service. */

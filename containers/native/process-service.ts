@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import type { ProcStat } from "../../core/procfs.ts";
 import { settlesWithin } from "../../core/wait.ts";
 import { execLocal } from "../exec-local.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
@@ -44,9 +45,9 @@ export class ProcessService implements ServiceHandle {
     this.port = spec.port;
   }
 
-  async hostPids(): Promise<number[]> {
+  async hostPids(processes?: ProcStat[]): Promise<number[]> {
     // Postgres backends leave the server's group: its directory finds them all.
-    return processesWorkingIn(this.spec.cwd);
+    return processesWorkingIn(this.spec.cwd, processes);
   }
 
   async start(): Promise<void> {

@@ -5,15 +5,23 @@
  * chdirs into its data dir), and children inherit that, so the cwd finds them.
  */
 import { readdirSync, readlinkSync } from "node:fs";
+import type { ProcStat } from "../../core/procfs.ts";
 
-/** Pids of the processes whose working directory is `dir` or below it. */
-export function processesWorkingIn(dir: string): number[] {
+const inside = (cwd: string, dir: string) => cwd === dir || cwd.startsWith(`${dir}/`);
+
+/** Pids of the processes whose working directory is `dir` or below it; from `processes` when they were read
+ * with their cwd (the sampler's scan, done without blocking), else by a scan of /proc now. */
+export function processesWorkingIn(dir: string, processes?: ProcStat[]): number[] {
+  if (processes)
+    return processes.flatMap((p) =>
+      p.pid !== process.pid && p.cwd !== undefined && inside(p.cwd, dir) ? [p.pid] : [],
+    );
   const found: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
       const cwd = readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, "");
-      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.push(Number(name));
+      if (inside(cwd, dir)) found.push(Number(name));
     } catch {
       // The process ended, or is not ours to inspect.
     }

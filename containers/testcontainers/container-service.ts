@@ -13,7 +13,7 @@ import {
   type StartedTestContainer,
 } from "testcontainers";
 import { messageOf } from "../../core/errors.ts";
-import { descendantsOf } from "../../core/procfs.ts";
+import { descendantsOf, type ProcStat } from "../../core/procfs.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
 import { demuxDockerLog, forceRemoveContainer, LABEL, stackLabels, statusOf } from "./docker.ts";
 
@@ -136,13 +136,13 @@ export class ContainerService implements ServiceHandle {
 
   /** The container's processes in this machine's pid namespace: its main process and descendants (a local
    * engine on Linux; elsewhere, such as Docker Desktop's VM, none are visible and this is empty). */
-  async hostPids(): Promise<number[]> {
+  async hostPids(processes?: ProcStat[]): Promise<number[]> {
     if (this.mainPid === undefined || !existsSync(`/proc/${this.mainPid}`)) {
       const info = await this.docker.inspect();
       this.mainPid = info.State?.Pid || undefined;
     }
     if (this.mainPid === undefined || !existsSync(`/proc/${this.mainPid}`)) return [];
-    return descendantsOf(this.mainPid);
+    return descendantsOf(this.mainPid, processes);
   }
 
   async isRunning(): Promise<boolean> {

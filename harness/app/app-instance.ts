@@ -131,13 +131,13 @@ export class AppInstance {
       if (performance.now() >= deadline) break;
       await sleep(POLL_MS);
     }
-    throw new Error(`not ready within ${timeoutMs} ms (${last})${this.portHint()}\n${this.logTail(20)}`);
+    throw new Error(`not ready within ${timeoutMs} ms (${last})${await this.portHint()}\n${this.logTail(20)}`);
   }
 
   /** What the group listens on when it is not where it should be: the usual cause is an unmapped PORT. */
-  private portHint(): string {
+  private async portHint(): Promise<string> {
     if (this.pgid === undefined) return "";
-    const sockets = listeningSockets(groupMembers(this.pgid));
+    const sockets = listeningSockets(await groupMembers(this.pgid));
     if (sockets.length === 0) return "; it listens on no TCP port";
     if (sockets.some((s) => s.port === this.record.port)) return "";
     const where = sockets.map((s) => `${s.address}:${s.port}`).join(", ");
@@ -215,10 +215,10 @@ export class AppInstance {
     if (pgid === undefined) return true;
     const deadline = performance.now() + ms;
     for (let i = 0; i < Math.ceil(ms / GROUP_POLL_MS) + 1; i++) {
-      if (groupMembers(pgid).length === 0) return true;
+      if ((await groupMembers(pgid)).length === 0) return true;
       if (performance.now() >= deadline) return false;
       await sleep(GROUP_POLL_MS);
     }
-    return groupMembers(pgid).length === 0;
+    return (await groupMembers(pgid)).length === 0;
   }
 }

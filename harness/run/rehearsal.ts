@@ -93,10 +93,10 @@ export async function rehearse(
         urls: stack.urls,
         originMs: clock.originMs,
         generator: () => totals,
-        processes: async () => ({
+        processes: async (scan) => ({
           appGroups: (options.app?.live ?? []).flatMap((i) => (i.pgid === undefined ? [] : [i.pgid])),
           services: Object.fromEntries(
-            await Promise.all(SERVICE_NAMES.map(async (s) => [s, await stack.hostPids(s)] as const)),
+            await Promise.all(SERVICE_NAMES.map(async (s) => [s, await stack.hostPids(s, scan)] as const)),
           ),
         }),
         warn: options.warn,

@@ -8,7 +8,7 @@
  */
 import { cpus } from "node:os";
 import type { ServiceName } from "../../containers/types.ts";
-import { allProcesses, descendantsOf, hasProcfs, type ProcStat } from "../../core/procfs.ts";
+import { descendantsOf, hasProcfs, type ProcStat, readProcesses } from "../../core/procfs.ts";
 import type { HostCpuSample } from "./host-cpu.ts";
 
 export interface ProcessGroups {
@@ -41,17 +41,26 @@ export class ProcessCpu {
   private readonly cores = cpus().length;
   readonly available = hasProcfs();
 
-  constructor() {
-    if (this.available) for (const p of allProcesses()) this.last.set(p.pid, p.cpuS);
+  /** The CPU times the first interval counts from. */
+  async start(): Promise<void> {
+    if (!this.available) return;
+    const processes = await readProcesses();
+    this.lastAt = performance.now();
+    for (const p of processes) this.last.set(p.pid, p.cpuS);
   }
 
-  /** CPU per part since the previous call; `host` (this interval's whole-machine CPU) gives `other`. */
-  sample(groups: ProcessGroups, host: HostCpuSample | undefined): ProcessCpuSample | undefined {
+  /** The processes now, read without blocking, each with its cwd (a native server's are found by it). */
+  scan(): Promise<ProcStat[]> {
+    return this.available ? readProcesses({ cwd: true }) : Promise.resolve([]);
+  }
+
+  /** CPU per part since the previous call, from `processes` (this tick's scan); `host` (this interval's
+   * whole-machine CPU) gives `other`. */
+  sample(processes: ProcStat[], groups: ProcessGroups, host: HostCpuSample | undefined): ProcessCpuSample | undefined {
     if (!this.available) return undefined;
     const now = performance.now();
     const seconds = (now - this.lastAt) / 1000;
     this.lastAt = now;
-    const processes = allProcesses();
     const used = new Map<number, number>();
     const next = new Map<number, number>();
     for (const p of processes) {

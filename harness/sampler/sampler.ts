@@ -7,6 +7,7 @@
  * probe that fails logs once and keeps going. Bounded: at most MAX_SAMPLES.
  */
 import type { ServiceName, StackUrls } from "../../containers/types.ts";
+import type { ProcStat } from "../../core/procfs.ts";
 import { HostCpu, type HostCpuSample } from "./host-cpu.ts";
 import { OutageTracker } from "./outages.ts";
 import { PgBouncerProbe, type PgBouncerSample, PostgresProbe, type PostgresSample, RedisProbe } from "./probes.ts";
@@ -42,8 +43,9 @@ export interface SamplerOptions {
   originMs: number;
   intervalMs?: number;
   generator?: () => GeneratorSample;
-  /** The processes of the rehearsal's parts, for their CPU (none: the CPU per part is not sampled). */
-  processes?: () => Promise<ProcessGroups>;
+  /** The processes of the rehearsal's parts, found in this tick's scan of the machine's, for their CPU (none:
+   * the CPU per part is not sampled). */
+  processes?: (scan: ProcStat[]) => Promise<ProcessGroups>;
   warn: (message: string) => void;
 }
 
@@ -61,6 +63,8 @@ export class Sampler {
   private timer: NodeJS.Timeout | undefined;
   private hostCpu: HostCpu | undefined;
   private processCpu: ProcessCpu | undefined;
+  /** The process CPU times the first tick counts from, being read. */
+  private primed: Promise<void> = Promise.resolve();
   private pending = new Set<Promise<void>>();
   private stopped: Promise<TimelineSample[]> | undefined;
 
@@ -76,7 +80,10 @@ export class Sampler {
   start(): void {
     const interval = this.options.intervalMs ?? 1_000;
     this.hostCpu = new HostCpu();
-    if (this.options.processes) this.processCpu = new ProcessCpu();
+    if (this.options.processes) {
+      this.processCpu = new ProcessCpu();
+      this.primed = this.processCpu.start();
+    }
     this.timer = setInterval(() => {
       if (this.samples.length >= MAX_SAMPLES) return;
       const tick = this.tick();
@@ -102,7 +109,9 @@ export class Sampler {
     const groups = this.options.processes;
     if (!cpu?.available || !groups) return;
     try {
-      const measured = cpu.sample(await groups(), host);
+      await this.primed;
+      const scan = await cpu.scan();
+      const measured = cpu.sample(scan, await groups(scan), host);
       if (measured) sample.cpu = measured;
     } catch {
       // The CPU per part is informative: a failed read leaves this second without it.
