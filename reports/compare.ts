@@ -37,7 +37,8 @@ export interface ComparisonRow {
   newInterval: [number, number] | null;
   baseSamples: number;
   newSamples: number;
-  /** The run-to-run spread of this value over the runs of each side (its widest), null with one run a side. */
+  /** The widest spread of this value between the runs of a side, or between the halves of one run; null when
+   * neither could be measured (one run a side, from reports without halves). */
   noise: number | null;
   verdict: RowVerdict;
   regression: boolean;
@@ -51,6 +52,8 @@ export interface NoiseSummary {
   /** Runs whose spread was measured, base side and new side. */
   baseRuns: number;
   newRuns: number;
+  /** Some spread was measured within runs (between a run's halves), not only between runs. */
+  withinRuns?: true;
   /** The widest spread per op (over its compared values), in its unit and in percent of the lowest. */
   perOp: { op: string; metric: CompareMetric; spread: number; spreadPct: number | null }[];
 }
@@ -61,7 +64,8 @@ export interface Comparison {
   options: CompareOptions;
   baseRuns: number;
   newRuns: number;
-  /** Null when each side had one run: the noise is unknown, judged by the intervals alone. */
+  /** Null when it could not be measured (one run a side, from reports without halves): judged by the intervals
+   * alone. */
   noise: NoiseSummary | null;
   rows: ComparisonRow[];
   regressions: ComparisonRow[];

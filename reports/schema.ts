@@ -56,6 +56,14 @@ export interface OpReport {
   /** Phases after the baseline: the op second by second (by completion, on the load's clock), so budgets
    * can be judged, and merged runs re-judged, on rolling windows. */
   seconds?: SecondsRecord;
+  /** Latency and pool wait of the iterations meant to start in the phase's first half and in its second, encoded:
+   * `rehearse compare` takes how far a run's values move between them as noise (absent in older reports). */
+  halves?: OpHalves;
+}
+
+export interface OpHalves {
+  latency: [string, string];
+  pool_wait: [string, string];
 }
 
 /** Per-second latencies, completions and failures, consecutive from `fromS` (seconds since the load's start;
@@ -188,16 +196,19 @@ export interface TimelineSample {
   };
 }
 
-/** A stretch of seconds in which programs outside the rehearsal used the host's CPU (timeline cpu.other). */
+/** A stretch of seconds in which others used the host's CPU: programs outside the rehearsal (timeline cpu.other)
+ * and other guests of its hypervisor (steal). */
 export interface DisturbedWindow {
   fromMs: number;
   toMs: number;
-  /** Mean cores the others used over the window, and the busiest of them by name. */
+  /** Mean cores the others used over the window, and the busiest of them by name ("steal (other VMs)" for the
+   * hypervisor's other guests). */
   otherCores: number;
   by: string[];
 }
 
-/** Other programs' cores per second beyond which a second is disturbed: a quarter of a 2-core machine. */
+/** Others' cores per second (other programs and steal) beyond which a second is disturbed: a quarter of a 2-core
+ * machine. */
 export const DISTURBED_CORES = 0.5;
 
 /** Per op, one entry per second of load. */

@@ -2,11 +2,12 @@
  * Runs of one scenario against runs of the same scenario (one or more a side): per measured phase and op,
  * each compared value is estimated with its 95% interval from the side's merged histograms, and judged:
  * - a **regression** when the new interval's low end is above the base's high end by more than the
- *   tolerance (of the base's high end), the floor, and the noise: the widest run-to-run spread of that value
- *   over the runs of either side (with one run a side the noise is unknown and the intervals judge alone);
+ *   tolerance (of the base's high end), the floor, and the noise: the widest spread of that value between the
+ *   runs of either side, or between the two halves of any one run (a histogram's interval holds for samples
+ *   that do not cluster in time; on a shared host, stalls make them cluster, and one run's halves show it);
  * - an **improvement** the same way down; otherwise **within noise**;
  * - **not judged** when a side has too few samples for the value (a p99 needs 100);
- * - **disturbed** when a run of either side had other programs busy on its host during the phase: neither
+ * - **disturbed** when others (programs, or other VMs' steal) used a run's host during the phase: neither
  *   regression nor improvement, and said.
  */
 import {
@@ -36,7 +37,7 @@ function disturbance(runs: RunReport[], phase: string, side: string): string[] {
     if (!p) return [];
     return disturbedIn(run.disturbed, p.startMs, p.endMs).map(
       (w) =>
-        `${side} run of ${run.startedAt}: other programs used ${w.otherCores} cores ${(w.fromMs / 1000).toFixed(0)}–${(w.toMs / 1000).toFixed(0)} s${w.by.length > 0 ? ` (${w.by.join(", ")})` : ""}`,
+        `${side} run of ${run.startedAt}: others used ${w.otherCores} cores ${(w.fromMs / 1000).toFixed(0)}–${(w.toMs / 1000).toFixed(0)} s${w.by.length > 0 ? ` (${w.by.join(", ")})` : ""}`,
     );
   });
 }
@@ -75,6 +76,7 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
   const unmatched: string[] = [];
   const disturbed = new Set<string>();
   const perOp = new Map<string, NoiseSummary["perOp"][number]>();
+  let withinRuns = false;
   for (const [k, nextOps] of newOps) {
     const first = nextOps[0] as OpReport;
     const baseSide = baseOps.get(k);
@@ -93,7 +95,9 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
       const ne = n.estimate(metric);
       const basePoints = b.pointValues(metric);
       const newPoints = n.pointValues(metric);
-      const spreads = [spread(basePoints), spread(newPoints)].filter((x): x is number => x !== null);
+      const halves = [...b.halfSpreads(metric), ...n.halfSpreads(metric)];
+      const spreads = [spread(basePoints), spread(newPoints), ...halves].filter((x): x is number => x !== null);
+      if (halves.length > 0) withinRuns = true;
       const noise = spreads.length > 0 ? r3(Math.max(...spreads)) : null;
       let { verdict, note } = judge(be, ne, noise, unit, options);
       if (why.length > 0 && (verdict === "regression" || verdict === "improvement")) {
@@ -122,7 +126,7 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
         withinNoise: verdict === "within noise" && deltaPct !== null && Math.abs(deltaPct) > options.tolerancePct,
         ...(note && { note }),
       });
-      if (noise !== null) {
+      if (noise !== null && basePoints.length + newPoints.length > 0) {
         const lowest = Math.min(...basePoints, ...newPoints);
         const was = perOp.get(first.op);
         const pct = lowest > 0 ? r3((noise / lowest) * 100) : null;
@@ -142,8 +146,13 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
     baseRuns: baseRuns.length,
     newRuns: newRuns.length,
     noise:
-      baseRuns.length >= 2 || newRuns.length >= 2
-        ? { baseRuns: baseRuns.length, newRuns: newRuns.length, perOp: [...perOp.values()] }
+      baseRuns.length >= 2 || newRuns.length >= 2 || withinRuns
+        ? {
+            baseRuns: baseRuns.length,
+            newRuns: newRuns.length,
+            ...(withinRuns && { withinRuns }),
+            perOp: [...perOp.values()],
+          }
         : null,
     rows,
     regressions: rows.filter((r) => r.verdict === "regression"),

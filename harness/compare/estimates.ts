@@ -96,6 +96,19 @@ export class OpEstimates {
     );
   }
 
+  /** Per run that kept its halves (report.json `halves`), how far the value moved from its phase's first half
+   * to its second; a half with too few samples for the value gives none. Error rates: none. */
+  halfSpreads(metric: (typeof METRICS)[number]): number[] {
+    const { trend, q } = metric;
+    if ((trend !== "latency" && trend !== "pool_wait") || q === undefined) return [];
+    return this.ops.flatMap((o) => {
+      const halves = o.halves?.[trend];
+      if (!halves) return [];
+      const [a, b] = halves.map((e) => quantileEstimate(decodeHistogram(e), q));
+      return a && b ? [ms3(Math.abs(a.value - b.value))] : [];
+    });
+  }
+
   /** Each run's own point value, for the run-to-run spread. */
   pointValues(metric: (typeof METRICS)[number]): number[] {
     const { trend, q } = metric;

@@ -10,6 +10,7 @@ import type {
   RunReport,
   SecondsRecord,
 } from "../../reports/schema.ts";
+import { mergeHalves } from "../metrics/halves.ts";
 import {
   decodeHistogram,
   encodeHistogram,
@@ -109,6 +110,7 @@ function mergeOne(list: OpReport[]): OpReport {
       ...(http && { http_req_duration: encodeHistogram(http) }),
     },
     ...(seconds && { seconds }),
+    ...mergeHalves(list.map((o) => o.halves)),
   };
 }
 

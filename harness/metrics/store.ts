@@ -58,15 +58,30 @@ export class Series {
   readonly errors = Object.fromEntries(ERROR_CLASSES.map((c) => [c, 0])) as Record<ErrorClass, number>;
   /** Second by second, for budgets judged on rolling windows (kept only where some are: fault phases). */
   readonly seconds: SecondBuckets | undefined;
+  /** Latency and pool wait of the iterations meant to start in the phase's first half, and in its second:
+   * how far one run's values wander within it is noise a comparison must see beyond. */
+  readonly halves: { latency: [Histogram, Histogram]; pool_wait: [Histogram, Histogram] } | undefined;
+  private readonly halfAtMs: number;
 
   /** An iteration starting later than this is late (counted per second, for the verdict's lateness check). */
   private readonly lateMs: number;
 
-  constructor(op: string, tags: Readonly<Record<string, string>>, secondsFromMs: number | undefined, lateMs: number) {
+  constructor(
+    op: string,
+    tags: Readonly<Record<string, string>>,
+    secondsFromMs: number | undefined,
+    lateMs: number,
+    halfAtMs?: number,
+  ) {
     this.op = op;
     this.tags = tags;
     this.lateMs = lateMs;
     this.seconds = secondsFromMs === undefined ? undefined : new SecondBuckets(secondsFromMs);
+    this.halfAtMs = halfAtMs ?? Number.NaN;
+    this.halves =
+      halfAtMs === undefined || !Number.isFinite(halfAtMs)
+        ? undefined
+        : { latency: [newHistogram(), newHistogram()], pool_wait: [newHistogram(), newHistogram()] };
   }
 
   get errorCount(): number {
@@ -80,6 +95,11 @@ export class Series {
     recordMs(this.trends.dispatch_lag, lagMs);
     recordMs(this.trends.pool_wait, sample.timer.poolWaitMs);
     recordMs(this.trends.service_time, sample.timer.serviceMs);
+    if (this.halves) {
+      const half = sample.intendedMs < this.halfAtMs ? 0 : 1;
+      recordMs(this.halves.latency[half], sample.endMs - sample.intendedMs);
+      recordMs(this.halves.pool_wait[half], sample.timer.poolWaitMs);
+    }
     this.cacheHits += sample.timer.cacheHits;
     this.cacheMisses += sample.timer.cacheMisses;
     if (sample.error) this.errors[sample.error]++;
@@ -158,12 +178,13 @@ export class MetricsStore {
     this.lateMs = lateMs;
   }
 
-  /** `secondsFromMs`: keep the series second by second, from this monotonic instant (the load's start). */
-  series(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number): Series {
+  /** `secondsFromMs`: keep the series second by second, from this monotonic instant (the load's start);
+   * `halfAtMs`: the monotonic middle of its phase, to keep its two halves apart. */
+  series(op: string, tags: Readonly<Record<string, string>>, secondsFromMs?: number, halfAtMs?: number): Series {
     const key = seriesKey(op, tags);
     let series = this.byKey.get(key);
     if (!series) {
-      series = new Series(op, tags, secondsFromMs, this.lateMs);
+      series = new Series(op, tags, secondsFromMs, this.lateMs, halfAtMs);
       this.byKey.set(key, series);
     }
     return series;

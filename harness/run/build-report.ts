@@ -24,6 +24,7 @@ import type { ActionRecord } from "../actions/timeline.ts";
 import type { AppFleet } from "../app/app-fleet.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
 import { DEFAULT_HTTP_SETTINGS } from "../clients/http.ts";
+import { halvesOfSeries } from "../metrics/halves.ts";
 import { encodeHistogram, mergeHistograms, percentilesMs } from "../metrics/histogram.ts";
 import { mergeSeconds } from "../metrics/seconds.ts";
 import { mergeCounts, mergeNamed, type Series, TRENDS, type Trend } from "../metrics/store.ts";
@@ -105,6 +106,7 @@ export function opReports(series: Series[]): OpReport[] {
         }),
       },
       ...secondsOf(list),
+      ...halvesOfSeries(list),
     };
   });
 }

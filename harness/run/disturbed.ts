@@ -1,27 +1,37 @@
 /**
- * A run is disturbed where other programs on its host were busy: two or more consecutive sampler seconds in
- * which the CPU not used by rehearse, the app or the servers (timeline cpu.other) reached DISTURBED_CORES.
- * Its latencies then measure the neighbours too; a comparison says so instead of judging them.
+ * A run is disturbed where others used its host's CPU: two or more consecutive sampler seconds in which the
+ * CPU not used by rehearse, the app or the servers (timeline cpu.other), plus what the hypervisor gave other
+ * guests (steal), reached DISTURBED_CORES. Its latencies then measure the neighbours too (a stolen slice
+ * stalls whatever ran on that core: on a shared 2-core VM, a run with a quarter of its CPU stolen had an
+ * op's p95 and p99 60% above the runs beside it); a comparison says so instead of judging them.
  */
+import { cpus } from "node:os";
 import { DISTURBED_CORES, type DisturbedWindow, type TimelineSample } from "../../reports/schema.ts";
 
 const MIN_SECONDS = 2;
+/** How the hypervisor's share is named among the neighbours. */
+export const STEAL_NAME = "steal (other VMs)";
 
-export function disturbedWindows(timeline: TimelineSample[]): DisturbedWindow[] {
+/** Cores others used in the second: other programs, and other guests (steal, of `cores` cores). */
+const othersOf = (s: TimelineSample, cores: number) => (s.cpu?.other ?? 0) + ((s.host?.stealPct ?? 0) / 100) * cores;
+
+export function disturbedWindows(timeline: TimelineSample[], cores = cpus().length): DisturbedWindow[] {
   const windows: DisturbedWindow[] = [];
   let run: TimelineSample[] = [];
   const close = () => {
     if (run.length >= MIN_SECONDS) {
       const first = run[0] as TimelineSample;
       const last = run.at(-1) as TimelineSample;
-      const cores = run.reduce((n, s) => n + (s.cpu?.other ?? 0), 0) / run.length;
+      const mean = run.reduce((n, s) => n + othersOf(s, cores), 0) / run.length;
       const names = new Map<string, number>();
       for (const s of run) for (const t of s.cpu?.topOther ?? []) names.set(t.name, (names.get(t.name) ?? 0) + t.cores);
+      const stolen = run.reduce((n, s) => n + ((s.host?.stealPct ?? 0) / 100) * cores, 0);
+      if (stolen / run.length >= 0.1) names.set(STEAL_NAME, stolen);
       windows.push({
         // A sample covers the second before it.
         fromMs: first.tMs - 1000,
         toMs: last.tMs,
-        otherCores: Math.round(cores * 100) / 100,
+        otherCores: Math.round(mean * 100) / 100,
         by: [...names.entries()]
           .sort((a, b) => b[1] - a[1])
           .slice(0, 3)
@@ -31,7 +41,7 @@ export function disturbedWindows(timeline: TimelineSample[]): DisturbedWindow[] 
     run = [];
   };
   for (const s of timeline) {
-    if ((s.cpu?.other ?? 0) >= DISTURBED_CORES) run.push(s);
+    if (othersOf(s, cores) >= DISTURBED_CORES) run.push(s);
     else close();
   }
   close();

@@ -111,6 +111,10 @@ export async function runLoad(
     abortedBy = abortingFailures(watched, store.all().map(measuredOfSeries), performance.now() - startedAtMs);
     if (abortedBy.length > 0) stop.abort();
   }, ABORT_CHECK_INTERVAL_MS);
+  // A phase without an end (a scenario without phases) ends with the load.
+  const loadEndMs = Math.max(0, ...executors.map((e) => e.startTimeMs + e.plan().durationMs));
+  const halfAt = (phase: PhaseSpan) =>
+    startedAtMs + (phase.startMs + (Number.isFinite(phase.endMs) ? phase.endMs : loadEndMs)) / 2;
   monitor.start();
   const outcomes: Record<string, LoopOutcome> = {};
   await Promise.all(
@@ -123,6 +127,7 @@ export async function runLoad(
           executor.exec,
           { ...tags, phase: phase.name },
           options.windowedPhases?.includes(phase.name) ? startedAtMs : undefined,
+          halfAt(phase),
         ),
       }));
       const last = byPhase[byPhase.length - 1] as (typeof byPhase)[number];

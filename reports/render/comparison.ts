@@ -17,11 +17,12 @@ export function comparisonHeadline(c: Comparison): string {
 /** Noise in words: how many runs it was measured on and the widest spread per op. */
 export function noiseLine(c: Comparison): string {
   if (!c.noise)
-    return "noise: unknown (one run a side; keep several accepted runs, or run --repeat, to measure it): judged by the intervals alone";
+    return "noise: unknown (one run a side, and its report has no halves; keep several accepted runs, or run --repeat, to measure it): judged by the intervals alone";
   const ops = c.noise.perOp.map(
     (o) => `${o.op} ${o.metric} ±${num(o.spread)} ms${o.spreadPct === null ? "" : ` (${o.spreadPct}%)`}`,
   );
-  return `noise: measured over ${c.noise.baseRuns} base and ${c.noise.newRuns} new run(s): ${ops.length > 0 ? ops.join(", ") : "none measurable"}`;
+  const where = c.noise.withinRuns ? " (between runs and between each run's halves)" : "";
+  return `noise: measured over ${c.noise.baseRuns} base and ${c.noise.newRuns} new run(s)${where}: ${ops.length > 0 ? ops.join(", ") : "none measurable"}`;
 }
 
 export interface ComparisonCells {

@@ -18,19 +18,33 @@ function histogramOf(values: number[]) {
   return h;
 }
 
-/** The sample run with every op × phase's latency drawn afresh (`slow`: ms added to one op's every phase). */
-function run(seed: number, options: { slowOp?: string; slowMs?: number; n?: number } = {}): RunReport {
+/** The sample run with every op × phase's latency drawn afresh (`slow`: ms added to one op's every phase;
+ * `stallMs`: added to every op's samples in a tenth of the phase, all in its second half, as a host's stall). */
+function run(
+  seed: number,
+  options: { slowOp?: string; slowMs?: number; n?: number; stallMs?: number; halves?: boolean } = {},
+): RunReport {
   const random = seededRandom(seed);
   const report = sampleReport();
   report.startedAt = `2026-11-${String(1 + (seed % 28)).padStart(2, "0")}T00:00:${String(seed % 60).padStart(2, "0")}Z`;
   for (const o of report.ops) {
     const extra = o.op === options.slowOp ? (options.slowMs ?? 0) : 0;
-    const h = histogramOf(sample(random, options.n ?? 1000, 3, extra));
+    const n = options.n ?? 1000;
+    const values = sample(random, n, 3, extra).map((v, i) =>
+      i >= n * 0.8 && i < n * 0.9 ? v + (options.stallMs ?? 0) : v,
+    );
+    const h = histogramOf(values);
     const p = percentilesMs(h);
     o.count = p.count;
     o.errors = 0;
     o.latencyMs = { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
     o.histograms = { ...o.histograms, latency: encodeHistogram(h) };
+    if (options.halves === false) delete o.halves;
+    else {
+      const half = (from: number, to: number) => encodeHistogram(histogramOf(values.slice(from, to)));
+      const none = encodeHistogram(newHistogram());
+      o.halves = { latency: [half(0, n / 2), half(n / 2, n)], pool_wait: [none, none] };
+    }
   }
   return report;
 }
@@ -120,8 +134,23 @@ describe("compareRuns: a change is a regression only beyond the intervals, the t
     expect(c.regressions.some((r) => r.op === "dashboard" && r.metric === "latency p95")).toBe(true);
   });
 
+  it("a stall in one run's second half: its halves disagree, and that spread is noise, not a regression", () => {
+    // 15 ms added to a tenth of the samples, all in the second half: the run's p95 rises by ~15 ms.
+    const stalled = run(2, { stallMs: 15 });
+    const without = compareRuns([run(1, { halves: false })], [run(2, { stallMs: 15, halves: false })], DEFAULT_COMPARE);
+    expect(without.noise).toBeNull();
+    expect(without.regressions.some((r) => r.metric === "latency p95")).toBe(true);
+    const c = compareRuns([run(1)], [stalled], DEFAULT_COMPARE);
+    expect(c.noise).toMatchObject({ baseRuns: 1, newRuns: 1, withinRuns: true });
+    expect(c.rows.find((r) => r.metric === "latency p95")?.noise).toBeGreaterThan(10);
+    expect(c.regressions.filter((r) => r.metric === "latency p95")).toEqual([]);
+    // Steady halves leave a real change to one op standing.
+    const slow = compareRuns([run(1)], [run(3, { slowOp: "dashboard", slowMs: 20 })], DEFAULT_COMPARE);
+    expect(new Set(slow.regressions.map((r) => r.op))).toEqual(new Set(["dashboard"]));
+  });
+
   it("noise from several runs a side widens the judgement, and is said per op", () => {
-    const one = compareRuns([run(1)], [run(2)], DEFAULT_COMPARE);
+    const one = compareRuns([run(1, { halves: false })], [run(2, { halves: false })], DEFAULT_COMPARE);
     expect(one.noise).toBeNull();
     // Base runs that disagree by ~25 ms on dashboard: a 20 ms change is within that spread.
     const noisy = [run(3), run(4, { slowOp: "dashboard", slowMs: 25 }), run(5)];
@@ -141,7 +170,7 @@ describe("compareRuns: a change is a regression only beyond the intervals, the t
     const c = compareRuns([run(1)], [next], DEFAULT_COMPARE);
     const inFault = c.rows.filter((r) => r.phase === "fault" && r.op === "dashboard" && r.metric === "latency p95");
     expect(inFault[0]?.verdict).toBe("disturbed");
-    expect(inFault[0]?.note).toMatch(/other programs used 1.2 cores .*chromium/);
+    expect(inFault[0]?.note).toMatch(/others used 1.2 cores .*chromium/);
     expect(c.regressions.some((r) => r.phase === "fault")).toBe(false);
     expect(c.regressions.some((r) => r.phase === "baseline")).toBe(true);
     expect(c.disturbed).toHaveLength(1);
