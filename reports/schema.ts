@@ -210,6 +210,9 @@ export interface DisturbedWindow {
 /** Others' cores per second (other programs and steal) beyond which a second is disturbed: a quarter of a 2-core
  * machine. */
 export const DISTURBED_CORES = 0.5;
+/** Steal (percent of the host's CPU) from which a second is disturbed whatever else ran: on a 2-core VM, a 5 ms
+ * op's p95 was unchanged under 2% steal, +15% at 5–7% and doubled at 10–19%. */
+export const DISTURBED_STEAL_PCT = 10;
 
 /** Per op, one entry per second of load. */
 export interface OpSeconds {

@@ -1,12 +1,17 @@
 /**
  * A run is disturbed where others used its host's CPU: two or more consecutive sampler seconds in which the
  * CPU not used by rehearse, the app or the servers (timeline cpu.other), plus what the hypervisor gave other
- * guests (steal), reached DISTURBED_CORES. Its latencies then measure the neighbours too (a stolen slice
+ * guests (steal), reached DISTURBED_CORES, or the steal alone reached DISTURBED_STEAL_PCT. Its latencies then measure the neighbours too (a stolen slice
  * stalls whatever ran on that core: on a shared 2-core VM, a run with a quarter of its CPU stolen had an
  * op's p95 and p99 60% above the runs beside it); a comparison says so instead of judging them.
  */
 import { cpus } from "node:os";
-import { DISTURBED_CORES, type DisturbedWindow, type TimelineSample } from "../../reports/schema.ts";
+import {
+  DISTURBED_CORES,
+  DISTURBED_STEAL_PCT,
+  type DisturbedWindow,
+  type TimelineSample,
+} from "../../reports/schema.ts";
 
 const MIN_SECONDS = 2;
 /** How the hypervisor's share is named among the neighbours. */
@@ -41,7 +46,7 @@ export function disturbedWindows(timeline: TimelineSample[], cores = cpus().leng
     run = [];
   };
   for (const s of timeline) {
-    if (othersOf(s, cores) >= DISTURBED_CORES) run.push(s);
+    if (othersOf(s, cores) >= DISTURBED_CORES || (s.host?.stealPct ?? 0) >= DISTURBED_STEAL_PCT) run.push(s);
     else close();
   }
   close();

@@ -16,23 +16,17 @@ describe("disturbedWindows: seconds in which others used the host's CPU", () => 
     expect(disturbedWindows([second(1000, 0.9, 0), second(2000, 0.1, 0)], 2)).toEqual([]);
   });
 
-  it("steal counts as others' CPU: a quarter of 2 cores stolen for 3 s is a window, named; 10% is not", () => {
+  it("steal counts as others' CPU, and 10% of it for 2 s disturbs alone; 8% with a quiet rest does not", () => {
     const stolen = [1000, 2000, 3000].map((t) => second(t, 0.05, 25));
     const [w] = disturbedWindows(stolen, 2);
     expect(w).toMatchObject({ fromMs: 0, toMs: 3000, otherCores: 0.55 });
     expect(w?.by).toEqual([STEAL_NAME]);
-    expect(
-      disturbedWindows(
-        [1000, 2000, 3000].map((t) => second(t, 0.05, 10)),
-        2,
-      ),
-    ).toEqual([]);
-    // On 8 cores the same 10% is 0.8 cores taken.
-    expect(
-      disturbedWindows(
-        [1000, 2000, 3000].map((t) => second(t, 0.05, 10)),
-        8,
-      ),
-    ).toHaveLength(1);
+    const steady = (pct: number) => [1000, 2000, 3000].map((t) => second(t, 0.05, pct));
+    expect(disturbedWindows(steady(10), 2)).toHaveLength(1);
+    expect(disturbedWindows(steady(8), 2)).toEqual([]);
+    // 8% of 8 cores is 0.64 cores others used.
+    expect(disturbedWindows(steady(8), 8)).toHaveLength(1);
+    // One second of 19% is no window.
+    expect(disturbedWindows([second(1000, 0, 1), second(2000, 0, 19), second(3000, 0, 1)], 2)).toEqual([]);
   });
 });
