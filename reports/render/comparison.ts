@@ -21,7 +21,12 @@ export function noiseLine(c: Comparison): string {
   const ops = c.noise.perOp.map(
     (o) => `${o.op} ${o.metric} ±${num(o.spread)} ms${o.spreadPct === null ? "" : ` (${o.spreadPct}%)`}`,
   );
-  const where = c.noise.withinRuns ? " (between runs and between each run's halves)" : "";
+  const severalRuns = c.noise.baseRuns >= 2 || c.noise.newRuns >= 2;
+  const where = !c.noise.withinRuns
+    ? ""
+    : severalRuns
+      ? " (between runs and between each run's halves)"
+      : " (between each run's halves)";
   return `noise: measured over ${c.noise.baseRuns} base and ${c.noise.newRuns} new run(s)${where}: ${ops.length > 0 ? ops.join(", ") : "none measurable"}`;
 }
 
