@@ -65,6 +65,7 @@ export class Sampler {
   private processCpu: ProcessCpu | undefined;
   /** The process CPU times the first tick counts from, being read. */
   private primed: Promise<void> = Promise.resolve();
+  private scanning = false;
   private pending = new Set<Promise<void>>();
   private stopped: Promise<TimelineSample[]> | undefined;
 
@@ -107,7 +108,9 @@ export class Sampler {
   private async readProcessCpu(sample: TimelineSample, host: HostCpuSample | undefined): Promise<void> {
     const cpu = this.processCpu;
     const groups = this.options.processes;
-    if (!cpu?.available || !groups) return;
+    // A scan still running from the last tick (a machine with very many processes): this second goes without.
+    if (!cpu?.available || !groups || this.scanning) return;
+    this.scanning = true;
     try {
       await this.primed;
       const scan = await cpu.scan();
@@ -115,6 +118,8 @@ export class Sampler {
       if (measured) sample.cpu = measured;
     } catch {
       // The CPU per part is informative: a failed read leaves this second without it.
+    } finally {
+      this.scanning = false;
     }
   }
 
