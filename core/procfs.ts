@@ -40,6 +40,9 @@ export function parseProcStat(pid: number, text: string): ProcStat | undefined {
 
 let procfs: boolean | undefined;
 
+/** A /proc/<pid>/cwd link's target: a directory removed since reads as "<path> (deleted)". */
+export const cwdOfLink = (target: string) => target.replace(/ \(deleted\)$/, "");
+
 export function hasProcfs(): boolean {
   if (procfs === undefined)
     try {
@@ -95,7 +98,7 @@ export async function readProcesses(options: { cwd?: boolean } = {}): Promise<Pr
       if (!stat) return;
       if (options.cwd) {
         try {
-          stat.cwd = (await readlink(`/proc/${name}/cwd`)).replace(/ \(deleted\)$/, "");
+          stat.cwd = cwdOfLink(await readlink(`/proc/${name}/cwd`));
         } catch {
           // not ours to inspect
         }

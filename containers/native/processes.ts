@@ -5,7 +5,7 @@
  * chdirs into its data dir), and children inherit that, so the cwd finds them.
  */
 import { readdirSync, readlinkSync } from "node:fs";
-import type { ProcStat } from "../../core/procfs.ts";
+import { cwdOfLink, type ProcStat } from "../../core/procfs.ts";
 
 const inside = (cwd: string, dir: string) => cwd === dir || cwd.startsWith(`${dir}/`);
 
@@ -20,7 +20,7 @@ export function processesWorkingIn(dir: string, processes?: ProcStat[]): number[
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      const cwd = readlinkSync(`/proc/${name}/cwd`).replace(/ \(deleted\)$/, "");
+      const cwd = cwdOfLink(readlinkSync(`/proc/${name}/cwd`));
       if (inside(cwd, dir)) found.push(Number(name));
     } catch {
       // The process ended, or is not ours to inspect.

@@ -17,6 +17,11 @@ const REGISTRY: Record<ExecutorOptions, (scenario: string, raw: Record<string, u
 
 export const EXECUTOR_NAMES = Object.keys(REGISTRY) as ExecutorOptions[];
 
+/** When the last executor's schedule ends, from the load's start (0 with none). */
+export function loadDurationMs(executors: Executor[]): number {
+  return Math.max(0, ...executors.map((e) => e.startTimeMs + e.plan().durationMs));
+}
+
 /** Scenario options typed as k6's; raw objects from user files are checked all the same. */
 export type ScenarioOptions = Scenario | Record<string, unknown>;
 

@@ -17,8 +17,10 @@ const MIN_SECONDS = 2;
 /** How the hypervisor's share is named among the neighbours. */
 export const STEAL_NAME = "steal (other VMs)";
 
-/** Cores others used in the second: other programs, and other guests (steal, of `cores` cores). */
-const othersOf = (s: TimelineSample, cores: number) => (s.cpu?.other ?? 0) + ((s.host?.stealPct ?? 0) / 100) * cores;
+/** Cores the hypervisor gave other guests in the second (steal, of `cores` cores). */
+const stolenOf = (s: TimelineSample, cores: number) => ((s.host?.stealPct ?? 0) / 100) * cores;
+/** Cores others used in the second: other programs, and other guests. */
+const othersOf = (s: TimelineSample, cores: number) => (s.cpu?.other ?? 0) + stolenOf(s, cores);
 
 export function disturbedWindows(timeline: TimelineSample[], cores = cpus().length): DisturbedWindow[] {
   const windows: DisturbedWindow[] = [];
@@ -30,7 +32,7 @@ export function disturbedWindows(timeline: TimelineSample[], cores = cpus().leng
       const mean = run.reduce((n, s) => n + othersOf(s, cores), 0) / run.length;
       const names = new Map<string, number>();
       for (const s of run) for (const t of s.cpu?.topOther ?? []) names.set(t.name, (names.get(t.name) ?? 0) + t.cores);
-      const stolen = run.reduce((n, s) => n + ((s.host?.stealPct ?? 0) / 100) * cores, 0);
+      const stolen = run.reduce((n, s) => n + stolenOf(s, cores), 0);
       if (stolen / run.length >= 0.1) names.set(STEAL_NAME, stolen);
       windows.push({
         // A sample covers the second before it.

@@ -6,7 +6,7 @@
 import { onAbort } from "../../core/abort.ts";
 import { BadInputError } from "../../core/errors.ts";
 import { type Op, type OpTargets, opContext } from "../clients/op-context.ts";
-import { createExecutor, type Executor, type ScenarioOptions } from "../executors/index.ts";
+import { createExecutor, type Executor, loadDurationMs, type ScenarioOptions } from "../executors/index.ts";
 import { fractionAboveMs, mergeHistograms, valueAtPercentileMs } from "../metrics/histogram.ts";
 import { PerSecondLatency } from "../metrics/per-second.ts";
 import { MetricsStore } from "../metrics/store.ts";
@@ -112,7 +112,7 @@ export async function runLoad(
     if (abortedBy.length > 0) stop.abort();
   }, ABORT_CHECK_INTERVAL_MS);
   // A phase without an end (a scenario without phases) ends with the load.
-  const loadEndMs = Math.max(0, ...executors.map((e) => e.startTimeMs + e.plan().durationMs));
+  const loadEndMs = loadDurationMs(executors);
   const halfAt = (phase: PhaseSpan) =>
     startedAtMs + (phase.startMs + (Number.isFinite(phase.endMs) ? phase.endMs : loadEndMs)) / 2;
   monitor.start();

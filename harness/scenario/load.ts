@@ -12,7 +12,7 @@ import { type PlannedAction, planActions } from "../actions/timeline.ts";
 import { type AppSpec, readApp } from "../app/app-spec.ts";
 import { type Db, type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
 import type { Op } from "../clients/op-context.ts";
-import type { Executor } from "../executors/index.ts";
+import { type Executor, loadDurationMs } from "../executors/index.ts";
 import { DEFAULT_STABLE_FOR_S } from "../run/deltas.ts";
 import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
 import { type PhaseSpan, planLoad } from "../runner/run-load.ts";
@@ -155,7 +155,7 @@ export function lagTolerance(thresholds: ParsedThreshold[]): number {
 /** Phases and actions must fit the load: a phase without load, or a fault after it, rehearses nothing. */
 function timeProblems(executors: Executor[], phases: PhaseSpan[], actions: PlannedAction[]): string[] {
   if (executors.length === 0) return [];
-  const loadMs = Math.max(...executors.map((e) => e.startTimeMs + e.plan().durationMs));
+  const loadMs = loadDurationMs(executors);
   const problems: string[] = [];
   const last = phases.at(-1);
   // 1 ms of slack: scaled durations are sums of products.
