@@ -7,8 +7,11 @@
  *   that do not cluster in time; on a shared host, stalls make them cluster, and one run's halves show it);
  * - an **improvement** the same way down; otherwise **within noise**;
  * - **not judged** when a side has too few samples for the value (a p99 needs 100);
- * - **disturbed** when others (programs, or other VMs' steal) used a run's host during the phase: neither
- *   regression nor improvement, and said.
+ * - **disturbed** when others (programs, or other VMs' steal) used a run's host during the phase. A disturbed
+ *   run is not evidence: where a side has undisturbed runs of the phase it is judged on those alone (merged
+ *   in, the neighbour's stall moves the side's value; counted as noise, its wander widens the margin until a
+ *   real change reads "within noise"); where every run of a side was disturbed, a change beyond the other
+ *   side's noise is neither regression nor improvement, and said.
  */
 import {
   type CompareOptions,
@@ -30,16 +33,14 @@ function spread(values: number[]): number | null {
   return values.length >= 2 ? Math.max(...values) - Math.min(...values) : null;
 }
 
-/** Where each run of a side was disturbed during `phase`, in words; empty when it was not. */
-function disturbance(runs: RunReport[], phase: string, side: string): string[] {
-  return runs.flatMap((run) => {
-    const p = run.phases.find((x) => x.name === phase);
-    if (!p) return [];
-    return disturbedIn(run.disturbed, p.startMs, p.endMs).map(
-      (w) =>
-        `${side} run of ${run.startedAt}: others used ${w.otherCores} cores ${(w.fromMs / 1000).toFixed(0)}–${(w.toMs / 1000).toFixed(0)} s${w.by.length > 0 ? ` (${w.by.join(", ")})` : ""}`,
-    );
-  });
+/** Where a run was disturbed during `phase`, in words; empty when it was not. */
+function disturbance(run: RunReport, phase: string, side: string): string[] {
+  const p = run.phases.find((x) => x.name === phase);
+  if (!p) return [];
+  return disturbedIn(run.disturbed, p.startMs, p.endMs).map(
+    (w) =>
+      `${side} run of ${run.startedAt}: others used ${w.otherCores} cores ${(w.fromMs / 1000).toFixed(0)}–${(w.toMs / 1000).toFixed(0)} s${w.by.length > 0 ? ` (${w.by.join(", ")})` : ""}`,
+  );
 }
 
 function judge(
@@ -63,39 +64,53 @@ function judge(
 export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options: CompareOptions): Comparison {
   const base = baseRuns.at(-1) as RunReport;
   const measured = comparedPhases(newRuns.at(-1) as RunReport);
-  const group = (runs: RunReport[]) => {
+  // Each op report of a run disturbed in its phase, with what disturbed it.
+  const disturbedOps = new Map<OpReport, string[]>();
+  const group = (runs: RunReport[], side: string) => {
     const byKey = new Map<string, OpReport[]>();
     for (const run of runs)
-      for (const o of run.ops.filter((op) => measured.has(op.phase)))
+      for (const o of run.ops.filter((op) => measured.has(op.phase))) {
         byKey.set(key(o), [...(byKey.get(key(o)) ?? []), o]);
+        const why = disturbance(run, o.phase, side);
+        if (why.length > 0) disturbedOps.set(o, why);
+      }
     return byKey;
   };
-  const baseOps = group(baseRuns);
-  const newOps = group(newRuns);
+  const baseOps = group(baseRuns, "base");
+  const newOps = group(newRuns, "new");
+  const undisturbed = (o: OpReport) => !disturbedOps.has(o);
   const rows: ComparisonRow[] = [];
   const unmatched: string[] = [];
   const disturbed = new Set<string>();
   const perOp = new Map<string, NoiseSummary["perOp"][number]>();
   let withinRuns = false;
-  for (const [k, nextOps] of newOps) {
-    const first = nextOps[0] as OpReport;
-    const baseSide = baseOps.get(k);
+  for (const [k, allNext] of newOps) {
+    const first = allNext[0] as OpReport;
+    const allBase = baseOps.get(k);
     baseOps.delete(k);
-    if (!baseSide) {
+    if (!allBase) {
       unmatched.push(`${first.op} in ${first.phase}: only in the new run`);
       continue;
     }
-    const why = [...disturbance(baseRuns, first.phase, "base"), ...disturbance(newRuns, first.phase, "new")];
-    for (const w of why) disturbed.add(`${first.phase}: ${w}`);
+    // A side's undisturbed runs when it has any; all of them (and the verdict marked) when it has none.
+    const judgedOn = (ops: OpReport[]) => (ops.some(undisturbed) ? ops.filter(undisturbed) : ops);
+    const baseSide = judgedOn(allBase);
+    const nextOps = judgedOn(allNext);
+    const why = [...baseSide, ...nextOps].flatMap((o) => disturbedOps.get(o) ?? []);
+    for (const o of [...allBase, ...allNext]) {
+      const left = !baseSide.includes(o) && !nextOps.includes(o);
+      for (const w of disturbedOps.get(o) ?? [])
+        disturbed.add(`${first.phase}: ${w}${left ? "; left out: judged on that side's other runs" : ""}`);
+    }
     const b = new OpEstimates(baseSide);
     const n = new OpEstimates(nextOps);
     for (const metric of METRICS) {
       const unit = metric.metric === "error rate" ? "%" : "ms";
       const be = b.estimate(metric);
       const ne = n.estimate(metric);
-      const basePoints = b.pointValues(metric);
-      const newPoints = n.pointValues(metric);
-      const halves = [...b.halfSpreads(metric), ...n.halfSpreads(metric)];
+      const basePoints = b.pointValues(metric, undisturbed);
+      const newPoints = n.pointValues(metric, undisturbed);
+      const halves = [...b.halfSpreads(metric, undisturbed), ...n.halfSpreads(metric, undisturbed)];
       const spreads = [spread(basePoints), spread(newPoints), ...halves].filter((x): x is number => x !== null);
       if (halves.length > 0) withinRuns = true;
       const noise = spreads.length > 0 ? r3(Math.max(...spreads)) : null;

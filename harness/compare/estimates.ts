@@ -59,20 +59,20 @@ export function rateEstimate(failures: number, n: number): Estimate | null {
 
 /** One op × phase over one or more runs: each run's histograms decoded once, merged for the side. */
 export class OpEstimates {
-  private readonly perRun = new Map<Trend, Histogram[]>();
+  private readonly perRun = new Map<Trend, (Histogram | undefined)[]>();
   private readonly merged = new Map<Trend, Histogram>();
   private readonly ops: OpReport[];
   constructor(ops: OpReport[]) {
     this.ops = ops;
   }
 
-  /** Each run's histogram of a trend (a run that kept none has none). */
-  private runs(trend: Trend): Histogram[] {
+  /** Each run's histogram of a trend, in the order of the ops (undefined: that run kept none). */
+  private runs(trend: Trend): (Histogram | undefined)[] {
     let hs = this.perRun.get(trend);
     if (!hs) {
-      hs = this.ops.flatMap((o) => {
+      hs = this.ops.map((o) => {
         const encoded = o.histograms[trend];
-        return encoded ? [decodeHistogram(encoded)] : [];
+        return encoded ? decodeHistogram(encoded) : undefined;
       });
       this.perRun.set(trend, hs);
     }
@@ -82,7 +82,7 @@ export class OpEstimates {
   private histogram(trend: Trend): Histogram {
     let h = this.merged.get(trend);
     if (!h) {
-      h = mergeHistograms(this.runs(trend));
+      h = mergeHistograms(this.runs(trend).filter((x): x is Histogram => x !== undefined));
       this.merged.set(trend, h);
     }
     return h;
@@ -97,25 +97,32 @@ export class OpEstimates {
   }
 
   /** Per run that kept its halves (report.json `halves`), how far the value moved from its phase's first half
-   * to its second; a half with too few samples for the value gives none. Error rates: none. */
-  halfSpreads(metric: (typeof METRICS)[number]): number[] {
+   * to its second; a half with too few samples for the value gives none. Error rates: none. `counted`: the
+   * runs whose wander is noise (default: every one). */
+  halfSpreads(metric: (typeof METRICS)[number], counted: (o: OpReport) => boolean = () => true): number[] {
     const { trend, q } = metric;
     if ((trend !== "latency" && trend !== "pool_wait") || q === undefined) return [];
     return this.ops.flatMap((o) => {
-      const halves = o.halves?.[trend];
+      const halves = counted(o) ? o.halves?.[trend] : undefined;
       if (!halves) return [];
       const [a, b] = halves.map((e) => quantileEstimate(decodeHistogram(e), q));
       return a && b ? [ms3(Math.abs(a.value - b.value))] : [];
     });
   }
 
-  /** Each run's own point value, for the run-to-run spread. */
-  pointValues(metric: (typeof METRICS)[number]): number[] {
+  /** Each run's own point value, for the run-to-run spread (`counted`: as for halfSpreads). */
+  pointValues(metric: (typeof METRICS)[number], counted: (o: OpReport) => boolean = () => true): number[] {
     const { trend, q } = metric;
-    const estimates =
-      trend && q !== undefined
-        ? this.runs(trend).map((h) => quantileEstimate(h, q))
-        : this.ops.map((o) => rateEstimate(failedOf(o), attemptsOf(o)));
-    return estimates.flatMap((e) => (e ? [e.value] : []));
+    const histograms = trend && q !== undefined ? this.runs(trend) : undefined;
+    return this.ops.flatMap((o, i) => {
+      if (!counted(o)) return [];
+      const h = histograms?.[i];
+      const e = histograms
+        ? h && q !== undefined
+          ? quantileEstimate(h, q)
+          : null
+        : rateEstimate(failedOf(o), attemptsOf(o));
+      return e ? [e.value] : [];
+    });
   }
 }

@@ -176,6 +176,36 @@ describe("compareRuns: a change is a regression only beyond the intervals, the t
     expect(c.disturbed).toHaveLength(1);
   });
 
+  it("a disturbed run is not evidence: a side is judged on its undisturbed runs, so a real change is not hidden", () => {
+    // A base run stalled (by a neighbour) in its baseline's second half: ~40 ms on a tenth of its samples.
+    const stalled = run(1, { stallMs: 40 });
+    const baseline = stalled.phases.find((p) => p.name === "baseline");
+    stalled.disturbed = [
+      { fromMs: baseline?.startMs ?? 0, toMs: baseline?.endMs ?? 0, otherCores: 0.6, by: ["postgres"] },
+    ];
+    const dashboardP95 = (c: ReturnType<typeof compareRuns>, phase = "baseline") =>
+      c.rows.find((r) => r.phase === phase && r.op === "dashboard" && r.metric === "latency p95");
+    const slow = [run(2, { slowOp: "dashboard", slowMs: 20 })];
+    // Merged and counted as noise, the stall would make dashboard's +20 ms "within noise"...
+    const counted = compareRuns([{ ...stalled, disturbed: [] }, run(3)], slow, DEFAULT_COMPARE);
+    expect(dashboardP95(counted)?.verdict).toBe("within noise");
+    // ...left out, the base is its other run, and the change is a regression.
+    const c = compareRuns([stalled, run(3)], slow, DEFAULT_COMPARE);
+    expect(dashboardP95(c)?.verdict).toBe("regression");
+    expect(dashboardP95(c)?.baseSamples).toBe(1000);
+    expect(c.disturbed).toEqual([
+      expect.stringMatching(
+        /^baseline: base run of .*others used 0.6 cores .*postgres.*; left out: judged on that side's other runs$/,
+      ),
+    ]);
+    // Where the stalled run was not disturbed (the fault phase), it counts, and its wander is noise.
+    expect(dashboardP95(c, "fault")?.verdict).toBe("within noise");
+    // A side whose every run was disturbed is judged on them, and a change is disturbed, not a regression.
+    const alone = compareRuns([stalled], slow, DEFAULT_COMPARE);
+    expect(dashboardP95(alone)?.verdict).toBe("disturbed");
+    expect(dashboardP95(alone)?.note).toMatch(/^not judged: base run of .*postgres/);
+  });
+
   it("phases before the baseline (warm-up) are not compared; pairs only one side has are noted", () => {
     const next = run(2);
     next.ops = next.ops.filter((o) => o.phase !== "after");
