@@ -2,7 +2,8 @@
  * bench/generator: in one run on the same stack,
  *   1. closed-loop SELECT 1 through PgBouncer, 16 clients: pgbench vs a bare
  *      node-postgres loop vs rehearse (constant-vus, instrumented db client);
- *   2. open-loop dispatch lag p99 at 1k/s and 5k/s (constant-arrival-rate).
+ *   2. open-loop dispatch lag p99 at 1k/s and 5k/s (constant-arrival-rate);
+ * and each one's CPU per iteration (µs of user + system time: pgbench's own, node's for the others).
  * Usage: node bench/generator.ts [seconds per measurement, default 10] [provider, default native]
  */
 import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
@@ -10,6 +11,7 @@ import type { Op } from "../harness/clients/op-context.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
 import { planLoad, runLoad } from "../harness/runner/run-load.ts";
 import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
+import { perIteration, withCpu } from "./lib/cpu.ts";
 import { pgbenchSelect1 } from "./lib/pgbench.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -19,7 +21,7 @@ const CLIENTS = 16;
 const stack = await startTestStack(PROVIDER, newStateDir());
 const noRedis = {} as never; // these ops never touch the cache
 
-async function bareLoopRate(): Promise<number> {
+async function bareLoopRate(): Promise<{ rate: number; count: number }> {
   const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: CLIENTS });
   await Promise.all(Array.from({ length: CLIENTS }, () => pool.query("SELECT 1")));
   let count = 0;
@@ -35,12 +37,12 @@ async function bareLoopRate(): Promise<number> {
   );
   const rate = count / ((performance.now() - t0) / 1000);
   await pool.end();
-  return rate;
+  return { rate, count };
 }
 
 const select1: Record<string, Op> = { select: ({ db }) => db.query("SELECT 1") };
 
-async function rehearseClosedRate(): Promise<number> {
+async function rehearseClosedRate(): Promise<{ rate: number; count: number }> {
   const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: CLIENTS });
   await Promise.all(Array.from({ length: CLIENTS }, () => pool.query("SELECT 1")));
   const executors = planLoad(
@@ -51,7 +53,7 @@ async function rehearseClosedRate(): Promise<number> {
   const outcome = await runLoad(executors, select1, { pool, redis: noRedis, cachePrefix: "" });
   await pool.end();
   const iterations = outcome.store.all().reduce((n, s) => n + s.iterations, 0);
-  return iterations / SECONDS;
+  return { rate: iterations / SECONDS, count: iterations };
 }
 
 async function openLoopLag(rate: number) {
@@ -78,29 +80,39 @@ async function openLoopLag(rate: number) {
     lag: percentilesMs(mergeHistograms(all.map((s) => s.trends.dispatch_lag))),
     latency: percentilesMs(mergeHistograms(all.map((s) => s.trends.latency))),
     generator: outcome.generator,
+    count: all.reduce((n, s) => n + s.iterations, 0),
   };
 }
 
 try {
-  const { tps: pgbench } = await pgbenchSelect1(stack.urls.pgbouncer, { seconds: SECONDS, clients: CLIENTS });
-  const bare = await bareLoopRate();
-  const rehearse = await rehearseClosedRate();
-  const open1k = await openLoopLag(1_000);
-  const open5k = await openLoopLag(5_000);
+  const pgbench = await pgbenchSelect1(stack.urls.pgbouncer, { seconds: SECONDS, clients: CLIENTS });
+  const bare = await withCpu(bareLoopRate);
+  const rehearse = await withCpu(rehearseClosedRate);
+  const open1k = await withCpu(() => openLoopLag(1_000));
+  const open5k = await withCpu(() => openLoopLag(5_000));
+  const rate = rehearse.value.rate;
   console.log(`## generator (${PROVIDER} stack, ${SECONDS} s per measurement, ${CLIENTS} clients)\n`);
-  console.log("| closed loop, SELECT 1 via PgBouncer | per second | rehearse ÷ this |");
-  console.log("|---|---|---|");
-  console.log(`| pgbench -M simple | ${pgbench.toFixed(0)} | ${(rehearse / pgbench).toFixed(2)} |`);
-  console.log(`| bare node-postgres loop | ${bare.toFixed(0)} | ${(rehearse / bare).toFixed(2)} |`);
-  console.log(`| rehearse constant-vus | ${rehearse.toFixed(0)} | 1.00 |`);
-  console.log("\n| open loop | achieved/s | dispatch lag p50 / p99 / max (ms) | latency p50 / p99 (ms) | valid |");
-  console.log("|---|---|---|---|---|");
-  for (const [name, r] of [
+  console.log("| closed loop, SELECT 1 via PgBouncer | per second | rehearse ÷ this | CPU µs / iteration |");
+  console.log("|---|---|---|---|");
+  console.log(
+    `| pgbench -M simple -j2 | ${pgbench.tps.toFixed(0)} | ${(rate / pgbench.tps).toFixed(2)} | ${pgbench.cpuUsPerXact.toFixed(1)} |`,
+  );
+  console.log(
+    `| bare node-postgres loop | ${bare.value.rate.toFixed(0)} | ${(rate / bare.value.rate).toFixed(2)} | ${perIteration(bare.cpuUs, bare.value.count)} |`,
+  );
+  console.log(
+    `| rehearse constant-vus | ${rate.toFixed(0)} | 1.00 | ${perIteration(rehearse.cpuUs, rehearse.value.count)} |`,
+  );
+  console.log(
+    "\n| open loop | achieved/s | dispatch lag p50 / p99 / max (ms) | latency p50 / p99 (ms) | CPU µs / iteration | valid |",
+  );
+  console.log("|---|---|---|---|---|---|");
+  for (const [name, { value: r, cpuUs }] of [
     ["1k/s", open1k],
     ["5k/s", open5k],
   ] as const) {
     console.log(
-      `| ${name} | ${r.generator.achievedRate.toFixed(0)} | ${r.lag.p50} / ${r.lag.p99} / ${r.lag.max} | ${r.latency.p50} / ${r.latency.p99} | ${r.generator.valid ? "yes" : `no: ${r.generator.reasons.join("; ")}`} |`,
+      `| ${name} | ${r.generator.achievedRate.toFixed(0)} | ${r.lag.p50} / ${r.lag.p99} / ${r.lag.max} | ${r.latency.p50} / ${r.latency.p99} | ${perIteration(cpuUs, r.count)} | ${r.generator.valid ? "yes" : `no: ${r.generator.reasons.join("; ")}`} |`,
     );
   }
 } finally {

@@ -2,7 +2,8 @@
  * bench/http: in one run against the same trivial endpoint (a node:http app in a process of its own),
  *   1. closed-loop requests/s, 16 connections: autocannon (a peer, in its own process) vs a bare
  *      undici loop vs rehearse (constant-vus, the instrumented http client);
- *   2. open-loop dispatch lag p99 at 2k/s (constant-arrival-rate).
+ *   2. open-loop dispatch lag p99 at 2k/s (constant-arrival-rate);
+ * and CPU per request (µs of user + system time: autocannon's own process, node's for the others).
  * Usage: node bench/http.ts [seconds per measurement, default 10]
  */
 import { mkdtempSync } from "node:fs";
@@ -17,6 +18,7 @@ import { HttpTargets } from "../harness/clients/http.ts";
 import type { Op } from "../harness/clients/op-context.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
 import { planLoad, runLoad } from "../harness/runner/run-load.ts";
+import { perIteration, withCpu } from "./lib/cpu.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = 16;
@@ -34,17 +36,19 @@ const app = AppInstance.spawn({
 await app.waitReady("/", 10_000, new AbortController().signal);
 const noDb = {} as never;
 
-async function autocannonRate(): Promise<number> {
+async function autocannonRate(): Promise<{ rate: number; count: number; cpuUs: number }> {
+  // bash's `time` gives autocannon's own CPU (user, system) on stderr.
   const result = await execa(
-    process.execPath,
-    [AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(SECONDS), "--json", app.origin],
-    { reject: false, timeout: (SECONDS + 30) * 1000 },
+    "bash",
+    ["-c", `time "${process.execPath}" "${AUTOCANNON}" -c ${CONNECTIONS} -d ${SECONDS} --json ${app.origin}`],
+    { reject: false, timeout: (SECONDS + 30) * 1000, env: { TIMEFORMAT: "%U %S" } },
   );
-  const parsed = JSON.parse(result.stdout) as { requests: { average: number } };
-  return parsed.requests.average;
+  const parsed = JSON.parse(result.stdout) as { requests: { average: number; total: number } };
+  const [user, sys] = (result.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
+  return { rate: parsed.requests.average, count: parsed.requests.total, cpuUs: ((user ?? 0) + (sys ?? 0)) * 1e6 };
 }
 
-async function bareUndiciRate(): Promise<number> {
+async function bareUndiciRate(): Promise<{ rate: number; count: number }> {
   const pool = new Pool(app.origin, { connections: CONNECTIONS });
   let count = 0;
   const end = performance.now() + SECONDS * 1000;
@@ -60,12 +64,12 @@ async function bareUndiciRate(): Promise<number> {
   );
   const rate = count / ((performance.now() - t0) / 1000);
   await pool.close();
-  return rate;
+  return { rate, count };
 }
 
 const home: Record<string, Op> = { home: async ({ http }) => http.get("/") };
 
-async function rehearseClosedRate(): Promise<number> {
+async function rehearseClosedRate(): Promise<{ rate: number; count: number }> {
   const targets = new HttpTargets({ connections: CONNECTIONS, timeoutMs: 10_000 });
   targets.setOrigins([app.origin]);
   const executors = planLoad(
@@ -76,7 +80,7 @@ async function rehearseClosedRate(): Promise<number> {
   const outcome = await runLoad(executors, home, { pool: noDb, redis: noDb, cachePrefix: "b:", http: targets });
   await targets.close();
   const iterations = outcome.store.all().reduce((n, s) => n + s.iterations, 0);
-  return iterations / (outcome.durationMs / 1000);
+  return { rate: iterations / (outcome.durationMs / 1000), count: iterations };
 }
 
 async function rehearseOpenLag(rate: number): Promise<{ p99Ms: number; achieved: number; valid: boolean }> {
@@ -104,17 +108,27 @@ async function rehearseOpenLag(rate: number): Promise<{ p99Ms: number; achieved:
 
 try {
   const autocannon = await autocannonRate();
-  const bare = await bareUndiciRate();
-  const rehearse = await rehearseClosedRate();
+  const bare = await withCpu(bareUndiciRate);
+  const rehearse = await withCpu(rehearseClosedRate);
   const open2k = await rehearseOpenLag(2_000);
+  const rps = rehearse.value.rate;
   const result = {
     bench: "http",
     seconds: SECONDS,
     connections: CONNECTIONS,
-    rps: { autocannon: Math.round(autocannon), bareUndici: Math.round(bare), rehearse: Math.round(rehearse) },
+    rps: {
+      autocannon: Math.round(autocannon.rate),
+      bareUndici: Math.round(bare.value.rate),
+      rehearse: Math.round(rps),
+    },
     ratio: {
-      rehearseVsAutocannon: Number((rehearse / autocannon).toFixed(3)),
-      rehearseVsBareUndici: Number((rehearse / bare).toFixed(3)),
+      rehearseVsAutocannon: Number((rps / autocannon.rate).toFixed(3)),
+      rehearseVsBareUndici: Number((rps / bare.value.rate).toFixed(3)),
+    },
+    cpuUsPerRequest: {
+      autocannon: perIteration(autocannon.cpuUs, autocannon.count),
+      bareUndici: perIteration(bare.cpuUs, bare.value.count),
+      rehearse: perIteration(rehearse.cpuUs, rehearse.value.count),
     },
     openLoop2k: open2k,
   };
