@@ -1,7 +1,7 @@
 /**
  * bench/segments: the generator on both cores of one machine as two processes (`rehearse run --segment k/2
- * --start-at`, merged by `rehearse merge`) against one process, on the same stack, beside pgbench in the
- * same run:
+ * --start-at`, merged by `rehearse merge`) and as one process with two load threads (`--workers 2`) against
+ * one process with one, on the same stack, beside pgbench in the same run:
  *   1. closed-loop SELECT 1 through PgBouncer, 16 VUs (8 + 8 in two parts): iterations/s and the generator's
  *      CPU per iteration (µs, its processes' own CPU time), pgbench -j2 with 16 clients likewise;
  *   2. open loop at RATE/s: achieved, dispatch lag p99, valid or not, with one process and with two.
@@ -45,11 +45,11 @@ const report = (out: string): RunReport =>
   JSON.parse(readFileSync(join(out, "select1", "report.json"), "utf8")) as RunReport;
 
 /** One process (parts = 1) or `parts` processes merged: the run's report and its generators' CPU µs. */
-async function rehearse(mode: "closed" | "open", parts: number, tag: string) {
+async function rehearse(mode: "closed" | "open", parts: number, tag: string, workers = 1) {
   const env = { ...testEnv(stateDir), BENCH_MODE: mode, BENCH_RATE: String(RATE), BENCH_SECONDS: String(SECONDS) };
-  const base = ["run", SCENARIO, "--target", target, "--no-progress"];
+  const base = ["run", SCENARIO, "--target", target, "--no-progress", "--workers", String(workers)];
   if (parts === 1) {
-    const out = join(dir, `${tag}-one`);
+    const out = join(dir, `${tag}-one-${workers}`);
     await cli([...base, "--out", out], env);
     const r = report(out);
     return { report: r, cpuUs: (r.generator.cpuPercent / 100) * r.durationMs * 1000 };
@@ -71,8 +71,10 @@ try {
   const peer = await pgbenchSelect1(stack.urls.pgbouncer, { seconds: SECONDS });
   const closedOne = await rehearse("closed", 1, "closed");
   const closedTwo = await rehearse("closed", 2, "closed");
+  const closedThreads = await rehearse("closed", 1, "closed", 2);
   const openOne = await rehearse("open", 1, "open");
   const openTwo = await rehearse("open", 2, "open");
+  const openThreads = await rehearse("open", 1, "open", 2);
   console.log(`## segments on one machine (native stack, ${SECONDS} s per measurement)\n`);
   console.log("| closed loop, SELECT 1 via PgBouncer, 16 clients | per second | ÷ pgbench | CPU µs per iteration |");
   console.log("|---|---|---|---|");
@@ -80,6 +82,7 @@ try {
   for (const [name, r] of [
     ["rehearse, one process", closedOne],
     ["rehearse, 2 segments merged", closedTwo],
+    ["rehearse, one process, --workers 2", closedThreads],
   ] as const) {
     const n = iterations(r.report);
     const rate = n / SECONDS;
@@ -90,6 +93,7 @@ try {
   for (const [name, r] of [
     ["one process", openOne],
     ["2 segments merged", openTwo],
+    ["one process, --workers 2", openThreads],
   ] as const) {
     const g = r.report.generator;
     console.log(

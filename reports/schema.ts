@@ -306,6 +306,17 @@ export interface GeneratorReport {
   /** What the generator did that no verdict depends on (late starts under budgets that held anyway); absent
    * in reports before 2026-12. */
   notes?: string[];
+  /** `--workers N`: each load worker's own health, by its segment; the figures above are over all of them. */
+  workers?: {
+    segment: string;
+    valid: boolean;
+    reasons: string[];
+    targetRate: number;
+    achievedRate: number;
+    dispatchLagP99Ms: number;
+    lateShare: number;
+    eventLoopDelayP99Ms: number;
+  }[];
 }
 
 export interface ClientReport {

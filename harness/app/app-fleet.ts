@@ -200,10 +200,13 @@ export class AppFleet {
    */
   async stop(which: AppInstance[]): Promise<FleetStop[]> {
     const leaving = which.filter((i) => !i.record.stoppedByUs && i.record.exitedAt === null);
-    const drainedAt = performance.now();
+    await this.targets.refresh();
     const failedBefore = new Map(leaving.map((i) => [i, this.targets.failedOn(i.origin)]));
     for (const i of leaving) this.rotation.delete(i);
     this.route();
+    // With --workers, the drain begins once every worker has stopped sending to the leaving instances.
+    await this.targets.routed();
+    const drainedAt = performance.now();
     const drainMs = this.options.signal.aborted ? 0 : this.spec.drainMs;
     // A timer may fire up to a millisecond early on the loop's cached clock: top it up, so the drain is at least
     // what was asked (as a preStop sleep is). Twice at most.

@@ -58,6 +58,19 @@ export class HttpStatusError extends Error {
 
 const defaultExpect = (status: number) => status >= 200 && status < 400;
 
+/** The load's http clients in worker threads (`--workers`): each has its own pools, and every change of
+ * routing reaches all of them, acknowledged, so a drain stops traffic from every worker. */
+export interface RemoteRouting {
+  setOrigins(origins: string[]): void;
+  /** Resolves once every worker routes by the last setOrigins. */
+  routed(): Promise<void>;
+  settled(origin: string): Promise<void>;
+  /** Fetches every worker's failure counts now (they otherwise arrive once a second). */
+  refresh(): Promise<void>;
+  failedOn(origin: string): number;
+  failedTotal(): number;
+}
+
 /** The app's instances as pools; `pick` rotates over the current ones (instances come and go). */
 export class HttpTargets {
   readonly settings: HttpSettings;
@@ -74,8 +87,21 @@ export class HttpTargets {
   /** Pools out of rotation, closing: done when their last request in flight has ended. */
   private readonly closing = new Map<string, Promise<void>>();
 
+  private remote: RemoteRouting | undefined;
+
+  /** Routing now reaches these workers too (until detached); they start with the current origins. */
+  attach(remote: RemoteRouting | undefined): void {
+    this.remote = remote;
+    remote?.setOrigins(this.origins);
+  }
+
+  get origins(): string[] {
+    return this.pools.map((p) => poolOrigin.get(p) ?? "");
+  }
+
   /** The base URLs requests go to now (e.g. after a deploy replaced the instances). */
   setOrigins(origins: string[]): void {
+    this.remote?.setOrigins(origins);
     const old = this.pools;
     this.pools = origins.map((origin) => old.find((p) => poolOrigin.get(p) === origin) ?? this.pool(origin));
     for (const pool of old)
@@ -89,19 +115,36 @@ export class HttpTargets {
   /** Waits (bounded) until the requests in flight to an origin out of rotation have ended, and been counted:
    * a request cut off by its instance's exit fails a moment after the exit itself. */
   async settled(origin: string, budgetMs = 2_000): Promise<void> {
+    const remote = this.remote?.settled(origin);
     const closing = this.closing.get(origin);
     if (closing) await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, budgetMs).unref())]);
     await new Promise((resolve) => setImmediate(resolve));
+    await remote;
+  }
+
+  /** Resolves once every client (the workers' too) routes by the last setOrigins. */
+  async routed(): Promise<void> {
+    await this.remote?.routed();
+  }
+
+  /** The workers' failure counts fetched now, before a deploy reads them. */
+  async refresh(): Promise<void> {
+    await this.remote?.refresh();
   }
 
   /** Requests that failed on this origin so far (a network error or a status the op did not expect). */
   failedOn(origin: string): number {
-    return this.failures.get(origin) ?? 0;
+    return (this.failures.get(origin) ?? 0) + (this.remote?.failedOn(origin) ?? 0);
+  }
+
+  /** This client's own failure counts by origin (a worker's, sent to the main thread). */
+  ownFailures(): Record<string, number> {
+    return Object.fromEntries(this.failures);
   }
 
   /** Failed requests on every origin so far. */
   failedTotal(): number {
-    let n = 0;
+    let n = this.remote?.failedTotal() ?? 0;
     for (const count of this.failures.values()) n += count;
     return n;
   }

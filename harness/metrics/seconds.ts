@@ -54,6 +54,25 @@ export class SecondBuckets {
     ];
   }
 
+  /** Adds another thread's seconds of the same series (same origin: the load's shared start), second by
+   * second; the main thread of a run with workers records none of its own. */
+  absorb(seconds: ClosedSecond[]): void {
+    const all = mergeSeconds([this.closed(), seconds]);
+    this.current = undefined;
+    this.closedSeconds.length = 0;
+    if (!all) return;
+    all.count.forEach((count, i) => {
+      if (count === 0 && (all.failed[i] ?? 0) === 0) return;
+      this.closedSeconds.push({
+        second: all.fromS + i,
+        latency: all.latency[i] ?? "",
+        count,
+        failed: all.failed[i] ?? 0,
+        ...(all.late && { late: all.late[i] ?? 0 }),
+      });
+    });
+  }
+
   private open(atMs: number) {
     const second = Math.max(0, Math.floor((atMs - this.originMs) / 1000));
     const live = this.current;

@@ -22,6 +22,7 @@ import {
 } from "../../reports/schema.ts";
 import type { ActionRecord } from "../actions/timeline.ts";
 import type { AppFleet } from "../app/app-fleet.ts";
+import { REDIS_CLIENT } from "../clients/cache.ts";
 import type { ErrorClass } from "../clients/classify-error.ts";
 import { DEFAULT_HTTP_SETTINGS } from "../clients/http.ts";
 import { halvesOfSeries } from "../metrics/halves.ts";
@@ -36,7 +37,7 @@ import { thresholdRows } from "../thresholds/rows.ts";
 import { computeDeltas, phaseSignals } from "./deltas.ts";
 import { disturbedWindows } from "./disturbed.ts";
 import { computeRecoveries } from "./recovery.ts";
-import { REDIS_CLIENT, type Rehearsal } from "./rehearsal.ts";
+import type { Rehearsal } from "./rehearsal.ts";
 
 /** The series' requests by `name`, merged across the scenarios that ran the op; busiest first. */
 function namedRequests(list: Series[]): NamedRequestReport[] {

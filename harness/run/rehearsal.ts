@@ -9,15 +9,17 @@ import { Redis } from "ioredis";
 import type { StartedStack } from "../../containers/index.ts";
 import { SERVICE_NAMES } from "../../containers/types.ts";
 import { onAbort } from "../../core/abort.ts";
-import { type ActionRecord, measuredPhases } from "../../reports/schema.ts";
+import type { ActionRecord } from "../../reports/schema.ts";
 import { runActions } from "../actions/timeline.ts";
 import type { AppFleet } from "../app/app-fleet.ts";
+import { REDIS_CLIENT } from "../clients/cache.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
 import type { HttpTargets } from "../clients/http.ts";
 import { PoolGuard } from "../clients/pool-guard.ts";
-import { executorShare, shareOf, WHOLE } from "../executors/segment.ts";
-import type { MetricsStore } from "../metrics/store.ts";
-import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
+import { executorShare, type Segment, shareOf, WHOLE } from "../executors/segment.ts";
+import type { PerSecondLatency } from "../metrics/per-second.ts";
+import { type LoadTotals, loadOptionsOf, totalsOf } from "../runner/load-options.ts";
+import { LoadWorkers } from "../runner/load-workers.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
 import type { Outage } from "../sampler/outages.ts";
 import { type GeneratorSample, Sampler, type TimelineSample } from "../sampler/sampler.ts";
@@ -25,10 +27,6 @@ import type { LoadedScenario } from "../scenario/load.ts";
 import { type ProgressState, progressState } from "./progress-state.ts";
 import { RunClock } from "./run-clock.ts";
 import { type SegmentRun, startLagMs, waitForStart } from "./segment-run.ts";
-
-/** The cache client's settings; they change what cache latency means, so the report records them.
- * No commandTimeout: ioredis arms a timer for any number, 0 included (it would fail every command). */
-export const REDIS_CLIENT = { enableAutoPipelining: false, maxRetriesPerRequest: 1 } as const;
 
 /** Load and actions start this long after the sampler, so its first tick sees the quiet before. */
 const LOAD_LEAD_MS = 20;
@@ -55,6 +53,10 @@ export interface RehearsalOptions {
   drainMs?: number;
   /** Run one segment's share of the load, from a shared start (`--segment`, `--start-at`). */
   part?: SegmentRun | undefined;
+  /** Load worker threads (`--workers`); 1: the load runs in this thread. */
+  workers?: number;
+  /** The scenario file's --duration-scale: a worker loads the file again and must read it the same way. */
+  durationScale?: number;
 }
 
 export async function rehearse(
@@ -64,23 +66,14 @@ export async function rehearse(
 ): Promise<Rehearsal> {
   const part = options.part;
   const segment = part?.segment ?? WHOLE;
-  // The scenario's pool is the total across segments (each needs one connection at least).
-  const poolSize = Math.max(1, shareOf(segment, scenario.client.poolSize));
-  const pool = createDbPool(stack.urls.pgbouncer, { ...scenario.client, poolSize });
-  // However the load ends, what is still in flight is cancelled and the pool ends within a bound.
-  const guard = new PoolGuard(pool, stack.urls.pgbouncer);
-  // A cold pool would show its SCRAM handshakes as pool wait in the first second of every run.
-  await warmPool(pool, poolSize);
-  const redis = new Redis(stack.urls.redis, REDIS_CLIENT);
-  redis.on("error", () => {});
+  const load = await prepareLoad(scenario, stack, options, segment);
   const actionRedis = new Redis(stack.urls.redis, REDIS_CLIENT);
   actionRedis.on("error", () => {});
   // A part that is too late to join the others stops here, its clients closed.
   const startAt = part
     ? await waitForStart(part, LOAD_LEAD_MS, options.signal).catch(async (error: unknown) => {
-        redis.disconnect();
         actionRedis.disconnect();
-        await guard.abandon(2_000, 0);
+        await load.close(0);
         throw error;
       })
     : undefined;
@@ -123,36 +116,20 @@ export async function rehearse(
     );
     let outcome: LoadOutcome;
     try {
-      outcome = await runLoad(
-        scenario.executors.map((e) => executorShare(e, segment)),
-        scenario.ops,
-        { pool, redis, cachePrefix: scenario.cachePrefix, ...(options.http && { http: options.http }) },
-        {
-          signal: options.signal,
-          thresholds: scenario.thresholds,
-          phases: scenario.phases,
-          startAtMs: clock.loadStartAt,
-          // Phases before the baseline are warm-up: the generator is judged on what is measured.
-          measuredPhases: [...measuredPhases(scenario)],
-          windowedPhases: windowedPhases(scenario),
-          keepSecondHistograms: part !== undefined,
-          tolerance: { ...DEFAULT_TOLERANCE, dispatchLagMs: scenario.lagToleranceMs },
-          onTick: (store, perSecond) => {
-            totals = totalsOf(store);
-            options.onProgress?.(
-              progressState({
-                scenario: scenario.name,
-                phases: scenario.phases,
-                elapsedMs: performance.now() - clock.loadStartAt,
-                perSecond,
-                completed: totals.iterations,
-                errors: totals.errors,
-                actions: [...running.values()],
-              }),
-            );
-          },
-        },
-      );
+      outcome = await load.run(clock.loadStartAt, options.signal, (loadTotals, perSecond) => {
+        totals = loadTotals;
+        options.onProgress?.(
+          progressState({
+            scenario: scenario.name,
+            phases: scenario.phases,
+            elapsedMs: performance.now() - clock.loadStartAt,
+            perSecond,
+            completed: totals.iterations,
+            errors: totals.errors,
+            actions: [...running.values()],
+          }),
+        );
+      });
     } finally {
       // Pending actions are skipped, running faults reverted, whatever ended the load.
       stopActions();
@@ -170,27 +147,75 @@ export async function rehearse(
   } finally {
     unsubscribe();
     await sampler?.stop();
-    redis.disconnect();
     actionRedis.disconnect();
-    await guard.abandon(2_000, options.signal.aborted ? 0 : (options.drainMs ?? 0));
+    await load.close(options.signal.aborted ? 0 : (options.drainMs ?? 0));
   }
 }
 
-/** The phases some budget is judged on rolling windows in: their series are kept second by second. */
-function windowedPhases(scenario: LoadedScenario): string[] {
-  const phases = new Set<string>();
-  for (const t of scenario.thresholds) {
-    if ((t.judgeWindowMs ?? 0) <= 0) continue;
-    if (t.tags.phase !== undefined) phases.add(t.tags.phase);
-  }
-  return [...phases];
+/** The load's clients, ready: in this thread, or in `--workers` threads with clients of their own. */
+interface PreparedLoad {
+  run(
+    startAtMs: number,
+    signal: AbortSignal,
+    onTick: (totals: LoadTotals, perSecond: PerSecondLatency) => void,
+  ): Promise<LoadOutcome>;
+  /** However the load ends, what is still in flight is cancelled and the clients end within a bound. */
+  close(drainMs: number): Promise<void>;
 }
 
-function totalsOf(store: MetricsStore): GeneratorSample {
-  const all = store.all();
+async function prepareLoad(
+  scenario: LoadedScenario,
+  stack: StartedStack,
+  options: RehearsalOptions,
+  segment: Segment,
+): Promise<PreparedLoad> {
+  const keepSecondHistograms = options.part !== undefined;
+  if ((options.workers ?? 1) > 1) {
+    const workers = await LoadWorkers.start(
+      {
+        scenario,
+        durationScale: options.durationScale ?? 1,
+        count: options.workers ?? 1,
+        part: segment,
+        urls: { pgbouncer: stack.urls.pgbouncer, redis: stack.urls.redis },
+        http: options.http,
+        keepSecondHistograms,
+      },
+      options.signal,
+    );
+    return { run: (at, signal, onTick) => workers.run(at, signal, onTick), close: () => workers.close() };
+  }
+  // The scenario's pool is the total across segments (each needs one connection at least).
+  const poolSize = Math.max(1, shareOf(segment, scenario.client.poolSize));
+  const pool = createDbPool(stack.urls.pgbouncer, { ...scenario.client, poolSize });
+  const guard = new PoolGuard(pool, stack.urls.pgbouncer);
+  const redis = new Redis(stack.urls.redis, REDIS_CLIENT);
+  redis.on("error", () => {});
+  const close = async (drainMs: number) => {
+    redis.disconnect();
+    await guard.abandon(2_000, drainMs);
+  };
+  try {
+    // A cold pool would show its SCRAM handshakes as pool wait in the first second of every run.
+    await warmPool(pool, poolSize);
+  } catch (error) {
+    await close(0);
+    throw error;
+  }
   return {
-    iterations: all.reduce((n, s) => n + s.iterations, 0),
-    errors: all.reduce((n, s) => n + s.errorCount, 0),
-    dropped: all.reduce((n, s) => n + s.dropped, 0),
+    run: (startAtMs, signal, onTick) =>
+      runLoad(
+        scenario.executors.map((e) => executorShare(e, segment)),
+        scenario.ops,
+        { pool, redis, cachePrefix: scenario.cachePrefix, ...(options.http && { http: options.http }) },
+        {
+          ...loadOptionsOf(scenario),
+          signal,
+          startAtMs,
+          keepSecondHistograms,
+          onTick: (store, perSecond) => onTick(totalsOf(store), perSecond),
+        },
+      ),
+    close,
   };
 }

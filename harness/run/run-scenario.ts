@@ -37,6 +37,8 @@ export interface RunOptions {
   part?: SegmentRun | undefined;
   /** The scenario's --duration-scale, recorded in a part's report so merge reads the scenario the same way. */
   durationScale?: number;
+  /** Load worker threads (`--workers`); 1 or none: the load runs in the main thread. */
+  workers?: number;
 }
 
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {

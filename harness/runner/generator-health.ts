@@ -25,6 +25,20 @@ export interface GeneratorHealth extends HealthInput {
   reasons: string[];
   /** Late starts no verdict depends on (settleLateness decides, once the budgets are judged). */
   notes: string[];
+  /** With --workers: each load worker's own health (the figures above are over all of them). */
+  workers?: WorkerHealth[];
+}
+
+export interface WorkerHealth {
+  /** The worker's segment of the run, i/N. */
+  segment: string;
+  valid: boolean;
+  reasons: string[];
+  targetRate: number;
+  achievedRate: number;
+  dispatchLagP99Ms: number;
+  lateShare: number;
+  eventLoopDelayP99Ms: number;
 }
 
 export interface HealthTolerance {

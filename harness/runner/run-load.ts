@@ -151,8 +151,19 @@ export async function runLoad(
   options.onTick?.(store, perSecond);
   unsubscribe();
   const durationMs = performance.now() - startedAtMs;
-  const { eventLoopDelayP99Ms, cpuPercent } = monitor.stop();
-  // Rates per open-loop scenario over its planned duration (the graceful stop is not load).
+  const generator = assessLoad(executors, outcomes, store, monitor.stop(), options);
+  return { store, perSecond, startedAtMs, durationMs, outcomes, generator, abortedBy };
+}
+
+/** The generator's verdict on itself over a load's data: rates per open-loop scenario over its planned
+ * duration (the graceful stop is not load), drops and late starts in the measured phases. */
+export function assessLoad(
+  executors: Executor[],
+  outcomes: Record<string, LoopOutcome>,
+  store: MetricsStore,
+  monitored: { eventLoopDelayP99Ms: number; cpuPercent: number },
+  options: { measuredPhases?: string[]; tolerance?: HealthTolerance },
+): GeneratorHealth {
   let targetRate = 0;
   let achievedRate = 0;
   for (const executor of executors) {
@@ -167,7 +178,7 @@ export async function runLoad(
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const lag = mergeHistograms(judged.map((s) => s.trends.dispatch_lag));
   const lateShare = fractionAboveMs(lag, tolerance.dispatchLagMs);
-  const generator = assessGenerator(
+  return assessGenerator(
     {
       targetRate,
       achievedRate,
@@ -175,10 +186,8 @@ export async function runLoad(
       dispatchLagP99Ms: valueAtPercentileMs(lag, 99),
       lateShare,
       lateIterations: Math.round(lateShare * lag.totalCount),
-      eventLoopDelayP99Ms,
-      cpuPercent,
+      ...monitored,
     },
     tolerance,
   );
-  return { store, perSecond, startedAtMs, durationMs, outcomes, generator, abortedBy };
 }

@@ -82,9 +82,17 @@ describe.each(providersUnderTest())("deploying the app under test (%s)", (provid
     const single = providersUnderTest().length === 1;
     const scales = single ? ["1", "0.5"] : provider === SCALES_PROVIDER ? ["1"] : ["0.5"];
     const runs = [];
-    for (const scale of scales) runs.push(await deploy(provider, ["--duration-scale", scale], { DRAIN: "500ms" }));
-    for (const { report, run, findings, logs, stateDir } of runs) {
+    // ×0.5 drives the load from two worker threads: the drain must stop traffic from both (none fails on a
+    // stopping instance), and their failure counts reach the deploy's record.
+    const workers = (scale: string) => (scale === "0.5" ? ["--workers", "2"] : []);
+    for (const scale of scales)
+      runs.push(await deploy(provider, ["--duration-scale", scale, ...workers(scale)], { DRAIN: "500ms" }));
+    for (const [i, { report, run, findings, logs, stateDir }] of runs.entries()) {
       expect(report.generator.reasons).toEqual([]);
+      expect(report.generator.workers?.length ?? 1).toBe(scales[i] === "0.5" ? 2 : 1);
+      expect(run.stdout).toMatch(
+        scales[i] === "0.5" ? /load from 2 worker threads \(--workers\)/ : /load from the main thread \(auto: /,
+      );
       const restart = resultOf(report, "app-restart");
       expect(restart).toMatchObject({ mode: "rolling", instances: 3, maxSurge: 1, maxUnavailable: 0, migrated: true });
       // As a platform stops a pod: out of rotation, SIGTERM, every process of the group gone — no SIGKILL.
@@ -149,7 +157,8 @@ describe.each(providersUnderTest().slice(0, 1))("the app under test, its process
   it("an app that stops accepting at once, with no drain: the failed requests are on record, on the stopping instances", async () => {
     // Searches take 500 ms, so requests are in flight on every instance at any moment, as on a busy app. (With
     // 150 ms, 0–2 failed in all on a slow, loaded machine: too few to be sure of one.)
-    const { report } = await deploy(provider, ["--duration-scale", "0.5"], {
+    // From two worker threads: the failures each counts on the stopping instances add up in the record.
+    const { report } = await deploy(provider, ["--duration-scale", "0.5", "--workers", "2"], {
       SHUTDOWN: "abrupt",
       DRAIN: "0s",
       SEARCH_DELAY_MS: "500",

@@ -2,7 +2,8 @@
  * A run split into three segments (three `rehearse run --segment k/3 --start-at <time>` processes against
  * one stack, as three machines or Job pods would be) and merged by `rehearse merge` is the run one process
  * makes: the schedule's iteration count exactly, p95/p99 of a PgBouncer pause as the open-loop prediction
- * says (within the one-process accuracy test's 10%). That compare finds a merged run and one process's
+ * says (within the one-process accuracy test's 10%); and so is one process driving it from two worker threads
+ * (`--workers 2`). That compare finds a merged run and one process's
  * within noise is test/integration-alone/compare.test.ts's (it needs a quiet host).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -113,6 +114,35 @@ describe(`a run split into segments and merged (${provider})`, () => {
     );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/not a segment's part/);
+  });
+
+  it("one process with --workers 2: the schedule exactly, the pause's p95/p99 as predicted, each worker's health", async () => {
+    const out = join(dir, "workers");
+    const run = await runRehearse(
+      ["run", FIXTURE, "--target", target, "--workers", "2", "--out", out, "--no-progress"],
+      env,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/segments: load from 2 worker threads \(--workers\)/);
+    const report = readReport(out, "segments");
+    expect(report.ops.reduce((n, o) => n + o.count + o.dropped + o.interrupted, 0)).toBe(SCHEDULED);
+    expect(report.generator.reasons).toEqual([]);
+    expect(report.generator.workers?.map((w) => w.segment)).toEqual(["1/2", "2/2"]);
+    for (const w of report.generator.workers ?? []) expect(w.targetRate).toBe(100);
+    // The pause reached the load of both workers, as the prediction for one process says.
+    const fault = report.ops.find((o) => o.phase === "fault");
+    const expected = predicted(report);
+    console.log(JSON.stringify({ workers: report.ops.map((o) => [o.phase, o.count, o.latencyMs]), expected }));
+    expect(off(fault?.latencyMs.p95 ?? 0, expected.p95), `p95 ${fault?.latencyMs.p95} vs ${expected.p95}`).toBeLessThan(
+      0.1,
+    );
+    expect(off(fault?.latencyMs.p99 ?? 0, expected.p99), `p99 ${fault?.latencyMs.p99} vs ${expected.p99}`).toBeLessThan(
+      0.1,
+    );
+    // The workers' seconds added on the run clock: about 200 a second in the baseline's.
+    const perSecond = report.perSecond.ops.select?.count ?? [];
+    expect(perSecond.length).toBeGreaterThanOrEqual(7);
+    expect(perSecond[2]).toBeGreaterThan(150);
   });
 });
 

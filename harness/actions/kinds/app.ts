@@ -85,6 +85,7 @@ export const appRestart = actionKind<"app-restart", AppRestart>({
     const app = fleetOf(context);
     const old = app.inRotation;
     const t0 = performance.now();
+    await app.targets.refresh();
     const failedBefore = app.targets.failedTotal();
     const rotationFrom = app.rotationLog.length;
     // The release's migration first, while the old instances still serve: their queries queue behind its lock.
@@ -104,6 +105,7 @@ export const appRestart = actionKind<"app-restart", AppRestart>({
       if (surge === 0 && unavailable === 0) surge = 1; // Kubernetes refuses both 0; a percentage may round to it
       ({ started, stops } = await rollingUpdate(app, old, surge, unavailable, context.signal));
     }
+    await app.targets.refresh();
     const window = longestUnavailable(app, rotationFrom, t0, context.clock);
     const result: ActionResults["app-restart"] = {
       ...migrated,

@@ -35,6 +35,14 @@ import {
   stackRequest,
 } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
+import {
+  readWorkersFlag,
+  resolveWorkers,
+  WORKERS_FLAG_HELP,
+  WORKERS_OPTIONS,
+  workersLine,
+  workersProblems,
+} from "../workers-flag.ts";
 import { type World, writeLine } from "../world.ts";
 import { readCompareFlags } from "./compare.ts";
 
@@ -55,6 +63,7 @@ Options:
   --tolerance <pct>        with --compare: relative tolerance (default 20)
   --floor <ms>             with --compare: absolute noise floor (default 5)
   --no-progress            no live progress (a line redrawn on a TTY, else one every 5 s)
+${WORKERS_FLAG_HELP}
 ${SEGMENT_FLAGS_HELP}
 ${STACK_FLAGS_HELP}
 ${logLevelHelp("default: info, to <out>/rehearse.log, not stderr")}
@@ -73,6 +82,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
     problems.push(`--repeat: '${values.repeat}' is not a whole number from 1 to ${MAX_REPEAT}`);
   const compareOptions = readCompareFlags(values, problems);
   const part = readSegmentFlags(values, positionals, problems);
+  const workersFlag = readWorkersFlag(values.workers, problems);
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
   const base = values.compare ? readReportFile(values.compare) : undefined;
 
@@ -88,6 +98,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
       ...reachProblems(s, flags.target),
       ...(flags.target ? externalPlan(s, flags.target).problems : []),
       ...(part ? segmentScenarioProblems(s, part, flags) : []),
+      ...workersProblems(s, resolveWorkers(workersFlag, flags.target !== undefined).count, part?.segment.count ?? 1),
     ];
     if (problems.length > 0)
       throw new BadInputError(
@@ -100,6 +111,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
       `it is a run of '${base.scenario}'; this run has ${scenarios.map((s) => `'${s.name}'`).join(", ")}`,
     ]);
   }
+  const workers = resolveWorkers(workersFlag, flags.target !== undefined);
   const settings = new Map(scenarios.map((s) => [s, settingsFor(s, flags)]));
   if ([...settings.values()].some((s) => s.containers.network === "host")) applyTestcontainersDefaults(world.env);
   const session = openRunSession({
@@ -119,6 +131,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
       // An earlier invocation's repeats would be read as this one's by compare.
       for (let k = 2; k <= MAX_REPEAT; k++) rmSync(reportDir(out, scenario.name, k), { recursive: true, force: true });
       for (let k = 1; k <= repeat && !signal.aborted; k++) {
+        writeLine(world.stdout, workersLine(scenario.name, workers));
         if (flags.target) for (const line of externalPlanLines(scenario, flags.target)) writeLine(world.stdout, line);
         if (repeat > 1) writeLine(world.stdout, `rehearse run: ${scenario.name}: run ${k} of ${repeat}`);
         if (part) writeLine(world.stdout, partLine(scenario.name, part));
@@ -133,6 +146,7 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
           onStage: progress ? (text) => progress.stage(scenario.name, text) : undefined,
           part,
           durationScale: scale,
+          workers: workers.count,
         }).catch((error: unknown) => {
           // Stopped during start-up or seeding: there are no numbers, but there is a report.
           if (error instanceof AbortedError) {
@@ -182,6 +196,7 @@ function parseOrThrow(args: string[]) {
     options: {
       ...STACK_OPTIONS,
       ...SEGMENT_OPTIONS,
+      ...WORKERS_OPTIONS,
       out: { type: "string" },
       "duration-scale": { type: "string" },
       compare: { type: "string" },
