@@ -96,6 +96,7 @@ export class LoadWorkers implements RemoteRouting {
   private spawn(k: number): Live {
     const { scenario, part, count } = this.options;
     const segment = workerSegment(part, k, count);
+    const http = this.options.http?.settings ?? { connections: 64, timeoutMs: 60_000 };
     const init: WorkerInit = {
       file: scenario.file,
       durationScale: this.options.durationScale,
@@ -103,7 +104,8 @@ export class LoadWorkers implements RemoteRouting {
       urls: this.options.urls,
       // The scenario's pool is the total across segments (each needs one connection at least).
       poolSize: Math.max(1, shareOf(segment, scenario.client.poolSize)),
-      http: this.options.http?.settings ?? { connections: 64, timeoutMs: 60_000 },
+      // Like the pool: the app's `connections` per instance stay the total across workers.
+      http: { ...http, connections: Math.max(1, shareOf(segment, http.connections)) },
       keepSecondHistograms: this.options.keepSecondHistograms,
     };
     const worker = new Worker(WORKER_URL, { workerData: init });

@@ -12,6 +12,9 @@
  * so the q-quantile of latency is L0 + S − (1 − q)(1 − ρ)·T, L0 the unstalled
  * latency. The wait is connection wait (the HTTP analogue of pool wait), not
  * service time, except for the C requests caught on a socket.
+ *
+ * The same with the CLI driving the load from two worker threads (`--workers 2`, C split 4 + 4): one freeze
+ * of S at the fault phase's start, so its p95 is L0 + S − 0.05·F (F the phase's length), as one thread's.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +26,8 @@ import { AppInstance } from "../../harness/app/app-instance.ts";
 import { HttpTargets } from "../../harness/clients/http.ts";
 import { percentilesMs } from "../../harness/metrics/histogram.ts";
 import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
+import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
+import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
 
 const RATE = 200;
 const DURATION_MS = 15_000;
@@ -114,4 +119,36 @@ describe("open-loop accuracy over HTTP against ground truth (a real app process)
     expect(within10(wait.p95, lat.p95)).toBeLessThan(0.1);
     expect(service.p99).toBeLessThan(lat.p99 / 10);
   });
+});
+
+describe("open-loop accuracy over HTTP from two worker threads (the CLI, a real app process)", () => {
+  const provider = providersUnderTest().includes("native") ? "native" : "testcontainers";
+  const FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/http-freeze.ts", import.meta.url));
+
+  it(`--workers 2: every request of the schedule, the freeze's p95/p99 as predicted (${provider} stack)`, async () => {
+    const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
+    const run = await runRehearse(
+      ["run", FIXTURE, "--provider", provider, "--workers", "2", "--out", out, "--no-progress"],
+      testEnv(newStateDir()),
+      120_000,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const report = readReport(out, "http-freeze");
+    expect(report.generator.reasons).toEqual([]);
+    expect(report.generator.workers).toHaveLength(2);
+    expect(report.ops.reduce((n, o) => n + o.count, 0)).toBe(200 * 8);
+    expect(report.ops.reduce((n, o) => n + o.errors, 0)).toBe(0);
+    const freeze = report.actions.find((a) => a.name === "freeze");
+    const fault = report.phases.find((p) => p.name === "fault");
+    const baseline = report.ops.find((o) => o.phase === "baseline");
+    const measured = report.ops.find((o) => o.phase === "fault");
+    if (!freeze || freeze.endMs === null || !fault || !baseline || !measured) throw new Error("no freeze or phases");
+    const S = freeze.endMs - freeze.startMs;
+    const F = fault.endMs - fault.startMs;
+    const L0 = baseline.latencyMs.p50;
+    const predicted = { p95: L0 + S - 0.05 * F, p99: L0 + S - 0.01 * F };
+    console.log(JSON.stringify({ S, F, L0, predicted, measured: measured.latencyMs }));
+    expect(within10(measured.latencyMs.p95, predicted.p95)).toBeLessThan(0.1);
+    expect(within10(measured.latencyMs.p99, predicted.p99)).toBeLessThan(0.1);
+  }, 150_000);
 });
