@@ -199,3 +199,30 @@ export function listeningSockets(pids: number[]): ListeningSocket[] {
   }
   return [...found.values()];
 }
+
+/** The process listening on a local TCP port (any address), or undefined: none, or not ours to see (another
+ * user's sockets without the rights to read its fds, another network namespace). Reads every process' fds
+ * (asynchronously: the load runs meanwhile), so it is a look-up to cache, not one for each second. */
+export async function listenerOf(port: number): Promise<number | undefined> {
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const text = await readFile(table, "utf8").catch(() => "");
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const local = cols[1] ?? "";
+      if (cols[3] === "0A" && Number.parseInt(local.slice(local.lastIndexOf(":") + 1), 16) === port)
+        inodes.add(cols[9] ?? "");
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  const pids = (await readdir("/proc").catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      if (inode && inodes.has(inode)) return Number(pid);
+    }
+  }
+  return undefined;
+}

@@ -54,6 +54,9 @@ export interface NoiseSummary {
   newRuns: number;
   /** Some spread was measured within runs (between a run's halves), not only between runs. */
   withinRuns?: true;
+  /** Some run's phase was disturbed and left out of its side (which had undisturbed runs of it): the noise is
+   * the other runs'. */
+  leftOut?: true;
   /** The widest spread per op (over its compared values), in its unit and in percent of the lowest. */
   perOp: { op: string; metric: CompareMetric; spread: number; spreadPct: number | null }[];
 }

@@ -5,23 +5,29 @@
  */
 import { randomBytes } from "node:crypto";
 import { UnsupportedOperationError } from "../../core/errors.ts";
+import { allProcesses, descendantsOf, listenerOf, type ProcStat } from "../../core/procfs.ts";
 import { secretsOf } from "../../core/redact.ts";
 import { execLocal } from "../exec-local.ts";
 import { serviceEnv } from "../service-env.ts";
 import type { LaunchPlan } from "../started-stack.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
-import type { Target } from "./target-file.ts";
+import { isLoopbackHost, type Target } from "./target-file.ts";
 
+const LISTENER_LOOKUP_EVERY_MS = 10_000;
 const REFUSAL = "rehearse does not own this stack; chaos on an external target needs an explicit opt-in per action";
 
 class ExternalService implements ServiceHandle {
   readonly name: ServiceName;
   readonly port: number;
   private readonly env: Record<string, string>;
+  private readonly loopback: boolean;
+  private listener: number | undefined;
+  private lookedUpAt = Number.NEGATIVE_INFINITY;
 
   constructor(name: ServiceName, url: string, path: string) {
     this.name = name;
     const parsed = new URL(url);
+    this.loopback = isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, ""));
     this.port = Number(parsed.port || (name === "redis" ? 6379 : 5432));
     const credentials = {
       user: decodeURIComponent(parsed.username),
@@ -57,10 +63,19 @@ class ExternalService implements ServiceHandle {
   async isRunning(): Promise<boolean> {
     return true;
   }
-  /** Runs locally (pg_dump, psql, redis-cli) pointed at the target. */
-  /** Another machine's processes: rehearse cannot see them. */
-  async hostPids(): Promise<number[]> {
-    return [];
+  /** On loopback (a `rehearse up` stack, a staging copy on this machine): the process listening on the port
+   * and its descendants (Postgres' backends are the postmaster's children), so the sampler counts its CPU as
+   * the server's, not as a neighbour's. Another machine's processes: rehearse cannot see them. */
+  async hostPids(processes?: ProcStat[]): Promise<number[]> {
+    if (!this.loopback) return [];
+    const now = performance.now();
+    const alive = this.listener !== undefined && (processes ?? allProcesses()).some((p) => p.pid === this.listener);
+    // The look-up scans every process' fds: once, and again only when the listener went (bounded: every 10 s).
+    if (!alive && now - this.lookedUpAt >= LISTENER_LOOKUP_EVERY_MS) {
+      this.lookedUpAt = now;
+      this.listener = await listenerOf(this.port);
+    }
+    return this.listener === undefined ? [] : descendantsOf(this.listener, processes);
   }
 
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {

@@ -84,6 +84,7 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
   const disturbed = new Set<string>();
   const perOp = new Map<string, NoiseSummary["perOp"][number]>();
   let withinRuns = false;
+  let leftOut = false;
   for (const [k, allNext] of newOps) {
     const first = allNext[0] as OpReport;
     const allBase = baseOps.get(k);
@@ -96,6 +97,7 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
     const judgedOn = (ops: OpReport[]) => (ops.some(undisturbed) ? ops.filter(undisturbed) : ops);
     const baseSide = judgedOn(allBase);
     const nextOps = judgedOn(allNext);
+    if (baseSide.length < allBase.length || nextOps.length < allNext.length) leftOut = true;
     const why = [...baseSide, ...nextOps].flatMap((o) => disturbedOps.get(o) ?? []);
     for (const o of [...allBase, ...allNext]) {
       const left = !baseSide.includes(o) && !nextOps.includes(o);
@@ -166,6 +168,7 @@ export function compareRuns(baseRuns: RunReport[], newRuns: RunReport[], options
             baseRuns: baseRuns.length,
             newRuns: newRuns.length,
             ...(withinRuns && { withinRuns }),
+            ...(leftOut && { leftOut }),
             perOp: [...perOp.values()],
           }
         : null,

@@ -27,7 +27,8 @@ export function noiseLine(c: Comparison): string {
     : severalRuns
       ? " (between runs and between each run's halves)"
       : " (between each run's halves)";
-  return `noise: measured over ${c.noise.baseRuns} base and ${c.noise.newRuns} new run(s)${where}: ${ops.length > 0 ? ops.join(", ") : "none measurable"}`;
+  const leftOut = c.noise.leftOut ? ", a disturbed run's phases left out" : "";
+  return `noise: measured over ${c.noise.baseRuns} base and ${c.noise.newRuns} new run(s)${where}${leftOut}: ${ops.length > 0 ? ops.join(", ") : "none measurable"}`;
 }
 
 export interface ComparisonCells {

@@ -4,6 +4,7 @@ import { compareRuns } from "../../harness/compare/compare-runs.ts";
 import { quantileEstimate } from "../../harness/compare/estimates.ts";
 import { encodeHistogram, newHistogram, percentilesMs, recordMs } from "../../harness/metrics/histogram.ts";
 import { DEFAULT_COMPARE, incompatibilities } from "../../reports/compare.ts";
+import { noiseLine } from "../../reports/render/comparison.ts";
 import type { RunReport } from "../../reports/schema.ts";
 import { sampleReport } from "../fixtures/reports/sample-report.ts";
 import { seededRandom } from "../helpers/random.ts";
@@ -198,6 +199,9 @@ describe("compareRuns: a change is a regression only beyond the intervals, the t
         /^baseline: base run of .*others used 0.6 cores .*postgres.*; left out: judged on that side's other runs$/,
       ),
     ]);
+    // The noise line says so: the noise is the other runs'.
+    expect(counted.noise?.leftOut).toBeUndefined();
+    expect(noiseLine(c)).toMatch(/measured over 2 base and 1 new run\(s\).*, a disturbed run's phases left out: /);
     // Where the stalled run was not disturbed (the fault phase), it counts, and its wander is noise.
     expect(dashboardP95(c, "fault")?.verdict).toBe("within noise");
     // A side whose every run was disturbed is judged on them, and a change is disturbed, not a regression.
