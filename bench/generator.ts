@@ -2,14 +2,20 @@
  * bench/generator: in one run on the same stack,
  *   1. closed-loop SELECT 1 through PgBouncer, 16 clients: pgbench vs a bare
  *      node-postgres loop vs rehearse (constant-vus, instrumented db client);
+ *      and rehearse with --workers 2 (bench/scenarios/select1.ts in two load threads, 8 + 8 VUs);
  *   2. open-loop dispatch lag p99 at 1k/s and 5k/s (constant-arrival-rate);
  * and each one's CPU per iteration (µs of user + system time: pgbench's own, node's for the others).
  * Usage: node bench/generator.ts [seconds per measurement, default 10] [provider, default native]
  */
+
+import { fileURLToPath } from "node:url";
 import { createDbPool, DEFAULT_DB_SETTINGS } from "../harness/clients/db.ts";
 import type { Op } from "../harness/clients/op-context.ts";
+import { WHOLE } from "../harness/executors/segment.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
+import { LoadWorkers } from "../harness/runner/load-workers.ts";
 import { planLoad, runLoad } from "../harness/runner/run-load.ts";
+import { loadScenario } from "../harness/scenario/load.ts";
 import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 import { perIteration, withCpu } from "./lib/cpu.ts";
 import { pgbenchSelect1 } from "./lib/pgbench.ts";
@@ -56,6 +62,27 @@ async function rehearseClosedRate(): Promise<{ rate: number; count: number }> {
   return { rate: iterations / SECONDS, count: iterations };
 }
 
+/** The scenario file in `count` load threads, started (scenario loaded, pools warm) before the CPU is counted. */
+async function rehearseWorkersClosed(count: number) {
+  process.env.BENCH_MODE = "closed";
+  process.env.BENCH_SECONDS = String(SECONDS);
+  const scenario = await loadScenario(fileURLToPath(new URL("./scenarios/select1.ts", import.meta.url)), 1);
+  const signal = new AbortController().signal;
+  const workers = await LoadWorkers.start(
+    { scenario, durationScale: 1, count, part: WHOLE, urls: stack.urls, http: undefined, keepSecondHistograms: false },
+    signal,
+  );
+  try {
+    return await withCpu(async () => {
+      const outcome = await workers.run(performance.now() + 20, signal, () => {});
+      const iterations = outcome.store.all().reduce((n, s) => n + s.iterations, 0);
+      return { rate: iterations / SECONDS, count: iterations };
+    });
+  } finally {
+    await workers.close();
+  }
+}
+
 async function openLoopLag(rate: number) {
   const pool = createDbPool(stack.urls.pgbouncer, { ...DEFAULT_DB_SETTINGS, poolSize: CLIENTS });
   await Promise.all(Array.from({ length: CLIENTS }, () => pool.query("SELECT 1")));
@@ -88,6 +115,7 @@ try {
   const pgbench = await pgbenchSelect1(stack.urls.pgbouncer, { seconds: SECONDS, clients: CLIENTS });
   const bare = await withCpu(bareLoopRate);
   const rehearse = await withCpu(rehearseClosedRate);
+  const threads = await rehearseWorkersClosed(2);
   const open1k = await withCpu(() => openLoopLag(1_000));
   const open5k = await withCpu(() => openLoopLag(5_000));
   const rate = rehearse.value.rate;
@@ -102,6 +130,9 @@ try {
   );
   console.log(
     `| rehearse constant-vus | ${rate.toFixed(0)} | 1.00 | ${perIteration(rehearse.cpuUs, rehearse.value.count)} |`,
+  );
+  console.log(
+    `| rehearse constant-vus, --workers 2 | ${threads.value.rate.toFixed(0)} | ${(rate / threads.value.rate).toFixed(2)} | ${perIteration(threads.cpuUs, threads.value.count)} |`,
   );
   console.log(
     "\n| open loop | achieved/s | dispatch lag p50 / p99 / max (ms) | latency p50 / p99 (ms) | CPU µs / iteration | valid |",

@@ -6,6 +6,7 @@
  * so they only made the measured latency worse (see thresholds/lateness.ts).
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
+import type { GeneratorReport } from "../../reports/schema.ts";
 
 export interface HealthInput {
   targetRate: number;
@@ -29,17 +30,8 @@ export interface GeneratorHealth extends HealthInput {
   workers?: WorkerHealth[];
 }
 
-export interface WorkerHealth {
-  /** The worker's segment of the run, i/N. */
-  segment: string;
-  valid: boolean;
-  reasons: string[];
-  targetRate: number;
-  achievedRate: number;
-  dispatchLagP99Ms: number;
-  lateShare: number;
-  eventLoopDelayP99Ms: number;
-}
+/** A load worker's own health (`--workers`): report.json's `generator.workers[]`. */
+export type WorkerHealth = NonNullable<GeneratorReport["workers"]>[number];
 
 export interface HealthTolerance {
   /** An iteration starting later than this is late. */
