@@ -16,6 +16,8 @@ export interface OpenLoopPlan {
   durationMs: number;
   /** Planned iterations per second, for generator health (average over the run). */
   targetRatePerSec: number;
+  /** Set on a segment's share: its iterations and VUs are numbered as the whole schedule numbers them. */
+  segment?: ShareOf;
 }
 
 /** Closed loop: each VU runs iterations back to back. */
@@ -28,6 +30,26 @@ export interface ClosedLoopPlan {
   iterationsPerVu?: number;
   /** Iterations shared by all VUs. */
   sharedIterations?: number;
+  /** Set on a segment's share: its iterations and VUs are numbered as the whole schedule numbers them. */
+  segment?: ShareOf;
+}
+
+/** Segment i of N (1-based i), as a plan knows it. */
+export interface ShareOf {
+  index: number;
+  count: number;
+}
+
+/** The share's m-th item (0-based: an arrival, an iteration) as the whole schedule numbers it: segment i owns
+ * items i−1, i−1+N, … (k6's striping for equal segments), so ops that pick rows or keys by `iteration` touch
+ * across all segments what one process would, not each segment the same first ones. */
+export function wholeIndex(plan: Plan, m: number): number {
+  return plan.segment ? plan.segment.index - 1 + plan.segment.count * m : m;
+}
+
+/** The share's VU v (1-based) as the whole schedule numbers it: distinct across segments, as `idInTest` is in k6. */
+export function wholeVu(plan: Plan, vu: number): number {
+  return plan.segment ? plan.segment.index + plan.segment.count * (vu - 1) : vu;
 }
 
 export type Plan = OpenLoopPlan | ClosedLoopPlan;

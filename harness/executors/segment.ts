@@ -54,6 +54,7 @@ function openShare(plan: OpenLoopPlan, segment: Segment): OpenLoopPlan {
     preAllocatedVUs: shareOf(segment, plan.preAllocatedVUs),
     maxVUs: shareOf(segment, plan.maxVUs),
     targetRatePerSec: plan.targetRatePerSec / segment.count,
+    segment: compose(plan.segment, segment),
   };
 }
 
@@ -67,8 +68,14 @@ function closedShare(plan: ClosedLoopPlan, segment: Segment): ClosedLoopPlan {
   return {
     ...plan,
     vuSteps: steps,
+    segment: compose(plan.segment, segment),
     ...(plan.sharedIterations !== undefined && { sharedIterations: shareOf(segment, plan.sharedIterations) }),
   };
+}
+
+/** A share of a share (a worker's of a part's): segment j of N within i of M is i + M·(j−1) of M·N. */
+function compose(outer: Segment | undefined, inner: Segment): Segment {
+  return outer ? { index: outer.index + outer.count * (inner.index - 1), count: outer.count * inner.count } : inner;
 }
 
 export function planShare(plan: Plan, segment: Segment): Plan {

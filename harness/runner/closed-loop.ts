@@ -5,7 +5,7 @@
  * leave at the plan's steps; a leaving VU finishes its current iteration.
  */
 import { onAbort } from "../../core/abort.ts";
-import type { ClosedLoopPlan } from "../executors/index.ts";
+import { type ClosedLoopPlan, wholeIndex, wholeVu } from "../executors/index.ts";
 import { runIteration, type ScenarioRun } from "./iteration.ts";
 import { type LoopOutcome, settleWithin } from "./open-loop.ts";
 import { waitUntil } from "./wait.ts";
@@ -30,7 +30,7 @@ export async function runClosedLoop(
       if (plan.iterationsPerVu !== undefined && own >= plan.iterationsPerVu) break;
       if (sharedLeft <= 0) break;
       sharedLeft--;
-      const iteration = runIteration(run, vu, started++, performance.now());
+      const iteration = runIteration(run, wholeVu(plan, vu), wholeIndex(plan, started++), performance.now());
       inFlight.add(iteration);
       await iteration;
       inFlight.delete(iteration);

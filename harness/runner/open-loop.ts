@@ -6,7 +6,7 @@
  * maxVUs are busy is dropped and counted.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { OpenLoopPlan } from "../executors/index.ts";
+import { type OpenLoopPlan, wholeIndex, wholeVu } from "../executors/index.ts";
 import { runIteration, type ScenarioRun } from "./iteration.ts";
 import { waitUntil } from "./wait.ts";
 
@@ -33,6 +33,7 @@ export async function runOpenLoop(
 
   const arrivals = plan.arrivals()[Symbol.iterator]();
   let next = arrivals.next();
+  let arrival = 0; // the schedule's index of `next` within this plan (dropped ones count: the numbering is the plan's)
   while (!next.done && !signal?.aborted) {
     const dueAt = startAtMs + next.value;
     if (dueAt >= endAtMs) break;
@@ -46,13 +47,15 @@ export async function runOpenLoop(
         dropped++;
         run.seriesAt(intendedMs).dropped++;
       } else {
-        const iteration = runIteration(run, vu, started++, intendedMs).finally(() => {
+        started++;
+        const iteration = runIteration(run, wholeVu(plan, vu), wholeIndex(plan, arrival), intendedMs).finally(() => {
           inFlight.delete(iteration);
           freeVus.push(vu);
         });
         inFlight.add(iteration);
       }
       next = arrivals.next();
+      arrival++;
     }
   }
   const interrupted = await settleWithin(inFlight, signal?.aborted ? 0 : gracefulStopMs);

@@ -7,6 +7,7 @@ import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Op } from "../../harness/clients/op-context.ts";
 import type { ScenarioOptions } from "../../harness/executors/index.ts";
+import { executorShare } from "../../harness/executors/segment.ts";
 import { percentilesMs } from "../../harness/metrics/histogram.ts";
 import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
 import { parseThresholds } from "../../harness/thresholds/parse.ts";
@@ -164,5 +165,43 @@ describe("planLoad", () => {
         "scenario.ts",
       ),
     ).toThrow(/vus: must be a whole number ≥ 1[\s\S]*b\.exec: no op named 'nope'/);
+  });
+});
+
+describe("a segment's iterations and VUs, numbered as the whole schedule's", () => {
+  const shares = (n: number) => Array.from({ length: n }, (_, i) => ({ index: i + 1, count: n }));
+  /** Every (iteration, vu) an op saw, over the runs of each of n segments of one scenario. */
+  async function seen(options: ScenarioOptions, n: number) {
+    const iterations: number[] = [];
+    const vus = new Map<number, number>(); // vu → the segment that ran it
+    for (const segment of shares(n)) {
+      const ops: Record<string, Op> = {
+        default: async ({ iteration, vu }) => {
+          iterations.push(iteration);
+          if ((vus.get(vu) ?? segment.index) !== segment.index) throw new Error(`vu ${vu} in two segments`);
+          vus.set(vu, segment.index);
+          await sleep(1);
+        },
+      };
+      const executors = planLoad({ s: options }, ops, "test").map((e) => executorShare(e, segment));
+      const { store } = await runLoad(executors, ops, targets);
+      expect(store.all()[0]?.errorCount).toBe(0);
+    }
+    return { iterations: iterations.sort((a, b) => a - b), vus: [...vus.keys()].sort((a, b) => a - b) };
+  }
+
+  it("open loop: the segments' iterations are exactly the one process' 0..n−1, each once; VUs never shared", async () => {
+    const { iterations, vus } = await seen(
+      { executor: "constant-arrival-rate", rate: 300, duration: "400ms", preAllocatedVUs: 6, maxVUs: 60 },
+      3,
+    );
+    expect(iterations).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    expect(vus.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("closed loop: iterations distinct across segments, VUs 1..N as the one process numbers them", async () => {
+    const { iterations, vus } = await seen({ executor: "per-vu-iterations", vus: 6, iterations: 4 }, 3);
+    expect(new Set(iterations).size).toBe(24);
+    expect(vus).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
