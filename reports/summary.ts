@@ -1,6 +1,6 @@
 /** The short console summary of a run: a pure function of report.json. */
 import { hostCpuLine } from "./host-cpu.ts";
-import { DEFAULTS_HELD, fmtPct, signed, thresholdEvidence, thresholdsToList } from "./render/format.ts";
+import { DEFAULTS_HELD, fmtPct, signed, thresholdEvidence, thresholdsToList, workerText } from "./render/format.ts";
 import { segmentsLine } from "./render/segments.ts";
 import { recoveryCell } from "./render/tables.ts";
 import type { RunReport } from "./schema.ts";
@@ -50,8 +50,9 @@ export function renderSummary(report: RunReport): string {
   if (defaultsHeld > 0) lines.push(`  ✓ ${DEFAULTS_HELD(defaultsHeld)}`);
   const g = report.generator;
   lines.push(
-    `  generator: ${g.achievedRate.toFixed(1)}/${g.targetRate.toFixed(1)} it/s, dispatch lag p99 ${g.dispatchLagP99Ms} ms, dropped ${g.droppedIterations}, ${g.valid ? "valid" : "INVALID"}`,
+    `  generator: ${g.achievedRate.toFixed(1)}/${g.targetRate.toFixed(1)} it/s, dispatch lag p99 ${g.dispatchLagP99Ms} ms, dropped ${g.droppedIterations}, ${g.valid ? "valid" : "INVALID"}${g.workers ? ` (${g.workers.length} load threads)` : ""}`,
   );
+  for (const w of (g.workers ?? []).filter((w) => !w.valid)) lines.push(`  load worker ${w.segment}: ${workerText(w)}`);
   for (const note of g.notes ?? []) lines.push(`  generator note: ${note}`);
   const host = hostCpuLine(report);
   if (host) lines.push(`  ${host}`);

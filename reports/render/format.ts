@@ -1,5 +1,5 @@
 /** Number and delta formatting the console summary and the renderers share, so they read the same. */
-import type { AppInstanceReport, ThresholdRow } from "../schema.ts";
+import type { AppInstanceReport, RunReport, ThresholdRow } from "../schema.ts";
 
 /** "+12.3" / "-4": one decimal, sign always shown. */
 export const signed = (n: number): string => `${n >= 0 ? "+" : ""}${Number(n.toFixed(1))}`;
@@ -83,3 +83,12 @@ export function thresholdsToList(thresholds: ThresholdRow[]): { listed: Threshol
 
 export const DEFAULTS_HELD = (n: number) =>
   `${n} default budget${n === 1 ? "" : "s"} held (errors < 1% per op and measured phase; p95 < 300 ms per user-facing op after the baseline)`;
+
+type WorkerRow = NonNullable<RunReport["generator"]["workers"]>[number];
+
+/** One load worker's health (`--workers`), in words: "valid, 87.7/87.5 it/s, dispatch lag p99 1.3 ms, event-loop
+ * delay p99 2 ms". */
+export function workerText(w: WorkerRow): string {
+  const verdict = w.valid ? "valid" : `INVALID: ${w.reasons.join("; ")}`;
+  return `${verdict}, ${w.achievedRate.toFixed(1)}/${w.targetRate.toFixed(1)} it/s, dispatch lag p99 ${w.dispatchLagP99Ms} ms, event-loop delay p99 ${w.eventLoopDelayP99Ms} ms`;
+}

@@ -13,7 +13,7 @@ import { chartData } from "./chart-data.ts";
 import { comparisonCells, comparisonHeadline, noiseLine } from "./comparison.ts";
 import { escapeHtml as h, jsonForScript } from "./escape.ts";
 import { findings } from "./findings.ts";
-import { appInstanceText, thresholdCell } from "./format.ts";
+import { appInstanceText, thresholdCell, workerText } from "./format.ts";
 import { CHART_SCRIPT } from "./html-script.ts";
 import { segmentsLine } from "./segments.ts";
 import { ACTION_COLUMNS, actionRows, type Column, DELTA_COLUMNS, PHASE_SIGNAL_COLUMNS } from "./tables.ts";
@@ -144,6 +144,9 @@ export function renderHtml(report: RunReport, comparison?: Comparison): string {
         `<tr>${td("dispatch lag p99")}${td(`${g.dispatchLagP99Ms} ms`)}</tr>`,
         `<tr>${td("late iterations")}${td(`${g.lateIterations} (${(g.lateShare * 100).toFixed(2)}%)`)}</tr>`,
         `<tr>${td("event-loop delay p99 / CPU")}${td(`${g.eventLoopDelayP99Ms} ms / ${g.cpuPercent}%`)}</tr>`,
+        ...(g.workers ?? []).map(
+          (w) => `<tr>${td(`load worker ${w.segment}`)}${td(workerText(w), w.valid ? "" : "bad")}</tr>`,
+        ),
       ],
     ),
     ...(report.app

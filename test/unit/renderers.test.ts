@@ -218,3 +218,27 @@ describe("a merged run and a part say so in every rendering", () => {
     expect(renderSummary(part)).toContain("its load began 3.2 ms after the shared start");
   });
 });
+
+describe("a run's load workers (--workers)", () => {
+  it("the summary counts them and names one that fell behind; the HTML lists each", () => {
+    const report = sampleReport();
+    const worker = (segment: string, valid: boolean) => ({
+      segment,
+      valid,
+      reasons: valid ? [] : ["achieved 80.0/s of 100.0/s"],
+      targetRate: 100,
+      achievedRate: valid ? 100 : 80,
+      dispatchLagP99Ms: 1.5,
+      lateShare: 0,
+      eventLoopDelayP99Ms: 2,
+    });
+    report.generator = { ...report.generator, workers: [worker("1/2", true), worker("2/2", false)] };
+    const summary = renderSummary(report);
+    expect(summary).toMatch(/generator: .*\(2 load threads\)/);
+    expect(summary).toContain("load worker 2/2: INVALID: achieved 80.0/s of 100.0/s, 80.0/100.0 it/s");
+    expect(summary).not.toContain("load worker 1/2");
+    const html = renderHtml(report);
+    expect(html).toContain("load worker 1/2");
+    expect(html).toMatch(/load worker 2\/2<\/td><td class="bad">INVALID/);
+  });
+});
