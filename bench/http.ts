@@ -1,7 +1,8 @@
 /**
  * bench/http: in one run against the same trivial endpoint (a node:http app in a process of its own),
  *   1. closed-loop requests/s, 16 connections: autocannon (a peer, in its own process) vs a bare
- *      undici loop vs rehearse (constant-vus, the instrumented http client);
+ *      undici loop vs rehearse (constant-vus, the instrumented http client), in this thread and with
+ *      --workers 2 (bench/scenarios/http-home.ts in two load threads, 8 + 8 connections);
  *   2. open-loop dispatch lag p99 at 2k/s (constant-arrival-rate);
  * and CPU per request (µs of user + system time: autocannon's own process, node's for the others).
  * Usage: node bench/http.ts [seconds per measurement, default 10]
@@ -16,8 +17,12 @@ import { freeLoopbackPorts } from "../containers/ports.ts";
 import { AppInstance } from "../harness/app/app-instance.ts";
 import { HttpTargets } from "../harness/clients/http.ts";
 import type { Op } from "../harness/clients/op-context.ts";
+import { WHOLE } from "../harness/executors/segment.ts";
 import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts";
+import { LoadWorkers } from "../harness/runner/load-workers.ts";
 import { planLoad, runLoad } from "../harness/runner/run-load.ts";
+import { loadScenario } from "../harness/scenario/load.ts";
+import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 import { perIteration, withCpu } from "./lib/cpu.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -83,6 +88,33 @@ async function rehearseClosedRate(): Promise<{ rate: number; count: number }> {
   return { rate: iterations / (outcome.durationMs / 1000), count: iterations };
 }
 
+/** The scenario file in `count` load threads, started (scenario loaded) before the CPU is counted. */
+async function rehearseWorkersRate(count: number) {
+  process.env.BENCH_SECONDS = String(SECONDS);
+  const scenario = await loadScenario(fileURLToPath(new URL("./scenarios/http-home.ts", import.meta.url)), 1);
+  const targets = new HttpTargets({ connections: CONNECTIONS, timeoutMs: 10_000 });
+  targets.setOrigins([app.origin]);
+  const signal = new AbortController().signal;
+  // No database is queried, but a worker opens (and warms) its share of the pool as a run's would.
+  const stack = await startTestStack("native", newStateDir());
+  const urls = { pgbouncer: stack.urls.pgbouncer, redis: stack.urls.redis };
+  const workers = await LoadWorkers.start(
+    { scenario, durationScale: 1, count, part: WHOLE, urls, http: targets, keepSecondHistograms: false },
+    signal,
+  );
+  try {
+    return await withCpu(async () => {
+      const outcome = await workers.run(performance.now() + 20, signal, () => {});
+      const iterations = outcome.store.all().reduce((n, s) => n + s.iterations, 0);
+      return { rate: iterations / (outcome.durationMs / 1000), count: iterations };
+    });
+  } finally {
+    await workers.close();
+    await targets.close();
+    await stack.teardown();
+  }
+}
+
 async function rehearseOpenLag(rate: number): Promise<{ p99Ms: number; achieved: number; valid: boolean }> {
   const targets = new HttpTargets({ connections: CONNECTIONS, timeoutMs: 10_000 });
   targets.setOrigins([app.origin]);
@@ -110,6 +142,7 @@ try {
   const autocannon = await autocannonRate();
   const bare = await withCpu(bareUndiciRate);
   const rehearse = await withCpu(rehearseClosedRate);
+  const threads = await rehearseWorkersRate(2);
   const open2k = await rehearseOpenLag(2_000);
   const rps = rehearse.value.rate;
   const result = {
@@ -120,15 +153,18 @@ try {
       autocannon: Math.round(autocannon.rate),
       bareUndici: Math.round(bare.value.rate),
       rehearse: Math.round(rps),
+      rehearseWorkers2: Math.round(threads.value.rate),
     },
     ratio: {
       rehearseVsAutocannon: Number((rps / autocannon.rate).toFixed(3)),
       rehearseVsBareUndici: Number((rps / bare.value.rate).toFixed(3)),
+      workers2VsAutocannon: Number((threads.value.rate / autocannon.rate).toFixed(3)),
     },
     cpuUsPerRequest: {
       autocannon: perIteration(autocannon.cpuUs, autocannon.count),
       bareUndici: perIteration(bare.cpuUs, bare.value.count),
       rehearse: perIteration(rehearse.cpuUs, rehearse.value.count),
+      rehearseWorkers2: perIteration(threads.cpuUs, threads.value.count),
     },
     openLoop2k: open2k,
   };
