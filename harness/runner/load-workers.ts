@@ -106,7 +106,6 @@ export class LoadWorkers implements RemoteRouting {
       poolSize: Math.max(1, shareOf(segment, scenario.client.poolSize)),
       // Like the pool: the app's `connections` per instance stay the total across workers.
       http: { ...http, connections: Math.max(1, shareOf(segment, http.connections)) },
-      keepSecondHistograms: this.options.keepSecondHistograms,
     };
     const worker = new Worker(WORKER_URL, { workerData: init });
     let ready: () => void = () => {};

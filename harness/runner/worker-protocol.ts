@@ -19,8 +19,6 @@ export interface WorkerInit {
   urls: { pgbouncer: string; redis: string };
   poolSize: number;
   http: HttpSettings;
-  /** Keep each second's histograms in what is sent back (the run is itself a segment's part). */
-  keepSecondHistograms: boolean;
 }
 
 /** One op's last closed second, for the live progress. */
