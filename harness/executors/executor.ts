@@ -17,7 +17,7 @@ export interface OpenLoopPlan {
   /** Planned iterations per second, for generator health (average over the run). */
   targetRatePerSec: number;
   /** Set on a segment's share: its iterations and VUs are numbered as the whole schedule numbers them. */
-  segment?: ShareOf;
+  segment?: Segment;
 }
 
 /** Closed loop: each VU runs iterations back to back. */
@@ -31,11 +31,11 @@ export interface ClosedLoopPlan {
   /** Iterations shared by all VUs. */
   sharedIterations?: number;
   /** Set on a segment's share: its iterations and VUs are numbered as the whole schedule numbers them. */
-  segment?: ShareOf;
+  segment?: Segment;
 }
 
-/** Segment i of N (1-based i), as a plan knows it. */
-export interface ShareOf {
+/** Segment `index` (1-based) of `count` equal ones. */
+export interface Segment {
   index: number;
   count: number;
 }

@@ -4,7 +4,7 @@ import { constantArrivalRate, rampingArrivalRate } from "./arrival-rate.ts";
 import type { Executor } from "./executor.ts";
 import { constantVus, perVuIterations, rampingVus, sharedIterations } from "./vus.ts";
 
-export type { ClosedLoopPlan, Executor, OpenLoopPlan, Plan, ShareOf } from "./executor.ts";
+export type { ClosedLoopPlan, Executor, OpenLoopPlan, Plan } from "./executor.ts";
 export { wholeIndex, wholeVu } from "./executor.ts";
 
 const REGISTRY: Record<ExecutorOptions, (scenario: string, raw: Record<string, unknown>) => Executor> = {

@@ -7,13 +7,9 @@
  * and each segment's rate is even over time (not the first third, then the
  * second). Computed locally: no coordinator.
  */
-import type { ClosedLoopPlan, Executor, OpenLoopPlan, Plan } from "./executor.ts";
+import type { ClosedLoopPlan, Executor, OpenLoopPlan, Plan, Segment } from "./executor.ts";
 
-/** Segment `index` (1-based) of `count` equal ones. */
-export interface Segment {
-  index: number;
-  count: number;
-}
+export type { Segment } from "./executor.ts";
 
 export const WHOLE: Segment = { index: 1, count: 1 };
 
@@ -54,7 +50,7 @@ function openShare(plan: OpenLoopPlan, segment: Segment): OpenLoopPlan {
     preAllocatedVUs: shareOf(segment, plan.preAllocatedVUs),
     maxVUs: shareOf(segment, plan.maxVUs),
     targetRatePerSec: plan.targetRatePerSec / segment.count,
-    segment: compose(plan.segment, segment),
+    segment: plan.segment ? segmentWithin(plan.segment, segment) : segment,
   };
 }
 
@@ -68,14 +64,15 @@ function closedShare(plan: ClosedLoopPlan, segment: Segment): ClosedLoopPlan {
   return {
     ...plan,
     vuSteps: steps,
-    segment: compose(plan.segment, segment),
+    segment: plan.segment ? segmentWithin(plan.segment, segment) : segment,
     ...(plan.sharedIterations !== undefined && { sharedIterations: shareOf(segment, plan.sharedIterations) }),
   };
 }
 
-/** A share of a share (a worker's of a part's): segment j of N within i of M is i + M·(j−1) of M·N. */
-function compose(outer: Segment | undefined, inner: Segment): Segment {
-  return outer ? { index: outer.index + outer.count * (inner.index - 1), count: outer.count * inner.count } : inner;
+/** A share of a share (a worker's of a part's): segment j of N within i of M is i + M·(j−1) of M·N. Round
+ * robin in round robin: all the inner segments of all the outer ones own each item exactly once. */
+export function segmentWithin(outer: Segment, inner: Segment): Segment {
+  return { index: outer.index + outer.count * (inner.index - 1), count: outer.count * inner.count };
 }
 
 export function planShare(plan: Plan, segment: Segment): Plan {

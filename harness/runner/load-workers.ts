@@ -8,9 +8,9 @@
 import { Worker } from "node:worker_threads";
 import { onAbort } from "../../core/abort.ts";
 import { AbortedError, BadInputError } from "../../core/errors.ts";
-import type { HttpTargets, RemoteRouting } from "../clients/http.ts";
-import { executorShare, type Segment, shareOf } from "../executors/segment.ts";
-import { decodeHistogram, newHistogram, valueAtPercentileMs } from "../metrics/histogram.ts";
+import { settlesWithin } from "../../core/wait.ts";
+import { DEFAULT_HTTP_SETTINGS, type HttpTargets, type RemoteRouting } from "../clients/http.ts";
+import { executorShare, type Segment, segmentLabel, segmentWithin, shareOf, WHOLE } from "../executors/segment.ts";
 import { PerSecondLatency } from "../metrics/per-second.ts";
 import { MetricsStore } from "../metrics/store.ts";
 import { absorbSeries, mergeSecondsOfWorkers } from "../metrics/store-wire.ts";
@@ -35,12 +35,6 @@ const REPLY_BOUND_MS = 5_000;
 const EXIT_BOUND_MS = 5_000;
 
 const WORKER_URL = new URL(`./load-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
-
-/** Worker k (1-based) of `count` within the part's segment i/M: segment i + M·(k−1) of M·count. Round robin
- * in round robin: the workers of every part together own each item of the schedule exactly once. */
-export function workerSegment(part: Segment, k: number, count: number): Segment {
-  return { index: part.index + part.count * (k - 1), count: part.count * count };
-}
 
 interface Live {
   worker: Worker;
@@ -79,24 +73,29 @@ export class LoadWorkers implements RemoteRouting {
   static async start(options: WorkerLoadOptions, signal: AbortSignal): Promise<LoadWorkers> {
     const workers = new LoadWorkers(options);
     options.http?.attach(workers);
+    let unsubscribe = () => {};
+    const stopped = new Promise<void>((resolve) => {
+      unsubscribe = onAbort(signal, resolve);
+    });
     try {
-      await bounded(
-        Promise.all(workers.live.map((w) => w.ready)),
-        READY_BOUND_MS,
-        "the load workers to be ready",
-        signal,
-      );
+      const all = Promise.all(workers.live.map((w) => w.ready));
+      if (!(await settlesWithin(Promise.race([all, stopped]), READY_BOUND_MS)))
+        throw new Error(`timed out after ${READY_BOUND_MS / 1000} s waiting for the load workers to be ready`);
+      if (signal.aborted) throw new AbortedError("stopped by a signal while waiting for the load workers to be ready");
       return workers;
     } catch (error) {
       await workers.close();
       throw error;
+    } finally {
+      unsubscribe();
     }
   }
 
   private spawn(k: number): Live {
     const { scenario, part, count } = this.options;
-    const segment = workerSegment(part, k, count);
-    const http = this.options.http?.settings ?? { connections: 64, timeoutMs: 60_000 };
+    // Worker k of N within the part's segment (the whole run's when it is not a part).
+    const segment = segmentWithin(part, { index: k, count });
+    const http = this.options.http?.settings ?? DEFAULT_HTTP_SETTINGS;
     const init: WorkerInit = {
       file: scenario.file,
       durationScale: this.options.durationScale,
@@ -108,24 +107,18 @@ export class LoadWorkers implements RemoteRouting {
       http: { ...http, connections: Math.max(1, shareOf(segment, http.connections)) },
     };
     const worker = new Worker(WORKER_URL, { workerData: init });
-    let ready: () => void = () => {};
-    let finished: (d: WorkerDone) => void = () => {};
-    let failed: (e: Error) => void = () => {};
+    const ready = Promise.withResolvers<void>();
+    const done = Promise.withResolvers<WorkerDone>();
+    // Settling an already settled promise does nothing: a failure after `done` (the thread's exit) is ignored.
+    const failed = (e: Error) => {
+      ready.reject(e);
+      done.reject(e);
+    };
     const live: Live = {
       worker,
       segment,
-      ready: new Promise<void>((resolve, reject) => {
-        ready = resolve;
-        failed = reject;
-      }),
-      done: new Promise<WorkerDone>((resolve, reject) => {
-        finished = resolve;
-        const before = failed;
-        failed = (e) => {
-          before(e);
-          reject(e);
-        };
-      }),
+      ready: ready.promise,
+      done: done.promise,
       exited: new Promise<void>((resolve) => worker.once("exit", () => resolve())),
       totals: { iterations: 0, errors: 0, dropped: 0 },
       last: {},
@@ -135,14 +128,14 @@ export class LoadWorkers implements RemoteRouting {
     live.ready.catch(() => {});
     live.done.catch(() => {});
     worker.on("message", (m: FromWorker) => {
-      if (m.type === "ready") ready();
+      if (m.type === "ready") ready.resolve();
       else if (m.type === "tick") Object.assign(live, { totals: m.totals, last: m.last, failures: m.failures });
       else if (m.type === "reply") {
         live.failures = m.failures;
         this.answered(m.id);
       } else if (m.type === "done") {
         live.failures = m.failures;
-        finished(m);
+        done.resolve(m);
       } else if (m.type === "failed") {
         const label = `load worker ${k}/${count}`;
         failed(
@@ -236,7 +229,7 @@ export class LoadWorkers implements RemoteRouting {
       judging,
     );
     const workers = done.map((d, i) => ({
-      segment: `${this.live[i]?.segment.index}/${this.live[i]?.segment.count}`,
+      segment: segmentLabel(this.live[i]?.segment ?? WHOLE),
       valid: d.generator.valid,
       reasons: d.generator.reasons,
       achievedRate: d.generator.achievedRate,
@@ -274,31 +267,25 @@ export class LoadWorkers implements RemoteRouting {
 
   /** The live progress: each op's last second as the workers last reported it, merged. */
   private progress(into: PerSecondLatency): PerSecondLatency {
-    into.ops.clear();
-    const ops = new Set(this.live.flatMap((w) => Object.keys(w.last)));
-    for (const op of ops) {
-      const latency = newHistogram();
-      const poolWait = newHistogram();
-      let count = 0;
-      let errors = 0;
-      for (const w of this.live) {
-        const s = w.last[op];
-        if (!s) continue;
-        count += s.count;
-        errors += s.errors;
-        if (s.latency) latency.add(decodeHistogram(s.latency));
-        if (s.poolWait) poolWait.add(decodeHistogram(s.poolWait));
-      }
-      const p95 = (h: typeof latency) => (h.totalCount > 0 ? valueAtPercentileMs(h, 95) : null);
-      into.ops.set(op, {
-        p95Ms: [p95(latency)],
-        poolWaitP95Ms: [p95(poolWait)],
-        count: [count],
-        errors: [errors],
-        cacheHits: [0],
-        cacheMisses: [0],
-      });
-    }
+    const lastSeconds = this.live.map((w) =>
+      Object.fromEntries(
+        Object.entries(w.last).map(([op, s]) => [
+          op,
+          {
+            // Only what the merge reads: the p95s come from the histograms.
+            p95Ms: [],
+            poolWaitP95Ms: [],
+            cacheHits: [0],
+            cacheMisses: [0],
+            count: [s.count],
+            errors: [s.errors],
+            latency: [s.latency],
+            poolWait: [s.poolWait],
+          },
+        ]),
+      ),
+    );
+    mergeSecondsOfWorkers(lastSeconds, false, into);
     return into;
   }
 
@@ -333,8 +320,7 @@ export class LoadWorkers implements RemoteRouting {
     const id = this.nextId++;
     const replied = new Promise<void>((resolve) => this.pending.set(id, { left: this.live.length, resolve }));
     this.post(message(id));
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, REPLY_BOUND_MS).unref());
-    return Promise.race([replied, timer]).finally(() => this.pending.delete(id));
+    return settlesWithin(replied, REPLY_BOUND_MS).then(() => void this.pending.delete(id));
   }
 
   private answered(id: number): void {
@@ -354,24 +340,8 @@ export class LoadWorkers implements RemoteRouting {
     this.post({ type: "stop" });
     await Promise.all(
       this.live.map(async (w) => {
-        const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), EXIT_BOUND_MS).unref());
-        if ((await Promise.race([w.exited, timer])) === "late") await w.worker.terminate();
+        if (!(await settlesWithin(w.exited, EXIT_BOUND_MS))) await w.worker.terminate();
       }),
     );
-  }
-}
-
-async function bounded<T>(work: Promise<T>, ms: number, what: string, signal: AbortSignal): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)), ms);
-  });
-  const stopped = new Promise<never>((_, reject) => {
-    onAbort(signal, () => reject(new AbortedError(`stopped by a signal while waiting for ${what}`)));
-  });
-  try {
-    return await Promise.race([work, late, stopped]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -5,12 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { resolveWorkers, workersProblems } from "../../harness/cli/workers-flag.ts";
 import { IterationTimer } from "../../harness/clients/iteration-timer.ts";
-import { owns, shareOf } from "../../harness/executors/segment.ts";
+import { owns, segmentWithin, shareOf } from "../../harness/executors/segment.ts";
 import { encodeHistogram } from "../../harness/metrics/histogram.ts";
 import { PerSecondLatency } from "../../harness/metrics/per-second.ts";
 import { MetricsStore } from "../../harness/metrics/store.ts";
 import { absorbSeries, mergeSecondsOfWorkers, storeToWire } from "../../harness/metrics/store-wire.ts";
-import { workerSegment } from "../../harness/runner/load-workers.ts";
 import type { LoadedScenario } from "../../harness/scenario/load.ts";
 
 describe("workers' segments", () => {
@@ -22,7 +21,7 @@ describe("workers' segments", () => {
     const owners = Array.from({ length: 97 }, () => 0);
     for (let i = 1; i <= parts; i++) {
       for (let k = 1; k <= workers; k++) {
-        const segment = workerSegment({ index: i, count: parts }, k, workers);
+        const segment = segmentWithin({ index: i, count: parts }, { index: k, count: workers });
         for (let item = 0; item < owners.length; item++)
           if (owns(segment, item)) owners[item] = (owners[item] ?? 0) + 1;
       }
@@ -34,7 +33,10 @@ describe("workers' segments", () => {
     // Part 2 of 3 owns VUs 1, 4, 7, 10 of 0..11; its 2 workers take 1, 7 and 4, 10.
     const part = { index: 2, count: 3 };
     expect(shareOf(part, 12)).toBe(4);
-    expect(shareOf(workerSegment(part, 1, 2), 12) + shareOf(workerSegment(part, 2, 2), 12)).toBe(4);
+    expect(
+      shareOf(segmentWithin(part, { index: 1, count: 2 }), 12) +
+        shareOf(segmentWithin(part, { index: 2, count: 2 }), 12),
+    ).toBe(4);
   });
 });
 
