@@ -2,34 +2,40 @@
  * A run split into three segments (three `rehearse run --segment k/3 --start-at <time>` processes against
  * one stack, as three machines or Job pods would be) and merged by `rehearse merge` is the run one process
  * makes: the schedule's iteration count exactly, p95/p99 of a PgBouncer pause as the open-loop prediction
- * says (within the one-process accuracy test's 10%); and so is one process driving it from two worker threads
- * (`--workers 2`). That compare finds a merged run and one process's
- * within noise is test/integration-alone/compare.test.ts's (it needs a quiet host).
+ * says (within the one-process accuracy test's 10%); so is one process driving it from two worker threads
+ * (`--workers 2`); and so are three parts sending HTTP to a staging app (the target's app.baseUrl) that is
+ * frozen mid-run. That compare finds a merged run and one process's within noise is
+ * test/integration-alone/compare.test.ts's (it needs a quiet host).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedStack } from "../../containers/index.ts";
+import { freeLoopbackPorts } from "../../containers/ports.ts";
+import { AppInstance } from "../../harness/app/app-instance.ts";
 import { mergeCommand, partCommand } from "../../harness/init/distributed-templates.ts";
 import type { RunReport } from "../../reports/schema.ts";
 import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../helpers/stack.ts";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/segments.ts", import.meta.url));
+const HTTP_FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/http-segments.ts", import.meta.url));
+const APP = fileURLToPath(new URL("../fixtures/apps/hello.js", import.meta.url));
 const SCHEDULED = 200 * 8; // rate × duration
 /** Long enough for three processes to load the scenario and connect on a busy 2-core machine. */
 const START_LEAD_MS = 8_000;
 const provider = providersUnderTest().includes("native") ? "native" : "testcontainers";
 
-/** The fault phase's p95 and p99 as the open-loop model predicts them for a pause of S at its start. */
-function predicted(report: RunReport) {
+/** The fault phase's p95 and p99 as the open-loop model predicts them for a stall of S early in it (a
+ * request arriving τ into the stall waits S − τ, whenever in the phase the stall began). */
+function predicted(report: RunReport, stallMs?: number) {
   const pause = report.actions[0];
   const fault = report.phases.find((p) => p.name === "fault");
   const baseline = report.ops.find((o) => o.phase === "baseline");
-  if (!pause || pause.endMs === null || !fault || !baseline) throw new Error("the run has no pause, fault or baseline");
-  const S = pause.endMs - pause.startMs;
+  const S = stallMs ?? (pause?.endMs != null ? pause.endMs - pause.startMs : undefined);
+  if (S === undefined || !fault || !baseline) throw new Error("the run has no stall, fault or baseline");
   const F = fault.endMs - fault.startMs;
   const L0 = baseline.latencyMs.p50;
   return { p95: L0 + S - 0.05 * F, p99: L0 + S - 0.01 * F };
@@ -144,7 +150,65 @@ describe(`a run split into segments and merged (${provider})`, () => {
     expect(perSecond.length).toBeGreaterThanOrEqual(7);
     expect(perSecond[2]).toBeGreaterThan(150);
   });
+
+  it("three parts sending HTTP to the target's app, frozen 1 s mid-run: every request once, p95/p99 as predicted", async () => {
+    const [port] = (await freeLoopbackPorts(1)) as [number];
+    const app = AppInstance.spawn({
+      command: `node ${APP}`,
+      cwd: dirname(APP),
+      env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+      port,
+      log: join(dir, "app.log"),
+    });
+    try {
+      await app.waitReady("/", 10_000, new AbortController().signal);
+      const appTarget = join(dir, "app-target.json");
+      writeFileSync(appTarget, JSON.stringify({ name: "test-stack", ...stack.urls, app: { baseUrl: app.origin } }));
+      const startAt = new Date(Date.now() + START_LEAD_MS).toISOString();
+      const plan = { scenario: HTTP_FIXTURE, target: appTarget, segments: 3 };
+      const out = (k: number) => join(dir, `http${k}`);
+      // The staging app stalls for everyone at once: frozen by the test just after the fault phase begins (the
+      // parts start a few ms after the instant; where in the phase the stall begins does not change its p95).
+      const [parts, stallMs] = await Promise.all([
+        Promise.all([1, 2, 3].map((k) => runRehearse(cliArgs(partCommand(plan, String(k), startAt, out(k))), env))),
+        freezeAt(app, Date.parse(startAt) + 4_100, 1_000),
+      ]);
+      for (const p of parts) expect(p.code, p.stdout + p.stderr).toBe(0);
+      const files = [1, 2, 3].map((k) => join(out(k), "http-segments", "report.json"));
+      const merge = await runRehearse(cliArgs(mergeCommand(plan, files.join(" "), join(dir, "http-merged"))), env);
+      expect(merge.code, merge.stdout + merge.stderr).toBe(0);
+      const merged = readReport(join(dir, "http-merged"), "http-segments");
+      const expected = predicted(merged, stallMs);
+      const fault = merged.ops.find((o) => o.phase === "fault");
+      console.log(JSON.stringify({ http: merged.ops.map((o) => [o.phase, o.count, o.latencyMs]), stallMs, expected }));
+
+      expect(merged.merged).toMatchObject({ count: 3, missing: [], overlapping: [], late: [] });
+      expect(merged.generator.reasons).toEqual([]);
+      expect(merged.ops.reduce((n, o) => n + o.count, 0)).toBe(SCHEDULED);
+      expect(merged.ops.reduce((n, o) => n + o.errors + o.dropped + o.interrupted, 0)).toBe(0);
+      expect(
+        off(fault?.latencyMs.p95 ?? 0, expected.p95),
+        `p95 ${fault?.latencyMs.p95} vs ${expected.p95}`,
+      ).toBeLessThan(0.1);
+      expect(
+        off(fault?.latencyMs.p99 ?? 0, expected.p99),
+        `p99 ${fault?.latencyMs.p99} vs ${expected.p99}`,
+      ).toBeLessThan(0.1);
+    } finally {
+      await app.stop("SIGTERM", 5_000);
+    }
+  });
 });
+
+/** Freezes the app (SIGSTOP to its process group) at a wall-clock instant for `ms`; resolves how long it was. */
+async function freezeAt(app: AppInstance, atEpochMs: number, ms: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, atEpochMs - Date.now())));
+  const from = performance.now();
+  app.pause();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  app.resume();
+  return performance.now() - from;
+}
 
 /** `npx rehearse <args>` as the CLI's arguments (the paths here have no spaces). */
 function cliArgs(command: string): string[] {
