@@ -42,7 +42,8 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
 }
 
-export function seriesToWire(s: Series): SeriesWire {
+/** `whole`: with the series' seconds and halves (the end of a load); without, what a live budget reads. */
+export function seriesToWire(s: Series, whole = true): SeriesWire {
   return {
     op: s.op,
     tags: { ...s.tags },
@@ -58,17 +59,19 @@ export function seriesToWire(s: Series): SeriesWire {
       duration: encoded(n.duration),
     })),
     errors: { ...s.errors },
-    ...(s.seconds && { seconds: s.seconds.closed() }),
-    ...(s.halves && {
-      halves: {
-        latency: [encoded(s.halves.latency[0]), encoded(s.halves.latency[1])],
-        pool_wait: [encoded(s.halves.pool_wait[0]), encoded(s.halves.pool_wait[1])],
-      },
-    }),
+    ...(whole && s.seconds && { seconds: s.seconds.closed() }),
+    ...(whole &&
+      s.halves && {
+        halves: {
+          latency: [encoded(s.halves.latency[0]), encoded(s.halves.latency[1])],
+          pool_wait: [encoded(s.halves.pool_wait[0]), encoded(s.halves.pool_wait[1])],
+        },
+      }),
   };
 }
 
-export const storeToWire = (store: MetricsStore): SeriesWire[] => store.all().map(seriesToWire);
+export const storeToWire = (store: MetricsStore, whole = true): SeriesWire[] =>
+  store.all().map((s) => seriesToWire(s, whole));
 
 /** Adds a worker's series into the store. `secondsFromMs` and `halfAtMs` only decide whether the series
  * keeps seconds and halves at all (a worker's series has them where the main thread's would). */

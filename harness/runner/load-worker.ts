@@ -69,6 +69,8 @@ try {
       { pool, redis, cachePrefix: scenario.cachePrefix, http },
       {
         ...loadOptionsOf(scenario),
+        // The abortOnFail budgets are judged in the main thread, on every worker's samples together.
+        thresholds: [],
         signal: stop.signal,
         startAtMs: Number.isNaN(startAtMs) ? performance.now() : startAtMs,
         // Always kept: the main thread computes each second's p95 from the workers' histograms.
@@ -79,11 +81,19 @@ try {
             last[op] = {
               count: s.count.at(-1) ?? 0,
               errors: s.errors.at(-1) ?? 0,
+              cacheHits: s.cacheHits.at(-1) ?? 0,
+              cacheMisses: s.cacheMisses.at(-1) ?? 0,
               latency: s.latency?.at(-1) ?? "",
               poolWait: s.poolWait?.at(-1) ?? "",
             };
           }
-          send({ type: "tick", totals: totalsOf(store), last, failures: http.ownFailures() });
+          send({
+            type: "tick",
+            totals: totalsOf(store),
+            last,
+            failures: http.ownFailures(),
+            ...(init.liveSeries && { series: storeToWire(store, false) }),
+          });
         },
       },
     );
@@ -93,7 +103,6 @@ try {
       perSecond: Object.fromEntries(outcome.perSecond.ops),
       outcomes: outcome.outcomes,
       generator: outcome.generator,
-      abortedBy: outcome.abortedBy,
       durationMs: outcome.durationMs,
       failures: http.ownFailures(),
     });

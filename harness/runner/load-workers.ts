@@ -13,8 +13,10 @@ import { DEFAULT_HTTP_SETTINGS, type HttpTargets, type RemoteRouting } from "../
 import { executorShare, type Segment, segmentLabel, segmentWithin, shareOf, WHOLE } from "../executors/segment.ts";
 import { PerSecondLatency } from "../metrics/per-second.ts";
 import { MetricsStore } from "../metrics/store.ts";
-import { absorbSeries, mergeSecondsOfWorkers } from "../metrics/store-wire.ts";
+import { absorbSeries, mergeSecondsOfWorkers, type SeriesWire } from "../metrics/store-wire.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
+import { abortingFailures, type ThresholdResult } from "../thresholds/evaluate.ts";
+import { type Measured, measuredOfSeries } from "../thresholds/measured.ts";
 import { GeneratorMonitor } from "./generator-health.ts";
 import { type LoadTotals, loadOptionsOf } from "./load-options.ts";
 import type { LoopOutcome } from "./open-loop.ts";
@@ -45,6 +47,8 @@ interface Live {
   totals: LoadTotals;
   last: Record<string, LastSecond>;
   failures: Record<string, number>;
+  /** The worker's whole store at its last tick (liveSeries: an abortOnFail budget to judge). */
+  series: SeriesWire[];
 }
 
 export interface WorkerLoadOptions {
@@ -105,6 +109,7 @@ export class LoadWorkers implements RemoteRouting {
       poolSize: Math.max(1, shareOf(segment, scenario.client.poolSize)),
       // Like the pool: the app's `connections` per instance stay the total across workers.
       http: { ...http, connections: Math.max(1, shareOf(segment, http.connections)) },
+      liveSeries: scenario.thresholds.some((t) => t.abortOnFail),
     };
     const worker = new Worker(WORKER_URL, { workerData: init });
     const ready = Promise.withResolvers<void>();
@@ -123,13 +128,15 @@ export class LoadWorkers implements RemoteRouting {
       totals: { iterations: 0, errors: 0, dropped: 0 },
       last: {},
       failures: {},
+      series: [],
     };
     // Whoever awaits them sees the failure; an unawaited one must not crash the process.
     live.ready.catch(() => {});
     live.done.catch(() => {});
     worker.on("message", (m: FromWorker) => {
       if (m.type === "ready") ready.resolve();
-      else if (m.type === "tick") Object.assign(live, { totals: m.totals, last: m.last, failures: m.failures });
+      else if (m.type === "tick")
+        Object.assign(live, { totals: m.totals, last: m.last, failures: m.failures, series: m.series ?? [] });
       else if (m.type === "reply") {
         live.failures = m.failures;
         this.answered(m.id);
@@ -163,24 +170,26 @@ export class LoadWorkers implements RemoteRouting {
     const stopAll = () => this.post({ type: "stop" });
     const unsubscribe = onAbort(signal, stopAll);
     const live = new PerSecondLatency();
-    const ticker = setInterval(() => onTick(this.totals(), this.progress(live)), 1_000);
+    // The abortOnFail budgets, judged once a second (as one thread judges them) on all workers' samples.
+    const watched = this.options.scenario.thresholds.filter((t) => t.abortOnFail);
+    let abortedBy: ThresholdResult[] = [];
+    const ticker = setInterval(() => {
+      onTick(this.totals(), this.progress(live));
+      if (watched.length === 0 || abortedBy.length > 0) return;
+      abortedBy = abortingFailures(watched, this.liveMeasured(), performance.now() - startAtMs);
+      if (abortedBy.length > 0) stopAll();
+    }, 1_000);
     try {
-      // A worker that stops early (an abortOnFail budget failed) or fails stops the others: one run, one end.
+      // A worker that fails stops the others: one run, one end.
       const done = await Promise.all(
         this.live.map((w) =>
-          w.done.then(
-            (d) => {
-              if (d.abortedBy.length > 0) stopAll();
-              return d;
-            },
-            (e: unknown) => {
-              stopAll();
-              throw e;
-            },
-          ),
+          w.done.catch((e: unknown) => {
+            stopAll();
+            throw e;
+          }),
         ),
       );
-      const outcome = this.merge(done, startAtMs, monitor.stop());
+      const outcome = this.merge(done, startAtMs, monitor.stop(), abortedBy);
       onTick(this.totals(), outcome.perSecond);
       return outcome;
     } finally {
@@ -193,6 +202,7 @@ export class LoadWorkers implements RemoteRouting {
     done: WorkerDone[],
     startedAtMs: number,
     monitored: { eventLoopDelayP99Ms: number; cpuPercent: number },
+    abortedBy: ThresholdResult[],
   ): LoadOutcome {
     const { scenario, keepSecondHistograms, part } = this.options;
     const judging = loadOptionsOf(scenario);
@@ -251,10 +261,15 @@ export class LoadWorkers implements RemoteRouting {
       durationMs: Math.max(...done.map((d) => d.durationMs)),
       outcomes,
       generator: { ...overall, valid: reasons.length === 0, reasons, workers },
-      abortedBy: done
-        .flatMap((d) => d.abortedBy)
-        .filter((t, i, all) => all.findIndex((u) => u.metric === t.metric && u.expression === t.expression) === i),
+      abortedBy,
     };
+  }
+
+  /** Every worker's store at its last tick, added into one: what one thread's budget would read now. */
+  private liveMeasured(): Measured[] {
+    const store = new MetricsStore(loadOptionsOf(this.options.scenario).tolerance.dispatchLagMs);
+    for (const w of this.live) for (const s of w.series) absorbSeries(store, s);
+    return store.all().map(measuredOfSeries);
   }
 
   private totals(): LoadTotals {
@@ -275,8 +290,8 @@ export class LoadWorkers implements RemoteRouting {
             // Only what the merge reads: the p95s come from the histograms.
             p95Ms: [],
             poolWaitP95Ms: [],
-            cacheHits: [0],
-            cacheMisses: [0],
+            cacheHits: [s.cacheHits],
+            cacheMisses: [s.cacheMisses],
             count: [s.count],
             errors: [s.errors],
             latency: [s.latency],

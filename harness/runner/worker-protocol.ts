@@ -6,7 +6,6 @@ import type { HttpSettings } from "../clients/http.ts";
 import type { Segment } from "../executors/segment.ts";
 import type { OpSeconds } from "../metrics/per-second.ts";
 import type { SeriesWire } from "../metrics/store-wire.ts";
-import type { ThresholdResult } from "../thresholds/evaluate.ts";
 import type { GeneratorHealth } from "./generator-health.ts";
 import type { LoopOutcome } from "./open-loop.ts";
 
@@ -19,12 +18,17 @@ export interface WorkerInit {
   urls: { pgbouncer: string; redis: string };
   poolSize: number;
   http: HttpSettings;
+  /** Send the store with every tick: the main thread judges the abortOnFail budgets on every worker's
+   * samples together (a worker judges none). */
+  liveSeries: boolean;
 }
 
 /** One op's last closed second, for the live progress. */
 export interface LastSecond {
   count: number;
   errors: number;
+  cacheHits: number;
+  cacheMisses: number;
   latency: string;
   poolWait: string;
 }
@@ -43,7 +47,6 @@ export interface WorkerDone {
   perSecond: Record<string, OpSeconds>;
   outcomes: Record<string, LoopOutcome>;
   generator: GeneratorHealth;
-  abortedBy: ThresholdResult[];
   /** From the shared start to the end of this worker's load. */
   durationMs: number;
   failures: Record<string, number>;
@@ -57,6 +60,8 @@ export type FromWorker =
       totals: { iterations: number; errors: number; dropped: number };
       last: Record<string, LastSecond>;
       failures: Record<string, number>;
+      /** The whole store so far, when the main thread judges the abortOnFail budgets (liveSeries). */
+      series?: SeriesWire[];
     }
   | WorkerDone
   | { type: "failed"; message: string; badInput?: { source: string; problems: string[] } };

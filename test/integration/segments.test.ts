@@ -22,6 +22,7 @@ import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../hel
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/segments.ts", import.meta.url));
 const HTTP_FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/http-segments.ts", import.meta.url));
+const ABORT_FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/abort-workers.ts", import.meta.url));
 const APP = fileURLToPath(new URL("../fixtures/apps/hello.js", import.meta.url));
 const SCHEDULED = 200 * 8; // rate × duration
 /** Long enough for three processes to load the scenario and connect on a busy 2-core machine. */
@@ -149,6 +150,24 @@ describe(`a run split into segments and merged (${provider})`, () => {
     const perSecond = report.perSecond.ops.select?.count ?? [];
     expect(perSecond.length).toBeGreaterThanOrEqual(7);
     expect(perSecond[2]).toBeGreaterThan(150);
+  });
+
+  it("--workers 2: an abortOnFail budget is judged on both workers' samples together", async () => {
+    const out = join(dir, "abort");
+    const run = await runRehearse(
+      ["run", ABORT_FIXTURE, "--target", target, "--workers", "2", "--out", out, "--no-progress"],
+      env,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(99);
+    const report = readReport(out, "abort-workers");
+    const count = report.ops.reduce((n, o) => n + o.count, 0);
+    console.log(JSON.stringify({ abort: report.statusReasons, count }));
+    // The merged count passed 300 (each worker's own count would not have before the load's 500); the merged
+    // error rate, 50%, stayed under 60% (worker 2's own, 100%, would have stopped the run in its second second).
+    expect(report.statusReasons[0]).toMatch(/^stopped early: iterations count<300 failed/);
+    expect(report.statusReasons.join("\n")).not.toMatch(/rate<0\.6 failed/);
+    expect(count).toBeGreaterThanOrEqual(300);
+    expect(count).toBeLessThan(500);
   });
 
   it("three parts sending HTTP to the target's app, frozen 1 s mid-run: every request once, p95/p99 as predicted", async () => {
