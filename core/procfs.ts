@@ -226,3 +226,9 @@ export async function listenerOf(port: number): Promise<number | undefined> {
   }
   return undefined;
 }
+
+/** A process' arguments (/proc/<pid>/cmdline), or none when it is gone or unreadable. */
+export async function argvOf(pid: number): Promise<string[]> {
+  const text = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  return text.split("\0").filter((a) => a !== "");
+}

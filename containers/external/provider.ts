@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { UnsupportedOperationError } from "../../core/errors.ts";
-import { allProcesses, descendantsOf, listenerOf, type ProcStat } from "../../core/procfs.ts";
+import { LocalListener } from "../../core/local-listener.ts";
+import type { ProcStat } from "../../core/procfs.ts";
 import { secretsOf } from "../../core/redact.ts";
 import { execLocal } from "../exec-local.ts";
 import { serviceEnv } from "../service-env.ts";
@@ -13,22 +14,20 @@ import type { LaunchPlan } from "../started-stack.ts";
 import type { ExecOptions, ExecResult, ServiceHandle, ServiceName } from "../types.ts";
 import { isLoopbackHost, type Target } from "./target-file.ts";
 
-const LISTENER_LOOKUP_EVERY_MS = 10_000;
 const REFUSAL = "rehearse does not own this stack; chaos on an external target needs an explicit opt-in per action";
 
 class ExternalService implements ServiceHandle {
   readonly name: ServiceName;
   readonly port: number;
   private readonly env: Record<string, string>;
-  private readonly loopback: boolean;
-  private listener: number | undefined;
-  private lookedUpAt = Number.NEGATIVE_INFINITY;
+  /** On loopback: the process serving it here. */
+  private readonly listener: LocalListener | undefined;
 
   constructor(name: ServiceName, url: string, path: string) {
     this.name = name;
     const parsed = new URL(url);
-    this.loopback = isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, ""));
     this.port = Number(parsed.port || (name === "redis" ? 6379 : 5432));
+    this.listener = isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, "")) ? new LocalListener(this.port) : undefined;
     const credentials = {
       user: decodeURIComponent(parsed.username),
       password: decodeURIComponent(parsed.password),
@@ -67,15 +66,7 @@ class ExternalService implements ServiceHandle {
    * and its descendants (Postgres' backends are the postmaster's children), so the sampler counts its CPU as
    * the server's, not as a neighbour's. Another machine's processes: rehearse cannot see them. */
   async hostPids(processes?: ProcStat[]): Promise<number[]> {
-    if (!this.loopback) return [];
-    const now = performance.now();
-    const alive = this.listener !== undefined && (processes ?? allProcesses()).some((p) => p.pid === this.listener);
-    // The look-up scans every process' fds: once, and again only when the listener went (bounded: every 10 s).
-    if (!alive && now - this.lookedUpAt >= LISTENER_LOOKUP_EVERY_MS) {
-      this.lookedUpAt = now;
-      this.listener = await listenerOf(this.port);
-    }
-    return this.listener === undefined ? [] : descendantsOf(this.listener, processes);
+    return this.listener ? this.listener.pids(processes) : [];
   }
 
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {

@@ -6,9 +6,10 @@
  */
 
 import { Redis } from "ioredis";
-import type { StartedStack } from "../../containers/index.ts";
+import { isLoopbackHost, type StartedStack } from "../../containers/index.ts";
 import { SERVICE_NAMES } from "../../containers/types.ts";
 import { onAbort } from "../../core/abort.ts";
+import { LocalListener } from "../../core/local-listener.ts";
 import type { ActionRecord } from "../../reports/schema.ts";
 import { runActions } from "../actions/timeline.ts";
 import type { AppFleet } from "../app/app-fleet.ts";
@@ -23,6 +24,7 @@ import { LoadWorkers } from "../runner/load-workers.ts";
 import { type LoadOutcome, runLoad } from "../runner/run-load.ts";
 import type { Outage } from "../sampler/outages.ts";
 import { type GeneratorSample, Sampler, type TimelineSample } from "../sampler/sampler.ts";
+import { SiblingParts } from "../sampler/sibling-parts.ts";
 import type { LoadedScenario } from "../scenario/load.ts";
 import { type ProgressState, progressState } from "./progress-state.ts";
 import { RunClock } from "./run-clock.ts";
@@ -57,6 +59,16 @@ export interface RehearsalOptions {
   workers?: number;
   /** The scenario file's --duration-scale: a worker loads the file again and must read it the same way. */
   durationScale?: number;
+  /** The target's app.baseUrl: the app under test, not started by rehearse. */
+  stagingApp?: string | undefined;
+}
+
+/** The process serving `url` on this machine, when its host is loopback. */
+function loopbackListener(url: string | undefined): LocalListener | undefined {
+  if (!url) return undefined;
+  const parsed = new URL(url);
+  if (!isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, ""))) return undefined;
+  return new LocalListener(Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80)));
 }
 
 export async function rehearse(
@@ -78,6 +90,10 @@ export async function rehearse(
       })
     : undefined;
   const clock = new RunClock(LOAD_LEAD_MS);
+  // Whose CPU is the system's on this host, beyond what rehearse started: a staging app served here, and the
+  // run's other parts started here.
+  const stagingApp = loopbackListener(options.stagingApp);
+  const siblings = part?.startAtEpochMs === undefined ? undefined : new SiblingParts(part.startAtEpochMs);
   let totals: GeneratorSample = { iterations: 0, errors: 0, dropped: 0 };
   // A load-only part neither samples the servers nor acts on them: the conducting part does.
   const sampler = part?.loadOnly
@@ -91,6 +107,8 @@ export async function rehearse(
           services: Object.fromEntries(
             await Promise.all(SERVICE_NAMES.map(async (s) => [s, await stack.hostPids(s, scan)] as const)),
           ),
+          ...(stagingApp && { appPids: await stagingApp.pids(scan) }),
+          ...(siblings && { partPids: await siblings.pids(scan) }),
         }),
         warn: options.warn,
       });

@@ -43,7 +43,8 @@ export interface RunOptions {
 
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunReport> {
   return withPreparedStack(scenario, options, async ({ stack, seeded, http, app, startedAt }) => {
-    const rehearsal = await rehearse(scenario, stack, { ...options, http, app });
+    const stagingApp = options.stack.target?.app?.baseUrl;
+    const rehearsal = await rehearse(scenario, stack, { ...options, http, app, stagingApp });
     // Stopped before the report is built, so every instance's exit (graceful or not) is in it.
     if (app) await app.close();
     return buildRunReport({

@@ -16,6 +16,10 @@ export interface ProcessGroups {
   appGroups: number[];
   /** Each server's processes as this machine sees them (none for an external stack). */
   services: Partial<Record<ServiceName, number[]>>;
+  /** A staging app on loopback (the target's app.baseUrl): the processes listening on its port. */
+  appPids?: number[];
+  /** The other parts of this run on this machine (`--segment`, the same `--start-at`): rehearse's load too. */
+  partPids?: number[];
 }
 
 /** Cores used over the last interval by each of the rehearsal's parts, and by the rest of the machine. */
@@ -81,14 +85,17 @@ export class ProcessCpu {
       }
       return round2(cpu / seconds);
     };
-    const byGroup = groups.appGroups.map((pgid) => sum(processes.filter((p) => p.pgrp === pgid).map((p) => p.pid)));
+    const byGroup = [
+      ...groups.appGroups.map((pgid) => sum(processes.filter((p) => p.pgrp === pgid).map((p) => p.pid))),
+      ...(groups.appPids ? [sum(groups.appPids)] : []),
+    ];
     const app = round2(byGroup.reduce((a, b) => a + b, 0));
     const appMax = Math.max(0, ...byGroup);
     const postgres = sum(groups.services.postgres ?? []);
     const pgbouncer = sum(groups.services.pgbouncer ?? []);
     const redis = sum(groups.services.redis ?? []);
     // Whatever else rehearse started (deploy workers, its own process) and has not been counted above.
-    const rehearse = sum(descendantsOf(process.pid, processes));
+    const rehearse = round2(sum(descendantsOf(process.pid, processes)) + sum(groups.partPids ?? []));
     const ours = rehearse + app + postgres + pgbouncer + redis;
     const hostCores = host ? (host.busyPct / 100) * this.cores : undefined;
     const other = hostCores === undefined ? 0 : round2(Math.max(0, hostCores - ours));

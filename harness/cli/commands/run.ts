@@ -87,13 +87,11 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
   const base = values.compare ? readReportFile(values.compare) : undefined;
 
   // Every scenario is validated before anything starts.
-  const scenarios: LoadedScenario[] = [];
-  for (const file of positionals) {
-    const loaded = await loadScenario(file, scale);
-    // Only the conducting part seeds and acts: N parts seeding one database would race each other.
-    scenarios.push(part?.loadOnly ? { ...loaded, seedScale: 0, seedFn: undefined, actions: [] } : loaded);
-  }
-  for (const s of scenarios) {
+  const loaded: LoadedScenario[] = [];
+  for (const file of positionals) loaded.push(await loadScenario(file, scale));
+  // A load-only part refuses what its conducting part will refuse (the same scenario on the same target):
+  // no part runs a share of a run that cannot happen.
+  for (const s of loaded) {
     const problems = [
       ...reachProblems(s, flags.target),
       ...(flags.target ? externalPlan(s, flags.target).problems : []),
@@ -106,6 +104,8 @@ export async function runCommand(args: string[], world: World): Promise<Outcome>
         problems,
       );
   }
+  // Only the conducting part seeds and acts: N parts seeding one database would race each other.
+  const scenarios = loaded.map((s) => (part?.loadOnly ? { ...s, seedScale: 0, seedFn: undefined, actions: [] } : s));
   if (base && !scenarios.some((s) => s.name === base.scenario)) {
     throw new BadInputError(`--compare ${values.compare}`, [
       `it is a run of '${base.scenario}'; this run has ${scenarios.map((s) => `'${s.name}'`).join(", ")}`,
