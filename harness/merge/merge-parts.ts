@@ -30,7 +30,7 @@ const runOf = (p: Segmented) => `${p.report.scenario}, ${p.segment.count} segmen
 
 /** Refuses (exit 2) what is not the parts of one run. */
 export function checkParts(parts: Part[]): Segmented[] {
-  if (parts.length === 0) throw new BadInputError("rehearse merge", ["give the parts' report.json files"]);
+  if (parts.length === 0) throw new BadInputError("the parts", ["give the parts' report.json files"]);
   const problems: string[] = [];
   const segmented: Segmented[] = [];
   for (const p of parts) {
@@ -45,7 +45,7 @@ export function checkParts(parts: Part[]): Segmented[] {
   }
   const scales = new Set(segmented.map((p) => p.segment.durationScale));
   if (scales.size > 1) problems.push(`the parts ran with different --duration-scale: ${[...scales].join(", ")}`);
-  if (problems.length > 0) throw new BadInputError("rehearse merge", problems);
+  if (problems.length > 0) throw new BadInputError("the parts", problems);
   return segmented;
 }
 
@@ -139,7 +139,7 @@ export function mergeParts(given: Segmented[], scenario: LoadedScenario): RunRep
   const { parts, merged } = layout;
   const base = (parts.find((p) => p.segment.index === merged.conductor) ?? parts[0]) as Segmented;
   if (base.report.scenario !== scenario.name) {
-    throw new BadInputError("rehearse merge", [
+    throw new BadInputError("the scenario", [
       `the parts are of '${base.report.scenario}'; the scenario file is '${scenario.name}'`,
     ]);
   }

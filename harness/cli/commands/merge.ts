@@ -56,13 +56,13 @@ export async function mergeCommand(args: string[], world: World): Promise<Outcom
   if (!values.out) problems.push("--out <dir>: required (the merged report is a run of its own)");
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
   const files = positionals.flatMap(reportFiles);
-  if (files.length === 0) throw new BadInputError("rehearse merge", [`no report.json under ${positionals.join(", ")}`]);
+  if (files.length === 0) throw new BadInputError("the parts", [`no report.json under ${positionals.join(", ")}`]);
   const parts = files.map((file) => ({ file, report: readReportFile(file) }));
   const checked = checkParts(parts);
   const [first] = checked;
   const scenarioFile = values.scenario ?? first?.report.scenarioFile ?? "";
   if (!existsSync(resolve(scenarioFile))) {
-    throw new BadInputError("rehearse merge", [
+    throw new BadInputError("the scenario", [
       `the scenario ${scenarioFile} (the parts' scenarioFile) is not here: run merge where the parts ran, or give --scenario <file.ts>`,
     ]);
   }
