@@ -16,7 +16,8 @@ const mean = (values: number[]) => (values.length > 0 ? values.reduce((a, b) => 
 
 /** All cores busy: the host, not rehearse or the system, was the limit. */
 const HOST_BOUND_PCT = 90;
-/** rehearse's process this close to a full core: its one JavaScript thread was the limit, busy host or not. */
+/** rehearse's process this close to a full core (per load thread): its JavaScript thread(s) were the limit, busy
+ * host or not. */
 const GENERATOR_CORE_SATURATED = 0.85;
 
 /**
@@ -35,7 +36,9 @@ export function stepVerdict(
 ): StepVerdict {
   const g = report.generator;
   if (startedLate(g) || (fellShort(g) && g.droppedIterations === 0) || dropsAreOurs) {
-    const saturated = rehearseCores !== null && rehearseCores >= GENERATOR_CORE_SATURATED;
+    // With --workers, each load thread has a core's worth to use up: saturated is every one of them at it.
+    const threads = g.workers?.length ?? 1;
+    const saturated = rehearseCores !== null && rehearseCores >= GENERATOR_CORE_SATURATED * threads;
     return !saturated && hostBusyPct !== null && hostBusyPct >= HOST_BOUND_PCT ? "host-bound" : "generator-bound";
   }
   return report.thresholds.every((t) => t.ok) && g.droppedIterations === 0 ? "passed" : "failed";

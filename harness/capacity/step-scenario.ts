@@ -8,7 +8,7 @@
  */
 import type { CapacityBudget } from "../../reports/capacity/schema.ts";
 import { isBackgroundOp } from "../../reports/schema.ts";
-import { createExecutor } from "../executors/index.ts";
+import { createExecutor, type ExecutorSpec } from "../executors/index.ts";
 import { judgedThresholds, LAUNCH_READINESS } from "../scenario/budgets.ts";
 import { type LoadedScenario, lagTolerance } from "../scenario/load.ts";
 import { type ParsedThreshold, parseThresholds } from "../thresholds/parse.ts";
@@ -90,30 +90,36 @@ export function stepScenario(
   shape: StepShape,
   budgets: ParsedThreshold[],
 ): LoadedScenario {
-  const executors = mix.map((m) => {
-    const perSec = rate * m.share;
-    const maxVUs = stepMaxVUs(perSec, m.maxVUs);
-    return executorOf(m.scenario, rate, {
-      executor: "constant-arrival-rate",
-      exec: m.op,
-      rate: Math.max(1, Math.round(perSec * 10)),
-      timeUnit: "10s",
-      duration: `${shape.stepMs}ms`,
-      preAllocatedVUs: Math.min(maxVUs, Math.max(m.preAllocatedVUs, Math.ceil(perSec * 0.05))),
-      maxVUs,
-      gracefulStop: STEP_GRACEFUL_STOP,
-      ...(Object.keys(m.tags).length > 0 && { tags: m.tags }),
-    });
-  });
-  const workers = background.map((b) =>
-    executorOf(b.scenario, rate, {
-      executor: "constant-vus",
-      exec: b.op,
-      vus: b.vus,
-      duration: `${shape.stepMs}ms`,
-      gracefulStop: STEP_GRACEFUL_STOP,
+  const specs: ExecutorSpec[] = [
+    ...mix.map((m) => {
+      const perSec = rate * m.share;
+      const maxVUs = stepMaxVUs(perSec, m.maxVUs);
+      return {
+        scenario: m.scenario,
+        options: {
+          executor: "constant-arrival-rate",
+          exec: m.op,
+          rate: Math.max(1, Math.round(perSec * 10)),
+          timeUnit: "10s",
+          duration: `${shape.stepMs}ms`,
+          preAllocatedVUs: Math.min(maxVUs, Math.max(m.preAllocatedVUs, Math.ceil(perSec * 0.05))),
+          maxVUs,
+          gracefulStop: STEP_GRACEFUL_STOP,
+          ...(Object.keys(m.tags).length > 0 && { tags: m.tags }),
+        },
+      };
     }),
-  );
+    ...background.map((b) => ({
+      scenario: b.scenario,
+      options: {
+        executor: "constant-vus",
+        exec: b.op,
+        vus: b.vus,
+        duration: `${shape.stepMs}ms`,
+        gracefulStop: STEP_GRACEFUL_STOP,
+      },
+    })),
+  ];
   const phases = [
     { name: STEP_PHASES.warmup, startMs: 0, endMs: shape.warmupMs },
     { name: STEP_PHASES.steady, startMs: shape.warmupMs, endMs: shape.stepMs },
@@ -121,7 +127,9 @@ export function stepScenario(
   const ops = [...new Set([...mix, ...background].map((m) => m.op))];
   return {
     ...base,
-    executors: [...executors, ...workers],
+    executors: specs.map((spec) => executorOf(spec, rate)),
+    // A load worker loads the file, whose executors these are not: it builds them from the specs.
+    executorSpecs: specs,
     phases,
     baseline: STEP_PHASES.steady,
     actions: [],
@@ -135,7 +143,7 @@ export function stepScenario(
 }
 
 /** The options are built here from a checked scenario: a problem is a bug of ours, not bad input. */
-function executorOf(scenario: string, rate: number, options: Record<string, unknown>) {
+function executorOf({ scenario, options }: ExecutorSpec, rate: number) {
   const made = createExecutor(scenario, options);
   if ("problems" in made) throw new Error(`capacity step at ${rate}/s: ${made.problems.join("; ")}`);
   return made;

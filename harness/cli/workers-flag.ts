@@ -1,5 +1,5 @@
 /**
- * `rehearse run --workers N|auto`: how many threads drive the load. Each runs an interleaved segment of every
+ * `rehearse run|capacity --workers N|auto`: how many threads drive the load. Each runs an interleaved segment of every
  * executor with its own clients; the sampler, actions, app fleet and progress stay in the main thread.
  */
 import { availableParallelism } from "node:os";
@@ -49,7 +49,7 @@ export function workersProblems(scenario: LoadedScenario, workers: number, parts
   );
 }
 
-export function workersLine(scenario: string, choice: WorkersChoice): string {
+export function workersLine(scenario: string, choice: WorkersChoice, command = "run"): string {
   const threads = choice.count === 1 ? "the main thread" : `${choice.count} worker threads`;
-  return `rehearse run: ${scenario}: load from ${threads} (${choice.why})`;
+  return `rehearse ${command}: ${scenario}: load from ${threads} (${choice.why})`;
 }

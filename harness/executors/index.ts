@@ -26,6 +26,12 @@ export function loadDurationMs(executors: Executor[]): number {
 /** Scenario options typed as k6's; raw objects from user files are checked all the same. */
 export type ScenarioOptions = Scenario | Record<string, unknown>;
 
+/** An executor as data: what a load worker thread rebuilds it from when it is not the scenario file's. */
+export interface ExecutorSpec {
+  scenario: string;
+  options: Record<string, unknown>;
+}
+
 /** Builds the executor, or returns every problem found in the options. */
 export function createExecutor(scenario: string, options: ScenarioOptions): Executor | { problems: string[] } {
   const raw = options as Record<string, unknown>;

@@ -198,6 +198,7 @@ async function prepareLoad(
         urls: { pgbouncer: stack.urls.pgbouncer, redis: stack.urls.redis },
         http: options.http,
         keepSecondHistograms,
+        drainMs: options.drainMs ?? 0,
       },
       options.signal,
     );

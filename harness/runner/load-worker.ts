@@ -11,12 +11,21 @@ import { REDIS_CLIENT } from "../clients/cache.ts";
 import { createDbPool, warmPool } from "../clients/db.ts";
 import { HttpTargets } from "../clients/http.ts";
 import { PoolGuard } from "../clients/pool-guard.ts";
+import { createExecutor } from "../executors/index.ts";
 import { executorShare } from "../executors/segment.ts";
 import { storeToWire } from "../metrics/store-wire.ts";
+import type { LoadedScenario } from "../scenario/load.ts";
 import { loadScenario } from "../scenario/load.ts";
 import { loadOptionsOf, totalsOf } from "./load-options.ts";
 import { runLoad } from "./run-load.ts";
-import { type FromWorker, hrNowMs, type LastSecond, type ToWorker, type WorkerInit } from "./worker-protocol.ts";
+import {
+  type DerivedLoad,
+  type FromWorker,
+  hrNowMs,
+  type LastSecond,
+  type ToWorker,
+  type WorkerInit,
+} from "./worker-protocol.ts";
 
 const port = parentPort;
 if (!port) throw new Error("load-worker.ts runs in a worker thread");
@@ -50,7 +59,7 @@ port.on("message", (message: ToWorker) => {
 });
 
 try {
-  const scenario = await loadScenario(init.file, init.durationScale);
+  const scenario = withDerived(await loadScenario(init.file, init.durationScale), init.derived);
   const pool = createDbPool(init.urls.pgbouncer, { ...scenario.client, poolSize: init.poolSize });
   const guard = new PoolGuard(pool, init.urls.pgbouncer);
   const redis = new Redis(init.urls.redis, REDIS_CLIENT);
@@ -108,7 +117,9 @@ try {
     });
   } finally {
     redis.disconnect();
-    await guard.abandon(2_000, 0);
+    // What is still in flight may finish first (a capacity step's next one runs on the same PgBouncer), but
+    // not after a stop from the main thread during the load (a signal, another worker's failure).
+    await guard.abandon(2_000, stop.signal.aborted ? 0 : init.drainMs);
     await http.close();
   }
 } catch (error) {
@@ -119,4 +130,15 @@ try {
   });
 } finally {
   port.close();
+}
+
+/** The file's scenario with the load the main thread derived from it (a capacity step), else as it is. */
+function withDerived(scenario: LoadedScenario, derived: DerivedLoad | undefined): LoadedScenario {
+  if (!derived) return scenario;
+  const executors = derived.executors.map((spec) => {
+    const made = createExecutor(spec.scenario, spec.options);
+    if ("problems" in made) throw new Error(`the derived load's ${spec.scenario}: ${made.problems.join("; ")}`);
+    return made;
+  });
+  return { ...scenario, ...derived, executors };
 }

@@ -59,6 +59,8 @@ export interface WorkerLoadOptions {
   urls: { pgbouncer: string; redis: string };
   http: HttpTargets | undefined;
   keepSecondHistograms: boolean;
+  /** After the load, how long each worker lets what is in flight finish (capacity steps); 0: none. */
+  drainMs?: number;
 }
 
 export class LoadWorkers implements RemoteRouting {
@@ -109,7 +111,17 @@ export class LoadWorkers implements RemoteRouting {
       poolSize: Math.max(1, shareOf(segment, scenario.client.poolSize)),
       // Like the pool: the app's `connections` per instance stay the total across workers.
       http: { ...http, connections: Math.max(1, shareOf(segment, http.connections)) },
+      drainMs: this.options.drainMs ?? 0,
       liveSeries: scenario.thresholds.some((t) => t.abortOnFail),
+      ...(scenario.executorSpecs && {
+        derived: {
+          executors: scenario.executorSpecs,
+          phases: scenario.phases,
+          baseline: scenario.baseline,
+          thresholds: scenario.thresholds,
+          lagToleranceMs: scenario.lagToleranceMs,
+        },
+      }),
     };
     const worker = new Worker(WORKER_URL, { workerData: init });
     const ready = Promise.withResolvers<void>();
@@ -349,13 +361,15 @@ export class LoadWorkers implements RemoteRouting {
     for (const w of this.live) w.worker.postMessage(message);
   }
 
-  /** Stops every worker (they close their clients first), within a bound; detaches the routing. */
+  /** Stops every worker (they close their clients first, after their drain), within a bound; detaches the
+   * routing. */
   async close(): Promise<void> {
     this.options.http?.attach(undefined);
     this.post({ type: "stop" });
+    const bound = EXIT_BOUND_MS + (this.options.drainMs ?? 0);
     await Promise.all(
       this.live.map(async (w) => {
-        if (!(await settlesWithin(w.exited, EXIT_BOUND_MS))) await w.worker.terminate();
+        if (!(await settlesWithin(w.exited, bound))) await w.worker.terminate();
       }),
     );
   }

@@ -3,11 +3,14 @@
  * clone data: histograms travel encoded.
  */
 import type { HttpSettings } from "../clients/http.ts";
+import type { ExecutorSpec } from "../executors/index.ts";
 import type { Segment } from "../executors/segment.ts";
 import type { OpSeconds } from "../metrics/per-second.ts";
 import type { SeriesWire } from "../metrics/store-wire.ts";
+import type { ParsedThreshold } from "../thresholds/parse.ts";
 import type { GeneratorHealth } from "./generator-health.ts";
 import type { LoopOutcome } from "./open-loop.ts";
+import type { PhaseSpan } from "./run-load.ts";
 
 export interface WorkerInit {
   /** The scenario file, loaded again in the worker (its ops are functions: they cannot be sent). */
@@ -17,10 +20,24 @@ export interface WorkerInit {
   segment: Segment;
   urls: { pgbouncer: string; redis: string };
   poolSize: number;
+  /** After its load, how long what is in flight may take to finish before it is cancelled. */
+  drainMs: number;
   http: HttpSettings;
+  /** The load when it is not the file's (a capacity step): the executors, phases and budgets to run and
+   * judge it with instead. */
+  derived?: DerivedLoad;
   /** Send the store with every tick: the main thread judges the abortOnFail budgets on every worker's
    * samples together (a worker judges none). */
   liveSeries: boolean;
+}
+
+/** A scenario's load as plain data, where it was derived from the file's (see LoadedScenario.executorSpecs). */
+export interface DerivedLoad {
+  executors: ExecutorSpec[];
+  phases: PhaseSpan[];
+  baseline: string;
+  thresholds: ParsedThreshold[];
+  lagToleranceMs: number;
 }
 
 /** One op's last closed second, for the live progress. */

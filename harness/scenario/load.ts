@@ -12,7 +12,7 @@ import { type PlannedAction, planActions } from "../actions/timeline.ts";
 import { type AppSpec, readApp } from "../app/app-spec.ts";
 import { type Db, type DbSettings, DEFAULT_DB_SETTINGS } from "../clients/db.ts";
 import type { Op } from "../clients/op-context.ts";
-import { type Executor, loadDurationMs } from "../executors/index.ts";
+import { type Executor, type ExecutorSpec, loadDurationMs } from "../executors/index.ts";
 import { DEFAULT_STABLE_FOR_S } from "../run/deltas.ts";
 import { DEFAULT_TOLERANCE } from "../runner/generator-health.ts";
 import { type PhaseSpan, planLoad } from "../runner/run-load.ts";
@@ -47,6 +47,9 @@ export interface LoadedScenario {
   seedFn: ((context: { db: Db }) => Promise<unknown>) | undefined;
   /** How late an iteration may start before it counts against the generator (see generatorTolerance). */
   lagToleranceMs: number;
+  /** Set where the executors are not the file's (a capacity step): what a load worker, which loads the file
+   * itself, builds them from. */
+  executorSpecs?: ExecutorSpec[];
 }
 
 export async function loadScenario(file: string, durationScale: number): Promise<LoadedScenario> {

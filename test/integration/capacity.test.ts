@@ -7,7 +7,8 @@
  * request's wait. The search must put the capacity within 10% of 200/s and
  * name pool wait as what broke first. (A finite step sees an overload only
  * once its queue has pushed p95 past the budget: with 6 s steps and a 300 ms
- * budget that is a few percent above the true ceiling, inside the 10%.)
+ * budget that is a few percent above the true ceiling, inside the 10%.) The search runs its steps from two
+ * load threads (`--workers 2`); test/integration-alone/capacity-limits.test.ts runs them from one.
  */
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,11 +31,13 @@ describe(`rehearse capacity (${holdProvider})`, () => {
   it("finds P/H = 200/s within 10% and names pool wait as what broke first", async () => {
     const out = mkdtempSync(join(tmpdir(), "rehearse-test-out-"));
     const run = await runRehearse(
-      ["capacity", fixture("capacity-hold"), "--provider", provider, "--out", out, ...STEPS],
+      // From two load threads: each step's schedule split between them, their clients' waits merged.
+      ["capacity", fixture("capacity-hold"), "--provider", provider, "--out", out, "--workers", "2", ...STEPS],
       testEnv(newStateDir()),
       240_000,
     );
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/capacity-hold: load from 2 worker threads \(--workers\)/);
     const report = readCapacity(out, "capacity-hold");
     console.log(`capacity-hold on ${provider}:\n${run.stdout}`);
     expect(report.status).toBe("found");

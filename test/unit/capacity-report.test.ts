@@ -1,9 +1,11 @@
 /** The capacity pieces that need no server: budgets, the mix, what broke first, the renderers, exit codes. */
+
 import { describe, expect, it } from "vitest";
 import { brokeFirst } from "../../harness/capacity/broke-first.ts";
 import { stepVerdict } from "../../harness/capacity/step-metrics.ts";
 import { readBudgetFlag, stepBudgets, stepScenario, trafficMix } from "../../harness/capacity/step-scenario.ts";
 import { capacityOutcome } from "../../harness/cli/commands/capacity.ts";
+import { createExecutor } from "../../harness/executors/index.ts";
 import { loadScenario } from "../../harness/scenario/load.ts";
 import { capacityChartData, renderCapacityHtml } from "../../reports/capacity/html.ts";
 import { renderCapacityConsole, renderCapacityJunit, renderCapacityMarkdown } from "../../reports/capacity/render.ts";
@@ -118,6 +120,26 @@ describe("the mix and a step", () => {
     expect(workers?.kind === "closed" && workers.vuSteps.at(-1)?.vus).toBe(4);
     const dashboards = step.executors.find((e) => e.exec === "dashboard")?.plan();
     expect(dashboards?.kind === "open" && dashboards.targetRatePerSec).toBe(400);
+  });
+
+  it("carries its executors as data that a load worker (--workers) rebuilds into the same schedules", async () => {
+    const scenario = await loadScenario("test/fixtures/scenarios/mixed-load.ts", 1);
+    const step = stepScenario(scenario, trafficMix(scenario), 660, { stepMs: 10_000, warmupMs: 2_000 }, []);
+    // Through structured clone, as the worker receives it.
+    const specs = structuredClone(step.executorSpecs ?? []);
+    expect(specs.map((s) => s.scenario)).toEqual(step.executors.map((e) => e.scenario));
+    for (const [i, spec] of specs.entries()) {
+      const rebuilt = createExecutor(spec.scenario, spec.options);
+      if ("problems" in rebuilt) throw new Error(rebuilt.problems.join("; "));
+      const [a, b] = [rebuilt.plan(), step.executors[i]?.plan()];
+      expect(a.kind).toBe(b?.kind);
+      expect(a.durationMs).toBe(b?.durationMs);
+      if (a.kind === "open" && b?.kind === "open") {
+        expect(a.targetRatePerSec).toBe(b.targetRatePerSec);
+        expect([...a.arrivals()]).toEqual([...b.arrivals()]);
+        expect([a.preAllocatedVUs, a.maxVUs]).toEqual([b.preAllocatedVUs, b.maxVUs]);
+      } else expect(a).toEqual(b);
+    }
   });
 
   it("refuses a scenario with no arrival rate to scale", async () => {

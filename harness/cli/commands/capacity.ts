@@ -33,6 +33,14 @@ import {
   stackRequest,
 } from "../stack-flags.ts";
 import { applyTestcontainersDefaults } from "../testcontainers-env.ts";
+import {
+  readWorkersFlag,
+  resolveWorkers,
+  WORKERS_FLAG_HELP,
+  WORKERS_OPTIONS,
+  workersLine,
+  workersProblems,
+} from "../workers-flag.ts";
 import { type World, writeLine } from "../world.ts";
 
 export const CAPACITY_HELP = `Usage: rehearse capacity <scenario.ts> [options]
@@ -62,6 +70,7 @@ Options:
   --out <dir>               <dir>/<scenario>/capacity.json, capacity.md, capacity.html,
                             capacity-junit.xml (default rehearse-out)
   --no-progress             no line per step
+${WORKERS_FLAG_HELP}
 ${STACK_FLAGS_HELP}
 ${logLevelHelp("default: info, to <out>/rehearse.log, not stderr")}
 
@@ -82,6 +91,7 @@ const OPTIONS = {
   "max-time": { type: "string" },
   out: { type: "string" },
   "no-progress": { type: "boolean" },
+  ...WORKERS_OPTIONS,
 } as const;
 
 export async function capacityCommand(args: string[], world: World): Promise<Outcome> {
@@ -117,6 +127,7 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
   if (max !== undefined && start !== undefined && max < start) problems.push("--max: must be at least --start");
   if (positionals.length !== 1) problems.push("one scenario file is required: rehearse capacity <scenario.ts>");
   const given = (values.budget ?? []).map(readBudgetFlag);
+  const workers = resolveWorkers(readWorkersFlag(values.workers, problems), flags.target !== undefined);
   if (problems.length > 0) throw new BadInputError("invalid options", problems);
 
   const scenario = await loadScenario(positionals[0] as string, 1);
@@ -129,6 +140,7 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
   // Capacity runs no actions: on a target only what writes there (seed, setup, the app) needs its opt-in.
   mixProblems.push(...reachProblems(scenario, flags.target));
   if (flags.target) mixProblems.push(...externalPlan({ ...scenario, actions: [] }, flags.target).problems);
+  mixProblems.push(...workersProblems(scenario, workers.count, 1));
   if (mixProblems.length > 0) throw new BadInputError(`scenario ${scenario.file} for capacity`, mixProblems);
   const settings = settingsFor(scenario, flags);
   if (settings.containers.network === "host") applyTestcontainersDefaults(world.env);
@@ -164,12 +176,14 @@ export async function capacityCommand(args: string[], world: World): Promise<Out
   });
   const { out, log, signal } = session;
   try {
+    writeLine(world.stdout, workersLine(scenario.name, workers, "capacity"));
     const report = await runCapacity(plan, {
       stack: stackRequest(flags, settings, world, signal),
       signal: signal,
       warn: (message) => log.warn(message),
       logDir: join(out, scenario.name),
       env: world.env,
+      workers: workers.count,
       ...(!values["no-progress"] && { onStep: (step: CapacityStep) => writeLine(world.stdout, stepLine(step, ops)) }),
     });
     if (signal.aborted) report.status = "aborted";
