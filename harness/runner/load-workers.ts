@@ -47,8 +47,9 @@ interface Live {
   totals: LoadTotals;
   last: Record<string, LastSecond>;
   failures: Record<string, number>;
-  /** The worker's whole store at its last tick (liveSeries: an abortOnFail budget to judge). */
+  /** The worker's whole store at its last tick (liveSeries: an abortOnFail budget to judge), and how many ticks. */
   series: SeriesWire[];
+  ticks: number;
 }
 
 export interface WorkerLoadOptions {
@@ -69,6 +70,8 @@ export class LoadWorkers implements RemoteRouting {
   private nextId = 0;
   private readonly pending = new Map<number, { left: number; resolve: () => void }>();
   private lastRouting: Promise<void> = Promise.resolve();
+  /** Called on every worker tick while a load runs (the abortOnFail judge). */
+  private onRound: () => void = () => {};
 
   private constructor(options: WorkerLoadOptions) {
     this.options = options;
@@ -141,15 +144,18 @@ export class LoadWorkers implements RemoteRouting {
       last: {},
       failures: {},
       series: [],
+      ticks: 0,
     };
     // Whoever awaits them sees the failure; an unawaited one must not crash the process.
     live.ready.catch(() => {});
     live.done.catch(() => {});
     worker.on("message", (m: FromWorker) => {
       if (m.type === "ready") ready.resolve();
-      else if (m.type === "tick")
+      else if (m.type === "tick") {
         Object.assign(live, { totals: m.totals, last: m.last, failures: m.failures, series: m.series ?? [] });
-      else if (m.type === "reply") {
+        live.ticks++;
+        this.onRound();
+      } else if (m.type === "reply") {
         live.failures = m.failures;
         this.answered(m.id);
       } else if (m.type === "done") {
@@ -182,15 +188,19 @@ export class LoadWorkers implements RemoteRouting {
     const stopAll = () => this.post({ type: "stop" });
     const unsubscribe = onAbort(signal, stopAll);
     const live = new PerSecondLatency();
-    // The abortOnFail budgets, judged once a second (as one thread judges them) on all workers' samples.
+    const ticker = setInterval(() => onTick(this.totals(), this.progress(live)), 1_000);
+    // The abortOnFail budgets, judged once a second as one thread judges them, on all workers' samples: each
+    // time every worker has sent its next tick (one worker's share alone is not the run's rate).
     const watched = this.options.scenario.thresholds.filter((t) => t.abortOnFail);
     let abortedBy: ThresholdResult[] = [];
-    const ticker = setInterval(() => {
-      onTick(this.totals(), this.progress(live));
-      if (watched.length === 0 || abortedBy.length > 0) return;
+    let judgedRound = 0;
+    this.onRound = () => {
+      const round = Math.min(...this.live.map((w) => w.ticks));
+      if (watched.length === 0 || abortedBy.length > 0 || round <= judgedRound) return;
+      judgedRound = round;
       abortedBy = abortingFailures(watched, this.liveMeasured(), performance.now() - startAtMs);
       if (abortedBy.length > 0) stopAll();
-    }, 1_000);
+    };
     try {
       // A worker that fails stops the others: one run, one end.
       const done = await Promise.all(
@@ -206,6 +216,7 @@ export class LoadWorkers implements RemoteRouting {
       return outcome;
     } finally {
       clearInterval(ticker);
+      this.onRound = () => {};
       unsubscribe();
     }
   }

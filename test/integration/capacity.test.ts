@@ -81,8 +81,8 @@ describe("rehearse capacity, stopped", () => {
       ],
       testEnv(stateDir),
     );
-    // The first step's line, then the signal during the second.
-    await run.firstLine(60_000);
+    // The first step's line (after the one saying how many load threads), then the signal during the second.
+    await run.waitFor(/^ {2}step \d/, 60_000);
     await new Promise((r) => setTimeout(r, 1_500));
     run.child.kill("SIGINT");
     const t0 = performance.now();

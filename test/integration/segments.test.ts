@@ -162,12 +162,12 @@ describe(`a run split into segments and merged (${provider})`, () => {
     const report = readReport(out, "abort-workers");
     const count = report.ops.reduce((n, o) => n + o.count, 0);
     console.log(JSON.stringify({ abort: report.statusReasons, count }));
-    // The merged count passed 300 (each worker's own count would not have before the load's 500); the merged
-    // error rate, 50%, stayed under 60% (worker 2's own, 100%, would have stopped the run in its second second).
+    // The count passed 300 and stopped the run before its 800; the merged error rate, 50%, stayed under 60%
+    // (worker 2's own, 100%, would have stopped the run in its second second).
     expect(report.statusReasons[0]).toMatch(/^stopped early: iterations count<300 failed/);
     expect(report.statusReasons.join("\n")).not.toMatch(/rate<0\.6 failed/);
     expect(count).toBeGreaterThanOrEqual(300);
-    expect(count).toBeLessThan(500);
+    expect(count).toBeLessThan(800);
   });
 
   it("three parts sending HTTP to the target's app, frozen 1 s mid-run: every request once, p95/p99 as predicted", async () => {
