@@ -65,6 +65,7 @@ export async function runCapacity(
             app,
             onProgress: undefined,
             drainMs: DRAIN_MS,
+            stagingApp: options.stack.target?.app?.baseUrl,
           });
           const report = buildRunReport({
             scenario,
