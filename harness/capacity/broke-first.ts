@@ -8,7 +8,8 @@
  * - PgBouncer's server connections all busy with clients queued → pool wait;
  * - an app instance at a full core (or its latency rising while query time and
  *   pool wait stay flat) → the app;
- * - the http client's connections to the app all busy → http connections;
+ * - the http client's connections to the app all busy → http connections, unless every core was busy (the
+ *   app's answers waited for CPU) → cpu;
  * - rehearse's own client pool exhausted → pool wait;
  * - only error budgets broke → errors; the host ≥ 90% busy → cpu; else the
  *   queries themselves (service time: locks, buffer misses).
@@ -109,6 +110,15 @@ export function brokeFirst(
       kind: "app",
       op: worst.op,
       evidence: `the app — its busiest instance used ${appCpu.appMax.toFixed(2)} of a core${stolen} ${where} (${context.appInstances} instance${context.appInstances === 1 ? "" : "s"}, a Node process runs its JavaScript on one core): ${worst.op} ${rise} while query time stayed ${before ? `${before.serviceP95Ms} → ${worst.serviceP95Ms}` : worst.serviceP95Ms} ms${cpuShares(failing)}`,
+    };
+  }
+  // Every core busy while requests queued for the app's connections: they were busy because the app's answers
+  // waited for CPU (the app, rehearse and the servers share the machine), and more connections add no core.
+  if (context.hasApp && worst.poolWaitP95Ms >= worst.p95Ms * 0.5 && busy !== null && busy >= CPU_BOUND_PCT) {
+    return {
+      kind: "cpu",
+      op: worst.op,
+      evidence: `CPU — the host was ${Math.round(busy)}% busy ${where} (${passing?.hostCpu.busyPct ?? "?"}% at ${passing?.rate ?? "?"}/s): ${worst.op} ${rise}, most of it waiting for one of the http client's connections (${fmtMs(worst.poolWaitP95Ms)} p95), busy while the app waited for a core${cpuShares(failing)} (give the app cores of its own)`,
     };
   }
   if (worst.poolWaitP95Ms >= worst.p95Ms * 0.5) {

@@ -207,6 +207,12 @@ describe("what broke first", () => {
     const waiting = failingAt(2400, quiet);
     waiting.ops = waiting.ops.map((o) => ({ ...o, poolWaitP95Ms: o.p95Ms * 0.8 }));
     expect(brokeFirst(waiting, step(1200), app)?.kind).toBe("http_connections");
+    // The same wait with every core busy (a trial: 98%, two instances at 0.52 each, rehearse 0.83): the app
+    // waited for a core, and more connections would not have given it one.
+    const starved = { ...waiting, hostCpu: { busyPct: 98, stealPct: 0 } };
+    const c = brokeFirst(starved, step(1200), app);
+    expect(c?.kind).toBe("cpu");
+    expect(c?.evidence).toMatch(/^CPU — the host was 98% busy from 2400\/s .*waiting for one of the http client's/);
     // Under steal a saturated instance gets 1 − steal of a core (CI: 0.88 with 27% steal): still the app.
     const stolen = failingAt(196.9, {
       ...quiet,
