@@ -18,14 +18,14 @@
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeLoopbackPorts } from "../../containers/ports.ts";
-import { AppInstance } from "../../harness/app/app-instance.ts";
+import type { AppInstance } from "../../harness/app/app-instance.ts";
 import { HttpTargets } from "../../harness/clients/http.ts";
 import { percentilesMs } from "../../harness/metrics/histogram.ts";
 import { planLoad, runLoad } from "../../harness/runner/run-load.ts";
+import { startHelloApp } from "../helpers/hello-app.ts";
 import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, testEnv } from "../helpers/stack.ts";
 
@@ -35,7 +35,6 @@ const PERIOD_MS = 5_000;
 const FREEZE_MS = 1_000;
 const FREEZE_AT_MS = [2_000, 7_000, 12_000];
 const CONNECTIONS = 8;
-const APP = fileURLToPath(new URL("../fixtures/apps/hello.js", import.meta.url));
 
 async function freezeOnSchedule(app: AppInstance, t0: number): Promise<number[]> {
   const lengths: number[] = [];
@@ -56,15 +55,7 @@ describe("open-loop accuracy over HTTP against ground truth (a real app process)
   let app: AppInstance;
   let targets: HttpTargets;
   beforeAll(async () => {
-    const [port] = (await freeLoopbackPorts(1)) as [number];
-    app = AppInstance.spawn({
-      command: `node ${APP}`,
-      cwd: dirname(APP),
-      env: { PATH: process.env.PATH ?? "", PORT: String(port) },
-      port,
-      log: join(mkdtempSync(join(tmpdir(), "rehearse-test-app-")), "app.log"),
-    });
-    await app.waitReady("/", 10_000, new AbortController().signal);
+    app = await startHelloApp(mkdtempSync(join(tmpdir(), "rehearse-test-app-")));
     targets = new HttpTargets({ connections: CONNECTIONS, timeoutMs: 10_000 });
     targets.setOrigins([app.origin]);
   });

@@ -9,21 +9,20 @@
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedStack } from "../../containers/index.ts";
-import { freeLoopbackPorts } from "../../containers/ports.ts";
-import { AppInstance } from "../../harness/app/app-instance.ts";
+import type { AppInstance } from "../../harness/app/app-instance.ts";
 import { mergeCommand, partCommand } from "../../harness/init/distributed-templates.ts";
 import type { RunReport } from "../../reports/schema.ts";
+import { startHelloApp } from "../helpers/hello-app.ts";
 import { readReport, runRehearse } from "../helpers/rehearse-process.ts";
 import { newStateDir, providersUnderTest, startTestStack, testEnv } from "../helpers/stack.ts";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/segments.ts", import.meta.url));
 const HTTP_FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/http-segments.ts", import.meta.url));
 const ABORT_FIXTURE = fileURLToPath(new URL("../fixtures/scenarios/abort-workers.ts", import.meta.url));
-const APP = fileURLToPath(new URL("../fixtures/apps/hello.js", import.meta.url));
 const SCHEDULED = 200 * 8; // rate × duration
 /** Long enough for three processes to load the scenario and connect on a busy 2-core machine. */
 const START_LEAD_MS = 8_000;
@@ -74,15 +73,7 @@ describe(`a run split into segments and merged (${provider})`, () => {
     // per_loop_pause): PgBouncer then opens no server for server_login_retry (15 s) after RESUME. Three parts
     // growing their pools hit it in CI once (the fault's p50 14 s). This test is about the merge, not that.
     stack = await startTestStack(provider, stateDir, { pgbouncer: { serverLoginRetry: 0 } });
-    const [port] = (await freeLoopbackPorts(1)) as [number];
-    app = AppInstance.spawn({
-      command: `node ${APP}`,
-      cwd: dirname(APP),
-      env: { PATH: process.env.PATH ?? "", PORT: String(port) },
-      port,
-      log: join(dir, "app.log"),
-    });
-    await app.waitReady("/", 10_000, new AbortController().signal);
+    app = await startHelloApp(dir);
     writeFileSync(target, JSON.stringify({ name: "test-stack", ...stack.urls }));
     writeFileSync(appTarget, JSON.stringify({ name: "test-stack", ...stack.urls, app: { baseUrl: app.origin } }));
   });
