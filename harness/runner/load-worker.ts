@@ -14,8 +14,7 @@ import { PoolGuard } from "../clients/pool-guard.ts";
 import { createExecutor } from "../executors/index.ts";
 import { executorShare } from "../executors/segment.ts";
 import { storeToWire } from "../metrics/store-wire.ts";
-import type { LoadedScenario } from "../scenario/load.ts";
-import { loadScenario } from "../scenario/load.ts";
+import { type LoadedScenario, loadScenario } from "../scenario/load.ts";
 import { loadOptionsOf, totalsOf } from "./load-options.ts";
 import { runLoad } from "./run-load.ts";
 import {

@@ -87,7 +87,8 @@ export class ProcessCpu {
     };
     const byGroup = [
       ...groups.appGroups.map((pgid) => sum(processes.filter((p) => p.pgrp === pgid).map((p) => p.pid))),
-      ...(groups.appPids ? [sum(groups.appPids)] : []),
+      // A staging app's processes each on their own (a cluster's workers are one instance each, as ours are).
+      ...(groups.appPids ?? []).map((pid) => sum([pid])),
     ];
     const app = round2(byGroup.reduce((a, b) => a + b, 0));
     const appMax = Math.max(0, ...byGroup);

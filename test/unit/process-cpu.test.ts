@@ -43,6 +43,15 @@ describe("the sampler's CPU by part", () => {
     expect(sample).toMatchObject({ rehearse: 0.6, app: 0.4, appMax: 0.4, other: 0.25 });
     expect(sample?.topOther).toEqual([{ name: "chromium", cores: 0.25 }]);
   });
+
+  it("takes a staging app's processes one by one for its busiest instance (a cluster's workers are instances)", () => {
+    const cpu = new ProcessCpu();
+    const at = (t: number) => [proc(800, 1, 1 + 0.1 * t), proc(801, 800, 1 + 0.5 * t), proc(802, 800, 1 + 0.3 * t)];
+    const groups = { appGroups: [], services: {}, appPids: [800, 801, 802] };
+    cpu.sample(at(0), groups, undefined);
+    vi.advanceTimersByTime(1000);
+    expect(cpu.sample(at(1), groups, undefined)).toMatchObject({ app: 0.9, appMax: 0.5 });
+  });
 });
 
 describe("a part of the same run", () => {
