@@ -9,12 +9,10 @@
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { Pool } from "undici";
-import { freeLoopbackPorts } from "../containers/ports.ts";
-import { AppInstance } from "../harness/app/app-instance.ts";
 import { HttpTargets } from "../harness/clients/http.ts";
 import type { Op } from "../harness/clients/op-context.ts";
 import { WHOLE } from "../harness/executors/segment.ts";
@@ -22,23 +20,15 @@ import { mergeHistograms, percentilesMs } from "../harness/metrics/histogram.ts"
 import { LoadWorkers } from "../harness/runner/load-workers.ts";
 import { planLoad, runLoad } from "../harness/runner/run-load.ts";
 import { loadScenario } from "../harness/scenario/load.ts";
+import { startHelloApp } from "../test/helpers/hello-app.ts";
 import { newStateDir, startTestStack } from "../test/helpers/stack.ts";
 import { perIteration, withCpu } from "./lib/cpu.ts";
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = 16;
-const APP = fileURLToPath(new URL("../test/fixtures/apps/hello.js", import.meta.url));
 const AUTOCANNON = fileURLToPath(new URL("../node_modules/autocannon/autocannon.js", import.meta.url));
 
-const [port] = (await freeLoopbackPorts(1)) as [number];
-const app = AppInstance.spawn({
-  command: `node ${APP}`,
-  cwd: dirname(APP),
-  env: { PATH: process.env.PATH ?? "", PORT: String(port) },
-  port,
-  log: join(mkdtempSync(join(tmpdir(), "rehearse-bench-http-")), "app.log"),
-});
-await app.waitReady("/", 10_000, new AbortController().signal);
+const app = await startHelloApp(mkdtempSync(join(tmpdir(), "rehearse-bench-http-")));
 const noDb = {} as never;
 
 async function autocannonRate(): Promise<{ rate: number; count: number; cpuUs: number }> {
